@@ -1,0 +1,228 @@
+/**
+ * Activation descriptors: small typed objects, validated once into a frozen {@link ActivationSpec}
+ * that every backend (native tiers and the TypeScript fallback) reads the same way.
+ *
+ * Formulas and the numeric contract: spec/activations.md (SmeLU, gSmeLU, RESCU-2, GELU, Swish,
+ * Softplus, sigmoid, identity).
+ */
+
+/** The activation families, by the one name each is known by in C++, TypeScript, docs and CLI. */
+export const ACTIVATION_KINDS = [
+  'identity',
+  'relu',
+  'smelu',
+  'gsmelu',
+  'rescu2',
+  'gelu',
+  'gelu_tanh',
+  'swish',
+  'softplus',
+  'sigmoid',
+] as const;
+
+export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
+
+/** Numeric code of each kind: the index in {@link ACTIVATION_KINDS}, the same as native `ActKind`. */
+export const ACTIVATION_CODES: Readonly<Record<ActivationKind, number>> = Object.freeze(
+  Object.fromEntries(ACTIVATION_KINDS.map((k, i) => [k, i])) as Record<ActivationKind, number>,
+);
+
+export interface IdentityActivation { kind: 'identity' }
+export interface ReluActivation { kind: 'relu' }
+/** SmeLU: quadratic transition of half-width `beta` (>= 0; 0 is exactly ReLU). Default beta = 1. */
+export interface SmeluActivation { kind: 'smelu'; beta?: number }
+/**
+ * Generalized SmeLU: slopes `gNeg` (left) and `gPos` (right), transition [-alpha, beta], shift `t`.
+ * Defaults: gNeg 0, gPos 1, alpha = beta = 1, t 0 (that is SmeLU with beta 1).
+ */
+export interface GsmeluActivation {
+  kind: 'gsmelu';
+  gNeg?: number;
+  gPos?: number;
+  alpha?: number;
+  beta?: number;
+  t?: number;
+}
+/** RESCU-2: ReLU convolved with a triangle on [-beta, beta] (C2). beta > 0, default 1. */
+export interface Rescu2Activation { kind: 'rescu2'; beta?: number }
+export interface GeluActivation { kind: 'gelu' }
+export interface GeluTanhActivation { kind: 'gelu_tanh' }
+/** Swish x * sigmoid(beta x); beta > 0, default 1 (SiLU). Larger beta is less smooth. */
+export interface SwishActivation { kind: 'swish'; beta?: number }
+/** Softplus log(1 + exp(beta x)) / beta, linear once beta x > threshold. Defaults beta 1, threshold 20. */
+export interface SoftplusActivation { kind: 'softplus'; beta?: number; threshold?: number }
+export interface SigmoidActivation { kind: 'sigmoid' }
+
+export type Activation =
+  | IdentityActivation
+  | ReluActivation
+  | SmeluActivation
+  | GsmeluActivation
+  | Rescu2Activation
+  | GeluActivation
+  | GeluTanhActivation
+  | SwishActivation
+  | SoftplusActivation
+  | SigmoidActivation;
+
+/** What every public function accepts: a descriptor, a bare kind name, or an already validated spec. */
+export type ActivationLike = Activation | ActivationKind | ActivationSpec;
+
+/**
+ * A validated activation. `params` holds the five parameter slots in float64, laid out per kind:
+ * - smelu, rescu2, swish: [beta]
+ * - softplus: [beta, threshold]
+ * - gsmelu: [gNeg, gPos, alpha, beta, t]
+ * Unused slots are 0. `code` is the kind's index in {@link ACTIVATION_KINDS}.
+ */
+export interface ActivationSpec {
+  readonly kind: ActivationKind;
+  readonly code: number;
+  readonly params: Readonly<Float64Array>;
+  /** The descriptor with every default filled in (what `describe` and checkpoints record). */
+  readonly descriptor: Readonly<Required<Activation>>;
+  /** True when backward can work from the output y alone (relu, smelu): no need to keep z. */
+  readonly backwardFromOutput: boolean;
+  /** Marks objects produced by {@link activation}. */
+  readonly validated: true;
+}
+
+export const PARAM_SLOTS = 5;
+
+function checkNumber(kind: string, name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`activation ${kind}: '${name}' must be a number, got ${describeValue(v)}`);
+  }
+  if (!Number.isFinite(v)) {
+    throw new RangeError(`activation ${kind}: '${name}' must be finite, got ${v}`);
+  }
+  return v;
+}
+
+function checkNonNegative(kind: string, name: string, v: unknown, fallback: number): number {
+  const x = checkNumber(kind, name, v, fallback);
+  if (x < 0) throw new RangeError(`activation ${kind}: '${name}' must be >= 0, got ${x}`);
+  return x;
+}
+
+function checkPositive(kind: string, name: string, v: unknown, fallback: number): number {
+  const x = checkNumber(kind, name, v, fallback);
+  if (!(x > 0)) throw new RangeError(`activation ${kind}: '${name}' must be > 0, got ${x}`);
+  return x;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an Array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string '${v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+const ALLOWED_KEYS: Readonly<Record<ActivationKind, readonly string[]>> = {
+  identity: [],
+  relu: [],
+  smelu: ['beta'],
+  gsmelu: ['gNeg', 'gPos', 'alpha', 'beta', 't'],
+  rescu2: ['beta'],
+  gelu: [],
+  gelu_tanh: [],
+  swish: ['beta'],
+  softplus: ['beta', 'threshold'],
+  sigmoid: [],
+};
+
+/**
+ * Validates a descriptor once and returns a frozen {@link ActivationSpec}.
+ * @throws TypeError for an unknown kind, an unknown field or a non-number parameter.
+ * @throws RangeError for a parameter out of its domain (beta < 0 for smelu, beta <= 0 for
+ *   rescu2 / swish / softplus, threshold <= 0, alpha + beta <= 0 for gsmelu, non-finite values).
+ */
+export function activation(desc: ActivationLike): ActivationSpec {
+  if (typeof desc === 'string') desc = { kind: desc } as Activation;
+  if (desc === null || typeof desc !== 'object') {
+    throw new TypeError(
+      `activation must be an object like { kind: 'smelu', beta: 1 } or a kind name, got ${describeValue(desc)}`,
+    );
+  }
+  if (VALIDATED.has(desc as object)) return desc as ActivationSpec;
+  const kind = (desc as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(ACTIVATION_KINDS as readonly string[]).includes(kind)) {
+    throw new TypeError(
+      `activation.kind must be one of ${ACTIVATION_KINDS.join(', ')}; got ${describeValue(kind)}`,
+    );
+  }
+  const k = kind as ActivationKind;
+  for (const key of Object.keys(desc)) {
+    if (key !== 'kind' && !ALLOWED_KEYS[k].includes(key)) {
+      const allowed = ALLOWED_KEYS[k].length ? ALLOWED_KEYS[k].join(', ') : 'no parameters';
+      throw new TypeError(`activation ${k}: unknown field '${key}' (${k} takes ${allowed})`);
+    }
+  }
+  const d = desc as unknown as Record<string, unknown>;
+  const params = new Float64Array(PARAM_SLOTS);
+  let descriptor: Required<Activation>;
+  switch (k) {
+    case 'smelu': {
+      const beta = checkNonNegative(k, 'beta', d.beta, 1);
+      params[0] = beta;
+      descriptor = { kind: k, beta };
+      break;
+    }
+    case 'gsmelu': {
+      const gNeg = checkNumber(k, 'gNeg', d.gNeg, 0);
+      const gPos = checkNumber(k, 'gPos', d.gPos, 1);
+      const alpha = checkNumber(k, 'alpha', d.alpha, 1);
+      const beta = checkNumber(k, 'beta', d.beta, 1);
+      const t = checkNumber(k, 't', d.t, 0);
+      if (!(alpha + beta > 0)) {
+        throw new RangeError(`activation gsmelu: alpha + beta must be > 0, got ${alpha} + ${beta}`);
+      }
+      params.set([gNeg, gPos, alpha, beta, t]);
+      descriptor = { kind: k, gNeg, gPos, alpha, beta, t };
+      break;
+    }
+    case 'rescu2':
+    case 'swish': {
+      const beta = checkPositive(k, 'beta', d.beta, 1);
+      params[0] = beta;
+      descriptor = { kind: k, beta };
+      break;
+    }
+    case 'softplus': {
+      const beta = checkPositive(k, 'beta', d.beta, 1);
+      const threshold = checkPositive(k, 'threshold', d.threshold, 20);
+      params[0] = beta;
+      params[1] = threshold;
+      descriptor = { kind: k, beta, threshold };
+      break;
+    }
+    default:
+      descriptor = { kind: k } as Required<Activation>;
+  }
+  const spec: ActivationSpec = {
+    kind: k,
+    code: ACTIVATION_CODES[k],
+    params,
+    descriptor: Object.freeze(descriptor),
+    backwardFromOutput: k === 'relu' || k === 'smelu',
+    validated: true,
+  };
+  Object.freeze(spec);
+  VALIDATED.add(spec);
+  return spec;
+}
+
+/** Specs made by {@link activation}; anything else is validated again. */
+const VALIDATED = new WeakSet<object>();
+
+/** Human-readable label, e.g. `smelu(beta=0.5)`: used in benchmark tables, charts and the CLI. */
+export function activationLabel(act: ActivationLike): string {
+  const s = activation(act);
+  const parts = Object.entries(s.descriptor)
+    .filter(([key]) => key !== 'kind')
+    .map(([key, v]) => `${key}=${v}`);
+  return parts.length ? `${s.kind}(${parts.join(', ')})` : s.kind;
+}

@@ -1,0 +1,80 @@
+/**
+ * The native backend: the Node-API addon (SIMD kernels, fused dense, thread pool). Arguments arrive
+ * validated by the public API; the addon re-checks only what keeps memory safe.
+ */
+import * as path from 'node:path';
+import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
+
+/** The addon's exports (native/addon.cc). */
+interface Addon {
+  info(): { isa: IsaTier; supportedIsas: IsaTier[]; threads: number; compiler: string };
+  setIsa(isa: string): boolean;
+  setThreads(n: number): void;
+  actForward(code: number, params: Float64Array, x: Float32Array, y: Float32Array): void;
+  actBackward(code: number, params: Float64Array, z: Float32Array, dy: Float32Array, dz: Float32Array): void;
+  actBackwardFromOutput(code: number, params: Float64Array, y: Float32Array, dy: Float32Array, dz: Float32Array): void;
+  denseForward(...args: unknown[]): void;
+  denseBackward(...args: unknown[]): void;
+  denseForwardAsync(...args: unknown[]): Promise<void>;
+  denseBackwardAsync(...args: unknown[]): Promise<void>;
+  packWeights(k: number, n: number, w: Float32Array): unknown;
+}
+
+/** The package root: two levels above this file both in lib/backend and in dist/backend. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Where the addon may be, in load order. */
+export function addonCandidates(): string[] {
+  return [
+    path.join(PACKAGE_ROOT, 'build', 'Release', 'smelu.node'),
+    path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'smelu.node'),
+  ];
+}
+
+function loadAddon(): { addon: Addon; file: string } {
+  const errors: string[] = [];
+  for (const file of addonCandidates()) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return { addon: require(file) as Addon, file };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'MODULE_NOT_FOUND') errors.push(`${path.relative(PACKAGE_ROOT, file)}: ${err.message.split('\n')[0]}`);
+    }
+  }
+  throw new Error(errors.length ? errors.join('; ') : 'no compiled addon found (build/Release/smelu.node)');
+}
+
+/** Wraps the packed-W External so the public layer sees a PackedHandle. */
+interface NativePacked extends PackedHandle {
+  readonly external: unknown;
+}
+
+export function loadNativeBackend(): Backend {
+  const { addon, file } = loadAddon();
+  const unpack = (w: Float32Array | PackedHandle) => (w instanceof Float32Array ? w : (w as NativePacked).external);
+  const backend: Backend & { addonFile: string } = {
+    name: 'native',
+    addonFile: file,
+    info(): BackendInfo {
+      const i = addon.info();
+      return { backend: 'native', isa: i.isa, supportedIsas: i.supportedIsas, threads: i.threads, compiler: i.compiler };
+    },
+    setIsa: (isa) => addon.setIsa(isa),
+    setThreads: (n) => addon.setThreads(n),
+    actForward: (code, params, x, y) => addon.actForward(code, params, x, y),
+    actBackward: (code, params, z, dy, dz) => addon.actBackward(code, params, z, dy, dz),
+    actBackwardFromOutput: (code, params, y, dy, dz) => addon.actBackwardFromOutput(code, params, y, dy, dz),
+    denseForward: (m, k, n, x, w, b, code, params, y, z) =>
+      addon.denseForward(m, k, n, x, unpack(w), b, code, params, y, z),
+    denseForwardAsync: (m, k, n, x, w, b, code, params, y, z) =>
+      addon.denseForwardAsync(m, k, n, x, unpack(w), b, code, params, y, z),
+    denseBackward: (...args) => addon.denseBackward(...args),
+    denseBackwardAsync: (...args) => addon.denseBackwardAsync(...args),
+    packWeights(k, n, w): PackedHandle {
+      const handle: NativePacked = { k, n, external: addon.packWeights(k, n, w) };
+      return handle;
+    },
+  };
+  return backend;
+}

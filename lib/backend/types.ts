@@ -1,0 +1,92 @@
+/**
+ * The contract between the public API and a compute backend (the native addon or the TypeScript
+ * fallback). The public API validates every argument first; a backend trusts what it is given:
+ * lengths match the dims, `code`/`params` come from a validated ActivationSpec, outputs do not
+ * alias inputs except exactly in place where that is documented.
+ */
+
+export type BackendName = 'native' | 'js';
+
+/** An ISA tier of the native backend; 'js' for the TypeScript fallback. */
+export type IsaTier = 'scalar' | 'avx2' | 'avx512' | 'neon' | 'js';
+
+/** Opaque handle to W packed once for repeated forwards (see packWeights). */
+export interface PackedHandle {
+  readonly k: number;
+  readonly n: number;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  isa: IsaTier;
+  /** Tiers this CPU and OS can run, lowest first. */
+  supportedIsas: IsaTier[];
+  threads: number;
+  /** Compiler that built the addon ('' for js). */
+  compiler: string;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  info(): BackendInfo;
+  /** Forces a tier; returns false when this CPU cannot run it. */
+  setIsa(isa: IsaTier): boolean;
+  setThreads(n: number): void;
+
+  /** y = f(x) elementwise; y may be x (exactly in place). */
+  actForward(code: number, params: Float64Array, x: Float32Array, y: Float32Array): void;
+  /** dz = dy * f'(z); dz may be z or dy. */
+  actBackward(code: number, params: Float64Array, z: Float32Array, dy: Float32Array, dz: Float32Array): void;
+  /** dz = dy * f'(x) computed from y = f(x) (relu and smelu only); dz may be y or dy. */
+  actBackwardFromOutput(
+    code: number,
+    params: Float64Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dz: Float32Array,
+  ): void;
+
+  /**
+   * y = f(x W + b), x [m x k], W [k x n] row-major (or packed), b [n] or null.
+   * z (when not null) receives x W + b before the activation.
+   */
+  denseForward(
+    m: number,
+    k: number,
+    n: number,
+    x: Float32Array,
+    w: Float32Array | PackedHandle,
+    b: Float32Array | null,
+    code: number,
+    params: Float64Array,
+    y: Float32Array,
+    z: Float32Array | null,
+  ): void;
+  /**
+   * Given dy [m x n] and the saved tensor [m x n] (z, or y when savedIsOutput),
+   * dZ = dy * f'(.), then dx = dZ W^T [m x k] (when dx not null), dW (+)= x^T dZ [k x n],
+   * db (+)= column sums of dZ [n] (when db not null). `accumulate` adds into dW and db.
+   * Reductions over the batch run in a fixed order whatever the thread count.
+   */
+  denseBackward(
+    m: number,
+    k: number,
+    n: number,
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    saved: Float32Array,
+    savedIsOutput: boolean,
+    code: number,
+    params: Float64Array,
+    dx: Float32Array | null,
+    dW: Float32Array,
+    db: Float32Array | null,
+    accumulate: boolean,
+  ): void;
+  packWeights(k: number, n: number, w: Float32Array): PackedHandle;
+
+  /** Same as denseForward, off the main thread. */
+  denseForwardAsync(...args: Parameters<Backend['denseForward']>): Promise<void>;
+  denseBackwardAsync(...args: Parameters<Backend['denseBackward']>): Promise<void>;
+}

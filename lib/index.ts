@@ -1,0 +1,59 @@
+/**
+ * smelu: smooth activations (SmeLU and family) for Node.js, with SIMD kernels, fused dense layers,
+ * training building blocks and a reproducibility lab.
+ */
+import { selected } from './backend/select';
+import type { BackendInfo, IsaTier } from './backend/types';
+
+export * from './activations';
+export { forward, backward, backwardFromOutput, derivative } from './activate';
+export * from './dense';
+export type { BackendName, IsaTier, BackendInfo } from './backend/types';
+
+/** The package version (from package.json). */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const version: string = require('../package.json').version;
+
+export interface Info extends BackendInfo {
+  /** Why this backend was chosen (e.g. 'SMELU_BACKEND=js', or the addon's load error). */
+  reason: string;
+  version: string;
+  node: string;
+  napi: string;
+}
+
+/** Backend ('native' | 'js'), ISA tier, thread count, versions, and why this backend is in use. */
+export function info(): Info {
+  const s = selected();
+  return { ...s.backend.info(), reason: s.reason, version, node: process.versions.node, napi: process.versions.napi ?? '' };
+}
+
+/**
+ * Sets the native thread pool size (default: the available cores; env SMELU_THREADS).
+ * Results do not depend on it: every thread count gives the same bits.
+ */
+export function setThreads(n: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
+    throw new RangeError(`threads must be an integer from 1 to 1024, got ${String(n)}`);
+  }
+  selected().backend.setThreads(n);
+}
+
+/**
+ * Forces an ISA tier of the native backend ('scalar' | 'avx2' | 'avx512' | 'neon'), like SMELU_ISA.
+ * @throws RangeError when this CPU cannot run it, or when the TypeScript backend is in use.
+ */
+export function setIsa(isa: IsaTier): void {
+  const backend = selected().backend;
+  if (backend.name === 'js') {
+    throw new RangeError(`setIsa: the TypeScript backend is in use (${selected().reason}); it has the single tier 'js'`);
+  }
+  if (typeof isa !== 'string' || !backend.setIsa(isa)) {
+    const have = backend.info().supportedIsas.join(', ');
+    throw new RangeError(`isa must be one of the tiers this CPU supports (${have}), got ${String(isa)}`);
+  }
+}
+
+export function getThreads(): number {
+  return selected().backend.info().threads;
+}

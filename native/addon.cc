@@ -1,0 +1,300 @@
+// Node-API glue: unwraps arguments, checks just enough that a direct call can never touch memory
+// out of bounds (the TypeScript layer gives the user-facing messages), and calls the kernels.
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dispatch.h"
+#include "kernels/act/act.h"
+#include "kernels/gemm/dense.h"
+
+namespace smelu {
+namespace {
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+
+F32 float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw_type(info.Env(), std::string(name) + " must be a Float32Array");
+  }
+  auto a = v.As<Napi::Float32Array>();
+  return {a.Data(), a.ElementLength()};
+}
+
+// A Float32Array or null.
+F32 optional_float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return {};
+  return float32_arg(info, i, name);
+}
+
+size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != static_cast<double>(static_cast<uint64_t>(d)) || d > 9007199254740991.0) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(d);
+}
+
+ActParams act_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (!info[i].IsNumber()) throw_type(info.Env(), "activation code must be a number");
+  int32_t code = info[i].As<Napi::Number>().Int32Value();
+  if (code < 0 || code >= static_cast<int32_t>(ActKind::count)) {
+    throw Napi::RangeError::New(info.Env(), "activation code out of range");
+  }
+  Napi::Value p = info[i + 1];
+  if (!p.IsTypedArray() || p.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      p.As<Napi::Float64Array>().ElementLength() < kActParamSlots) {
+    throw_type(info.Env(), "activation params must be a Float64Array of 5");
+  }
+  return make_act_params(code, p.As<Napi::Float64Array>().Data());
+}
+
+void require_length(Napi::Env env, const F32& a, size_t n, const char* name) {
+  if (a.length != n) throw Napi::RangeError::New(env, std::string(name) + " has the wrong length");
+}
+
+bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
+
+// ---- activations ----
+
+Napi::Value ActForward(const Napi::CallbackInfo& info) {
+  ActParams p = act_arg(info, 0);
+  F32 x = float32_arg(info, 2, "x"), y = float32_arg(info, 3, "y");
+  require_length(info.Env(), y, x.length, "y");
+  act_kernels().forward(p, x.data, y.data, x.length);
+  return info.Env().Undefined();
+}
+
+Napi::Value ActBackward(const Napi::CallbackInfo& info) {
+  ActParams p = act_arg(info, 0);
+  F32 z = float32_arg(info, 2, "z"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
+  require_length(info.Env(), dy, z.length, "dy");
+  require_length(info.Env(), dz, z.length, "dz");
+  act_kernels().backward(p, z.data, dy.data, dz.data, z.length);
+  return info.Env().Undefined();
+}
+
+Napi::Value ActBackwardFromOutput(const Napi::CallbackInfo& info) {
+  ActParams p = act_arg(info, 0);
+  if (p.kind != ActKind::relu && p.kind != ActKind::smelu) {
+    throw_type(info.Env(), "backward from the output needs relu or smelu");
+  }
+  F32 y = float32_arg(info, 2, "y"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
+  require_length(info.Env(), dy, y.length, "dy");
+  require_length(info.Env(), dz, y.length, "dz");
+  act_kernels().backward_from_output(p, y.data, dy.data, dz.data, y.length);
+  return info.Env().Undefined();
+}
+
+// ---- dense ----
+
+using PackedRef = std::shared_ptr<PackedWeights>;
+
+size_t checked_product(Napi::Env env, size_t a, size_t b) {
+  if (a != 0 && b > SIZE_MAX / a) throw Napi::RangeError::New(env, "dimensions overflow");
+  return a * b;
+}
+
+// Arguments: m, k, n, x, w (Float32Array or packed External), b|null, code, params, y, z|null.
+// Also returns the JS values to keep alive for an async call.
+DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed) {
+  Napi::Env env = info.Env();
+  DenseForward a{};
+  a.m = size_arg(info, 0, "m");
+  a.k = size_arg(info, 1, "k");
+  a.n = size_arg(info, 2, "n");
+  F32 x = float32_arg(info, 3, "x");
+  require_length(env, x, checked_product(env, a.m, a.k), "x");
+  a.x = x.data;
+  if (info[4].IsExternal()) {
+    auto packed = *info[4].As<Napi::External<PackedRef>>().Data();
+    *keep_packed = packed;
+    a.packed = packed.get();
+    a.w = nullptr;
+  } else {
+    F32 w = float32_arg(info, 4, "W");
+    require_length(env, w, checked_product(env, a.k, a.n), "W");
+    a.w = w.data;
+    a.packed = nullptr;
+  }
+  F32 b = optional_float32_arg(info, 5, "b");
+  if (b.data) require_length(env, b, a.n, "b");
+  a.b = b.data;
+  a.act = act_arg(info, 6);
+  size_t mn = checked_product(env, a.m, a.n);
+  F32 y = float32_arg(info, 8, "y");
+  require_length(env, y, mn, "y");
+  a.y = y.data;
+  F32 z = optional_float32_arg(info, 9, "z");
+  if (z.data) require_length(env, z, mn, "z");
+  a.z = z.data;
+  return a;
+}
+
+// Arguments: m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx|null, dW, db|null, accumulate.
+DenseBackward backward_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DenseBackward a{};
+  a.m = size_arg(info, 0, "m");
+  a.k = size_arg(info, 1, "k");
+  a.n = size_arg(info, 2, "n");
+  size_t mk = checked_product(env, a.m, a.k), kn = checked_product(env, a.k, a.n),
+         mn = checked_product(env, a.m, a.n);
+  F32 x = float32_arg(info, 3, "x"), w = float32_arg(info, 4, "W"), dy = float32_arg(info, 5, "dy"),
+      saved = float32_arg(info, 6, "saved");
+  require_length(env, x, mk, "x");
+  require_length(env, w, kn, "W");
+  require_length(env, dy, mn, "dy");
+  require_length(env, saved, mn, "saved");
+  a.x = x.data;
+  a.w = w.data;
+  a.dy = dy.data;
+  a.saved = saved.data;
+  a.saved_is_output = bool_arg(info, 7);
+  a.act = act_arg(info, 8);
+  F32 dx = optional_float32_arg(info, 10, "dx");
+  if (dx.data) require_length(env, dx, mk, "dx");
+  a.dx = dx.data;
+  F32 dw = float32_arg(info, 11, "dW");
+  require_length(env, dw, kn, "dW");
+  a.dw = dw.data;
+  F32 db = optional_float32_arg(info, 12, "db");
+  if (db.data) require_length(env, db, a.n, "db");
+  a.db = db.data;
+  a.accumulate = bool_arg(info, 13);
+  return a;
+}
+
+Napi::Value DenseForwardSync(const Napi::CallbackInfo& info) {
+  PackedRef keep;
+  DenseForward a = forward_args(info, &keep);
+  dense_forward(current_isa(), a);
+  return info.Env().Undefined();
+}
+
+Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
+  DenseBackward a = backward_args(info);
+  dense_backward(current_isa(), a);
+  return info.Env().Undefined();
+}
+
+// Runs a kernel on the libuv pool; holds references to every argument so the arrays outlive the
+// call even if the caller drops them.
+template <class Args, void (*Run)(Isa, const Args&)>
+class DenseWorker : public Napi::AsyncWorker {
+ public:
+  DenseWorker(const Napi::CallbackInfo& info, const Args& args, PackedRef packed)
+      : Napi::AsyncWorker(info.Env()), deferred_(Napi::Promise::Deferred::New(info.Env())),
+        args_(args), packed_(std::move(packed)), isa_(current_isa()) {
+    for (size_t i = 0; i < info.Length(); ++i) {
+      if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    }
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { Run(isa_, args_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Args args_;
+  PackedRef packed_;
+  Isa isa_;
+  std::vector<Napi::ObjectReference> keep_;
+};
+
+Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
+  PackedRef keep;
+  DenseForward a = forward_args(info, &keep);
+  auto* w = new DenseWorker<DenseForward, dense_forward>(info, a, keep);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value DenseBackwardAsync(const Napi::CallbackInfo& info) {
+  DenseBackward a = backward_args(info);
+  auto* w = new DenseWorker<DenseBackward, dense_backward>(info, a, nullptr);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PackWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t k = size_arg(info, 0, "k"), n = size_arg(info, 1, "n");
+  F32 w = float32_arg(info, 2, "W");
+  require_length(env, w, checked_product(env, k, n), "W");
+  auto packed = pack_weights(current_isa(), k, n, w.data);
+  return Napi::External<PackedRef>::New(env, new PackedRef(std::move(packed)),
+                                        [](Napi::Env, PackedRef* p) { delete p; });
+}
+
+// ---- configuration ----
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", isa_name(current_isa()));
+  Napi::Array tiers = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (Isa t : supported_isas()) tiers.Set(i++, isa_name(t));
+  o.Set("supportedIsas", tiers);
+  o.Set("threads", get_threads());
+#if defined(__clang__)
+  o.Set("compiler", std::string("clang ") + __clang_version__);
+#elif defined(__GNUC__)
+  o.Set("compiler", std::string("g++ ") + __VERSION__);
+#else
+  o.Set("compiler", "unknown");
+#endif
+  return o;
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw_type(info.Env(), "isa must be a string");
+  Isa isa;
+  if (!isa_from_name(info[0].As<Napi::String>().Utf8Value(), &isa)) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), set_isa(isa));
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  size_t n = size_arg(info, 0, "threads");
+  if (n < 1 || n > 1024) throw Napi::RangeError::New(info.Env(), "threads must be from 1 to 1024");
+  set_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("actForward", Napi::Function::New(env, ActForward));
+  exports.Set("actBackward", Napi::Function::New(env, ActBackward));
+  exports.Set("actBackwardFromOutput", Napi::Function::New(env, ActBackwardFromOutput));
+  exports.Set("denseForward", Napi::Function::New(env, DenseForwardSync));
+  exports.Set("denseBackward", Napi::Function::New(env, DenseBackwardSync));
+  exports.Set("denseForwardAsync", Napi::Function::New(env, DenseForwardAsync));
+  exports.Set("denseBackwardAsync", Napi::Function::New(env, DenseBackwardAsync));
+  exports.Set("packWeights", Napi::Function::New(env, PackWeights));
+  return exports;
+}
+
+}  // namespace
+}  // namespace smelu
+
+static Napi::Object InitSmelu(Napi::Env env, Napi::Object exports) { return smelu::Init(env, exports); }
+
+NODE_API_MODULE(smelu, InitSmelu)

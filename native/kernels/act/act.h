@@ -1,0 +1,57 @@
+// Activation kernels: the kinds, their parameters, and the per-ISA entry points.
+// One definition of each activation (act_math.h) serves every tier and the fused dense epilogue.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace smelu {
+
+// Same order and names as ACTIVATION_KINDS in lib/activations.ts.
+enum class ActKind : int32_t {
+  identity = 0,
+  relu,
+  smelu,
+  gsmelu,
+  rescu2,
+  gelu,
+  gelu_tanh,
+  swish,
+  softplus,
+  sigmoid,
+  count
+};
+
+constexpr int kActParamSlots = 5;
+
+// Float32 constants derived once from the float64 parameters, shared by every tier so that the
+// tiers compute with identical constants (and so identical bits).
+struct ActParams {
+  ActKind kind = ActKind::identity;
+  float p[kActParamSlots] = {0, 0, 0, 0, 0};  // raw parameters, rounded to float32
+  float c[8] = {0, 0, 0, 0, 0, 0, 0, 0};      // kind-specific derived constants (see act_params.cc)
+};
+
+// Validation is the TypeScript layer's job; this only derives constants. beta = 0 SmeLU (and any
+// SmeLU whose 1/(2 beta) overflows float32) becomes ReLU, as the spec requires.
+ActParams make_act_params(int32_t kind, const double* raw);
+
+// Elementwise kernels. Outputs may be exactly in place over an input.
+struct ActKernels {
+  // y = f(x)
+  void (*forward)(const ActParams&, const float* x, float* y, size_t n);
+  // dz = dy * f'(z)
+  void (*backward)(const ActParams&, const float* z, const float* dy, float* dz, size_t n);
+  // dz = dy * f'(x) from y = f(x); relu and smelu only.
+  void (*backward_from_output)(const ActParams&, const float* y, const float* dy, float* dz, size_t n);
+};
+
+extern const ActKernels act_kernels_scalar;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const ActKernels act_kernels_avx2;
+extern const ActKernels act_kernels_avx512;
+#endif
+#if defined(__aarch64__)
+extern const ActKernels act_kernels_neon;
+#endif
+
+}  // namespace smelu
