@@ -1,6 +1,6 @@
 /*
  * Bench-only Node-API addon (never shipped with smelu):
- *   sgemm(m, k, n, A, B, C, threads)  C = A B with OpenBLAS (row-major, no transpose)
+ *   sgemm(m, k, n, A, B, C, threads, transA, transB)  C = op(A) op(B) with OpenBLAS, row-major
  *   blasInfo()                         { blas, corename, config }
  *   fmaPeak(isa, threads, ms)          measured FP32 FMA GFLOP/s over `threads` threads
  * The FMA probe is the ceiling the dense suite reports its figures against; it runs in the same
@@ -207,20 +207,29 @@ bad:;
 static int current_threads = -1;
 #endif
 
-/* sgemm(m, k, n, A[m*k], B[k*n], C[m*n], threads): C = A B, row-major. */
+/* sgemm(m, k, n, A, B, C, threads, transA = false, transB = false): C[m*n] = op(A) op(B),
+ * row-major, where op(A) is m x k (A stored k x m when transA) and op(B) is k x n (B stored
+ * n x k when transB). The transposed forms give the backward products dx = dZ W^T, dW = x^T dZ. */
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 9;
+  napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) {
-    napi_throw_type_error(env, NULL, "sgemm(m, k, n, A, B, C, threads)");
+    napi_throw_type_error(env, NULL, "sgemm(m, k, n, A, B, C, threads, transA, transB)");
     return NULL;
   }
   int32_t m, k, n, threads;
+  bool transA = false, transB = false;
   CHECK(napi_get_value_int32(env, argv[0], &m));
   CHECK(napi_get_value_int32(env, argv[1], &k));
   CHECK(napi_get_value_int32(env, argv[2], &n));
   CHECK(napi_get_value_int32(env, argv[6], &threads));
+  if (argc > 7) CHECK(napi_get_value_bool(env, argv[7], &transA));
+  if (argc > 8) CHECK(napi_get_value_bool(env, argv[8], &transB));
+  if (m < 1 || k < 1 || n < 1 || threads < 1) {
+    napi_throw_range_error(env, NULL, "sgemm: m, k, n and threads must be >= 1");
+    return NULL;
+  }
   float *A = float32_data(env, argv[3], (size_t)m * k, "A");
   if (!A) return NULL;
   float *B = float32_data(env, argv[4], (size_t)k * n, "B");
@@ -233,10 +242,13 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     openblas_set_num_threads(threads);
     current_threads = threads;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+              m, n, k, 1.0f, A, transA ? m : k, B, transB ? k : n, 0.0f, C, n);
   return NULL;
 #else
   (void)threads;
+  (void)transA;
+  (void)transB;
   napi_throw_error(env, NULL, "sgemm: the bench addon was built without OpenBLAS");
   return NULL;
 #endif

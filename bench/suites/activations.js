@@ -1,0 +1,134 @@
+'use strict';
+/**
+ * Activations suite: forward and backward throughput (elements per ns) of every activation, one
+ * child process per ISA tier (SMELU_ISA) plus the TypeScript backend (SMELU_BACKEND=js), single
+ * thread, at an L1, an L2 and a DRAM working set, timed with benchmark.js. Beside each figure: the
+ * max error against the float64 reference, and a memcpy of the same bytes timed in the same process.
+ */
+const Benchmark = require('benchmark');
+const { loadSmelu, progress, fillUniform, median, rng } = require('../lib/util');
+const { reference, relError } = require('../lib/reference');
+const { runTask } = require('../lib/child');
+
+/** The activations measured, by the short name used in tables (gsmelu: a leaky variant). */
+const ACTIVATIONS = [
+  ['relu', { kind: 'relu' }],
+  ['smelu', { kind: 'smelu', beta: 1 }],
+  ['gsmelu_leaky', { kind: 'gsmelu', gNeg: 0.1, gPos: 1, alpha: 1, beta: 1, t: 0 }],
+  ['rescu2', { kind: 'rescu2', beta: 1 }],
+  ['gelu', { kind: 'gelu' }],
+  ['gelu_tanh', { kind: 'gelu_tanh' }],
+  ['swish', { kind: 'swish', beta: 1 }],
+  ['softplus', { kind: 'softplus', beta: 1 }],
+  ['sigmoid', { kind: 'sigmoid' }],
+  ['identity', { kind: 'identity' }],
+];
+
+const L1 = 4096;
+const L2 = 131072;
+const DRAM = 2 ** 26;
+
+function sizesFor(quick) {
+  return quick ? [L1] : [L1, L2, DRAM];
+}
+
+/** benchmark.js options: DRAM calls take ~15-700 ms each, so they get fewer samples. */
+function benchOptions(size, quick) {
+  if (quick) return { minSamples: 3, maxTime: 0.03, minTime: 0.003 };
+  if (size >= DRAM) return { minSamples: 3, maxTime: 0.5 };
+  return { minSamples: 5, maxTime: 0.25 };
+}
+
+/** Runs fn under benchmark.js; returns elements per ns from the median sample. */
+function bench(name, size, fn, options) {
+  const b = new Benchmark(name, fn, options);
+  b.run();
+  if (b.error) throw b.error;
+  const secPerCall = median(b.stats.sample);
+  return { elemsPerNs: size / (secPerCall * 1e9), rme: b.stats.rme, samples: b.stats.sample.length };
+}
+
+/** Indices checked against the reference: all of a small array, 4096 random ones otherwise. */
+function sampleIndices(size) {
+  if (size <= 4096) return Array.from({ length: size }, (_, i) => i);
+  const r = rng(777);
+  return Array.from({ length: 4096 }, () => Math.floor(r() * size));
+}
+
+function maxError(desc, x, dy, y, idx, backward) {
+  let worst = 0;
+  for (const i of idx) {
+    const [f, df] = reference(desc, x[i]);
+    const ref = backward ? dy[i] * df : f;
+    worst = Math.max(worst, relError(y[i], ref));
+  }
+  return worst;
+}
+
+/** Child side: every activation at every size on this process's tier. */
+function runTier(task) {
+  const smelu = loadSmelu();
+  smelu.setThreads(1);
+  const info = smelu.info();
+  const tier = info.backend === 'js' ? 'js' : info.isa;
+  const rows = [];
+  const memcpy = [];
+  for (const size of task.sizes) {
+    const opts = benchOptions(size, task.quick);
+    // Inputs span [-8, 8]: every branch of every activation is taken, with random signs.
+    const x = fillUniform(new Float32Array(size), -8, 8, 1);
+    const dy = fillUniform(new Float32Array(size), -1, 1, 2);
+    const out = new Float32Array(size);
+    const idx = sampleIndices(size);
+    memcpy.push({ tier, size, ...bench('memcpy', size, () => out.set(x), opts) });
+    for (const [name, desc] of ACTIVATIONS) {
+      progress(`activations ${tier} n=${size} ${name}`);
+      const spec = smelu.activation(desc);
+      const fwd = bench(name, size, () => smelu.forward(spec, x, out), opts);
+      smelu.forward(spec, x, out);
+      const fwdErr = maxError(spec.descriptor, x, dy, out, idx, false);
+      const bwd = bench(name, size, () => smelu.backward(spec, x, dy, out), opts);
+      smelu.backward(spec, x, dy, out);
+      const bwdErr = maxError(spec.descriptor, x, dy, out, idx, true);
+      const label = smelu.activationLabel(spec);
+      rows.push({ tier, activation: name, label, size, direction: 'forward', ...fwd, maxError: fwdErr });
+      rows.push({ tier, activation: name, label, size, direction: 'backward', ...bwd, maxError: bwdErr });
+    }
+  }
+  return { tier, info, rows, memcpy };
+}
+
+/** Parent side: one child per tier; adds the cost ratio of each activation to SmeLU. */
+async function run(ctx) {
+  const sizes = sizesFor(ctx.quick);
+  const tiers = [];
+  for (const isa of ctx.nativeTiers) tiers.push({ label: isa, env: { SMELU_ISA: isa, SMELU_BACKEND: 'native' } });
+  tiers.push({ label: 'js', env: { SMELU_BACKEND: 'js', SMELU_ISA: null } });
+  const rows = [];
+  const memcpy = [];
+  const notes = [];
+  for (const t of tiers) {
+    progress(`activations: tier ${t.label}`);
+    try {
+      const r = await runTask({ name: 'activations', sizes, quick: ctx.quick }, t.env);
+      rows.push(...r.rows);
+      memcpy.push(...r.memcpy);
+    } catch (e) {
+      notes.push(`activations tier ${t.label} failed: ${e.message}`);
+    }
+  }
+  addCostRatios(rows);
+  return { sizes, tiers: tiers.map((t) => t.label), rows, memcpy, notes };
+}
+
+/** costVsSmelu = time(act) / time(smelu) at the same tier, size and direction. */
+function addCostRatios(rows) {
+  for (const r of rows) {
+    const s = rows.find(
+      (q) => q.activation === 'smelu' && q.tier === r.tier && q.size === r.size && q.direction === r.direction,
+    );
+    r.costVsSmelu = s ? s.elemsPerNs / r.elemsPerNs : null;
+  }
+}
+
+module.exports = { run, runTier, ACTIVATIONS, sizesFor };

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `smelu` command: `smelu --version`, `smelu info`, `smelu repro ...` (the reproducibility lab).
+ * Each subcommand lives in its own module and is loaded only when called.
+ */
+import { info, version } from './index';
+
+const USAGE = `usage: smelu <command> [options]
+
+commands:
+  info               backend, ISA tier, threads and versions in use
+  repro [options]    train replicas and measure prediction difference (smelu repro --help)
+
+options:
+  --version          print the version
+  --help             print this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return cmd === undefined ? 1 : 0;
+    case 'info':
+      process.stdout.write(`${JSON.stringify(info(), null, 2)}\n`);
+      return 0;
+    case 'repro': {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
+      return reproCommand(rest);
+    }
+    default:
+      process.stderr.write(`smelu: unknown command '${cmd}'\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: Error) => {
+      process.stderr.write(`smelu: ${e.message}\n`);
+      process.exitCode = e instanceof RangeError || e instanceof TypeError ? 2 : 1;
+    },
+  );
+}
