@@ -23,26 +23,33 @@ interface Addon {
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Where the addon may be, in load order. */
+/** Prebuilt addons shipped in the package, tried after a local build. */
 export function addonCandidates(): string[] {
-  return [
-    path.join(PACKAGE_ROOT, 'build', 'Release', 'smelu.node'),
-    path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'smelu.node'),
-  ];
+  return [path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'smelu.node')];
 }
 
 function loadAddon(): { addon: Addon; file: string } {
   const errors: string[] = [];
+  try {
+    // `bindings` knows the local build layouts (build/Release, build/Debug, ...).
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const bindings = require('bindings') as (o: { bindings: string; module_root: string }) => Addon;
+    const addon = bindings({ bindings: 'smelu.node', module_root: PACKAGE_ROOT });
+    return { addon, file: 'build/Release/smelu.node' };
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (!/Could not locate the bindings file/.test(msg)) errors.push(`local build: ${msg.split('\n')[0]}`);
+  }
   for (const file of addonCandidates()) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      return { addon: require(file) as Addon, file };
+      return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file) };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code !== 'MODULE_NOT_FOUND') errors.push(`${path.relative(PACKAGE_ROOT, file)}: ${err.message.split('\n')[0]}`);
     }
   }
-  throw new Error(errors.length ? errors.join('; ') : 'no compiled addon found (build/Release/smelu.node)');
+  throw new Error(errors.length ? errors.join('; ') : 'no local build (build/Release/smelu.node) and no prebuilt addon for this platform');
 }
 
 /** Wraps the packed-W External so the public layer sees a PackedHandle. */
@@ -50,7 +57,7 @@ interface NativePacked extends PackedHandle {
   readonly external: unknown;
 }
 
-export function loadNativeBackend(): Backend {
+export function loadNativeBackend(): Backend & { addonFile: string } {
   const { addon, file } = loadAddon();
   const unpack = (w: Float32Array | PackedHandle) => (w instanceof Float32Array ? w : (w as NativePacked).external);
   const backend: Backend & { addonFile: string } = {

@@ -36,7 +36,7 @@ function select(env: NodeJS.ProcessEnv): Selection {
     result = { backend: jsBackend, reason: 'SMELU_BACKEND=js' };
   } else {
     const loaded = tryLoadNative();
-    if (loaded.backend) result = { backend: loaded.backend, reason: 'native addon loaded' };
+    if (loaded.backend) result = { backend: loaded.backend, reason: `native addon loaded from ${loaded.file}` };
     else if (wanted === 'native') throw new Error(`SMELU_BACKEND=native but the addon did not load: ${loaded.error}`);
     else result = { backend: jsBackend, reason: `native addon unavailable (${loaded.error})` };
   }
@@ -45,12 +45,13 @@ function select(env: NodeJS.ProcessEnv): Selection {
   return result;
 }
 
-function tryLoadNative(): { backend?: Backend; error?: string } {
+function tryLoadNative(): { backend?: Backend; file?: string; error?: string } {
   try {
     // Loaded lazily so that a missing or broken addon never breaks `require('smelu')`.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadNativeBackend } = require('./native') as typeof import('./native');
-    return { backend: loadNativeBackend() };
+    const backend = loadNativeBackend();
+    return { backend, file: backend.addonFile };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
   }

@@ -1,0 +1,340 @@
+'use strict';
+/**
+ * Dense suite: GFLOP/s of smelu's fused dense layer (forward 2mkn flops, backward dx + dW + db
+ * 4mkn flops) at 1 and N threads, against peers measured in the same run: OpenBLAS sgemm (alone
+ * and followed by our activation pass), onnxruntime Gemm + activation, TF.js (wasm and cpu), and
+ * our own TypeScript fallback. Each figure is also given as % of the FMA peak measured in this run.
+ * Also: the activation's share of a dense layer's time as k grows.
+ */
+const { loadSmelu, progress, measure, fillUniform } = require('../lib/util');
+const { runTask } = require('../lib/child');
+
+const SHAPES_FULL = [
+  [512, 512, 512],
+  [2048, 256, 256],
+  [4096, 1024, 1024],
+  [256, 64, 64],
+  [1, 512, 512],
+  [16, 512, 512],
+];
+const SHAPES_QUICK = [
+  [256, 64, 64],
+  [16, 512, 512],
+  [512, 512, 512],
+];
+const ACTS_FULL = ['identity', 'relu', 'smelu', 'gelu', 'gelu_tanh', 'swish', 'softplus'];
+const ACTS_QUICK = ['identity', 'relu', 'smelu', 'gelu'];
+const SHARE_KS_FULL = [16, 32, 64, 128, 256, 512, 1024];
+const SHARE_KS_QUICK = [16, 128, 1024];
+
+/** Descriptors behind the short names (SmeLU beta = 1, as in the peers' composed graphs). */
+const DESCRIPTORS = {
+  identity: { kind: 'identity' },
+  relu: { kind: 'relu' },
+  smelu: { kind: 'smelu', beta: 1 },
+  gelu: { kind: 'gelu' },
+  gelu_tanh: { kind: 'gelu_tanh' },
+  swish: { kind: 'swish', beta: 1 },
+  softplus: { kind: 'softplus', beta: 1 },
+};
+
+function plan(ctx) {
+  const quick = ctx.quick;
+  return {
+    shapes: quick ? SHAPES_QUICK : SHAPES_FULL,
+    acts: quick ? ACTS_QUICK : ACTS_FULL,
+    threads: ctx.threads > 1 ? [1, ctx.threads] : [1],
+    budgetMs: quick ? 25 : 300,
+    // The TypeScript fallback and TF.js cpu run near 1 GFLOP/s: larger layers would take minutes.
+    slowFlopLimit: quick ? 2 ** 25 : 2 ** 31,
+    shareKs: quick ? SHARE_KS_QUICK : SHARE_KS_FULL,
+    packed: !quick,
+  };
+}
+
+/** x in [-1, 1], W scaled by 1/sqrt(k) so that z stays O(1) and activations see every branch. */
+function makeData(m, k, n) {
+  const a = Math.sqrt(3 / k);
+  return {
+    x: fillUniform(new Float32Array(m * k), -1, 1, 11),
+    W: fillUniform(new Float32Array(k * n), -a, a, 12),
+    b: fillUniform(new Float32Array(n), -0.1, 0.1, 13),
+    dy: fillUniform(new Float32Array(m * n), -1, 1, 14),
+  };
+}
+
+const flops = (m, k, n, direction) => (direction === 'forward' ? 2 : 4) * m * k * n;
+
+function row(impl, tier, threads, act, [m, k, n], direction, r) {
+  return { impl, tier, threads, activation: act, m, k, n, direction, ns: r.ns, gflops: flops(m, k, n, direction) / r.ns, samples: r.samples };
+}
+
+/** Child: smelu's fused dense layer on this process's backend and tier. */
+function denseSmelu(task) {
+  const smelu = loadSmelu();
+  const info = smelu.info();
+  const isJs = info.backend === 'js';
+  const impl = isJs ? 'smelu-js' : 'smelu';
+  const tier = isJs ? 'js' : info.isa;
+  const threadsList = isJs ? [1] : task.threads;
+  const rows = [];
+  const skipped = new Set();
+  for (const shape of task.shapes) {
+    const [m, k, n] = shape;
+    if (isJs && flops(m, k, n, 'backward') > task.slowFlopLimit) {
+      skipped.add(shape.join('x'));
+      continue;
+    }
+    const d = makeData(m, k, n);
+    const y = new Float32Array(m * n);
+    const z = new Float32Array(m * n);
+    const dx = new Float32Array(m * k);
+    const dW = new Float32Array(k * n);
+    const db = new Float32Array(n);
+    const packed = task.packed && !isJs ? smelu.packWeights(d.W, k, n) : null;
+    for (const threads of threadsList) {
+      smelu.setThreads(threads);
+      for (const act of task.acts) {
+        progress(`dense ${impl} ${shape.join('x')} ${act} t=${threads}`);
+        const spec = smelu.activation(DESCRIPTORS[act]);
+        // z is written only where backward needs it (what a training step would do).
+        const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : z;
+        const fwdArgs = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: y, zOut };
+        const opts = { budgetMs: task.budgetMs };
+        rows.push(row(impl, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(fwdArgs), opts)));
+        if (packed) {
+          const pArgs = { ...fwdArgs, W: packed };
+          rows.push(row(`${impl} packed W`, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(pArgs), opts)));
+        }
+        smelu.denseForward(fwdArgs);
+        const saved = act === 'identity' ? {} : spec.backwardFromOutput ? { y } : { z };
+        const bwdArgs = { x: d.x, W: d.W, dy: d.dy, m, k, n, activation: spec, ...saved, dx, dW, db };
+        rows.push(row(impl, tier, threads, act, shape, 'backward', measure(() => smelu.denseBackward(bwdArgs), opts)));
+      }
+    }
+  }
+  const notes = skipped.size ? [`${impl}: skipped ${[...skipped].join(', ')} (above ${task.slowFlopLimit} flops: too slow)`] : [];
+  return { info, rows, notes };
+}
+
+/**
+ * Child: OpenBLAS sgemm alone ('identity'), sgemm + our activation pass in place (no bias: the
+ * cost of the unfused pass is what is being shown), and a backward of 3 sgemm (dx, dW, db) after
+ * our activation backward. smelu uses as many threads as OpenBLAS.
+ */
+function denseOpenblas(task) {
+  const { addon } = require('../lib/native').loadBenchAddon();
+  if (!addon) throw new Error('bench addon missing');
+  const blas = addon.blasInfo();
+  if (!blas.blas) throw new Error('bench addon built without OpenBLAS');
+  const smelu = loadSmelu();
+  const tier = smelu.info().backend === 'js' ? 'js' : smelu.info().isa;
+  const rows = [];
+  for (const shape of task.shapes) {
+    const [m, k, n] = shape;
+    const d = makeData(m, k, n);
+    const y = new Float32Array(m * n);
+    const z = new Float32Array(m * n);
+    const dZ = new Float32Array(m * n);
+    const dx = new Float32Array(m * k);
+    const dW = new Float32Array(k * n);
+    const db = new Float32Array(n);
+    const ones = new Float32Array(m).fill(1);
+    for (const threads of task.threads) {
+      smelu.setThreads(threads);
+      for (const act of task.acts) {
+        progress(`dense openblas ${shape.join('x')} ${act} t=${threads}`);
+        const spec = smelu.activation(DESCRIPTORS[act]);
+        const opts = { budgetMs: task.budgetMs };
+        const fwd = act === 'identity'
+          ? () => addon.sgemm(m, k, n, d.x, d.W, y, threads)
+          : () => {
+              addon.sgemm(m, k, n, d.x, d.W, z, threads);
+              smelu.forward(spec, z, y);
+            };
+        const impl = 'openblas'; // identity: sgemm alone; otherwise sgemm + our activation pass
+        rows.push(row(impl, tier, threads, act, shape, 'forward', measure(fwd, opts)));
+        addon.sgemm(m, k, n, d.x, d.W, z, threads);
+        const bwd = () => {
+          if (act === 'identity') dZ.set(d.dy);
+          else smelu.backward(spec, z, d.dy, dZ);
+          addon.sgemm(m, n, k, dZ, d.W, dx, threads, false, true); // dx = dZ W^T
+          addon.sgemm(k, m, n, d.x, dZ, dW, threads, true, false); // dW = x^T dZ
+          addon.sgemm(1, m, n, ones, dZ, db, threads); // db = 1^T dZ
+        };
+        rows.push(row(impl, tier, threads, act, shape, 'backward', measure(bwd, opts)));
+      }
+    }
+  }
+  return { blas, rows, notes: [] };
+}
+
+/** Child: onnxruntime-node, Gemm + activation with W as a constant, intra-op threads 1..N. */
+async function denseOrt(task) {
+  const { peerRequire } = require('../lib/peers');
+  const { denseModel } = require('../lib/onnx-models');
+  const { measureAsync } = require('../lib/util');
+  const ort = peerRequire('onnxruntime-node');
+  const rows = [];
+  const notes = [];
+  for (const shape of task.shapes) {
+    const [m, k, n] = shape;
+    const d = makeData(m, k, n);
+    const X = new ort.Tensor('float32', d.x, [m, k]);
+    const Y = new ort.Tensor('float32', new Float32Array(m * n), [m, n]);
+    for (const threads of task.threads) {
+      for (const act of task.acts) {
+        progress(`dense onnxruntime ${shape.join('x')} ${act} t=${threads}`);
+        let session;
+        try {
+          session = await ort.InferenceSession.create(denseModel({ m, k, n, act, W: d.W, B: d.b }), {
+            intraOpNumThreads: threads,
+            interOpNumThreads: 1,
+            executionMode: 'sequential',
+            graphOptimizationLevel: 'all',
+          });
+          const r = await measureAsync(() => session.run({ X }, { Y }), { budgetMs: task.budgetMs });
+          rows.push(row('onnxruntime', 'mlas', threads, act, shape, 'forward', r));
+        } catch (e) {
+          notes.push(`onnxruntime ${act} ${shape.join('x')}: ${e.message.split('\n')[0]}`);
+        } finally {
+          if (session) await session.release();
+        }
+      }
+    }
+  }
+  return { version: ort.env.versions, rows, notes };
+}
+
+/** Child: TF.js dense layer (matMul + bias + activation ops), one thread. */
+async function denseTfjs(task) {
+  const { loadTf, tfDense } = require('../lib/tfjs');
+  const tf = await loadTf(task.backend);
+  const impl = `tfjs-${task.backend}`;
+  const rows = [];
+  const notes = [];
+  const skipped = new Set();
+  for (const shape of task.shapes) {
+    const [m, k, n] = shape;
+    if (task.backend === 'cpu' && flops(m, k, n, 'forward') > task.slowFlopLimit) {
+      skipped.add(shape.join('x'));
+      continue;
+    }
+    const d = makeData(m, k, n);
+    for (const act of task.acts) {
+      progress(`dense ${impl} ${shape.join('x')} ${act}`);
+      const layer = tfDense(tf, { m, k, n, act, x: d.x, W: d.W, b: d.b });
+      try {
+        rows.push(row(impl, task.backend, 1, act, shape, 'forward', measure(layer.run, { budgetMs: task.budgetMs })));
+      } catch (e) {
+        notes.push(`${impl} ${act}: ${e.message.split('\n')[0]}`);
+      } finally {
+        layer.dispose();
+      }
+    }
+  }
+  if (skipped.size) notes.push(`${impl}: skipped ${[...skipped].join(', ')} (above ${task.slowFlopLimit} flops: too slow)`);
+  return { version: tf.version.tfjs, rows, notes };
+}
+
+/** Child: (t_act - t_identity) / t_act of a forward dense layer m = n = 512, for each k. */
+function share(task) {
+  const smelu = loadSmelu();
+  smelu.setThreads(1);
+  const [m, n] = [512, 512];
+  const rows = [];
+  for (const k of task.ks) {
+    const d = makeData(m, k, n);
+    const y = new Float32Array(m * n);
+    const z = new Float32Array(m * n);
+    const time = (act) => {
+      const spec = smelu.activation(DESCRIPTORS[act]);
+      const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : z;
+      const args = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: y, zOut };
+      return measure(() => smelu.denseForward(args), { budgetMs: task.budgetMs }).ns;
+    };
+    progress(`dense share k=${k}`);
+    const tId = time('identity');
+    for (const act of task.acts.filter((a) => a !== 'identity')) {
+      const tAct = time(act);
+      rows.push({ k, m, n, activation: act, identityMs: tId / 1e6, actMs: tAct / 1e6, share: (tAct - tId) / tAct });
+    }
+  }
+  return { rows };
+}
+
+/** Child: FMA peak per ISA and thread count, and OpenBLAS' core (run with OPENBLAS_* unset). */
+function probe(task) {
+  const { addon } = require('../lib/native').loadBenchAddon();
+  if (!addon) throw new Error('bench addon missing');
+  const fma = {};
+  for (const isa of ['avx512', 'avx2', 'scalar']) {
+    for (const t of task.threads) {
+      const g = addon.fmaPeak(isa, t, task.quick ? 20 : 100);
+      if (g === null) continue;
+      fma[isa] = fma[isa] || {};
+      fma[isa][t] = g;
+    }
+  }
+  return { fma, blas: addon.blasInfo() };
+}
+
+const NO_OPENBLAS_ENV = { OPENBLAS_CORETYPE: null, OPENBLAS_L2_SIZE: null };
+
+/** Parent: runs the children in turn; a failing or missing peer becomes a one-line note. */
+async function run(ctx) {
+  const p = plan(ctx);
+  const common = { shapes: p.shapes, acts: p.acts, threads: p.threads, budgetMs: p.budgetMs, slowFlopLimit: p.slowFlopLimit };
+  const out = { shapes: p.shapes, acts: p.acts, threads: p.threads, rows: [], share: [], notes: [], peers: {} };
+  const step = async (label, task, env) => {
+    progress(`dense: ${label}`);
+    try {
+      const r = await runTask(task, env);
+      out.rows.push(...(r.rows || []));
+      out.notes.push(...(r.notes || []));
+      return r;
+    } catch (e) {
+      out.notes.push(`dense ${label} skipped: ${e.message.split('\n')[0]}`);
+      return null;
+    }
+  };
+  if (ctx.nativeLoaded) await step('smelu native', { name: 'dense-smelu', ...common, packed: p.packed }, {});
+  await step('smelu TypeScript backend', { name: 'dense-smelu', ...common, packed: false }, { SMELU_BACKEND: 'js', SMELU_ISA: null });
+  if (ctx.addonError) out.notes.push(`openblas peer skipped: ${ctx.addonError}`);
+  else {
+    const r = await step('openblas', { name: 'dense-openblas', ...common }, NO_OPENBLAS_ENV);
+    if (r) out.peers.openblas = r.blas;
+  }
+  if (ctx.peers.has('onnxruntime-node') && ctx.peers.has('onnx-proto')) {
+    const r = await step('onnxruntime', { name: 'dense-ort', ...common }, {});
+    if (r) out.peers.onnxruntime = r.version;
+  } else out.notes.push('onnxruntime peer skipped: onnxruntime-node / onnx-proto not installed');
+  for (const backend of ['wasm', 'cpu']) {
+    const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs';
+    if (!ctx.peers.has('@tensorflow/tfjs') || !ctx.peers.has(pkg)) {
+      out.notes.push(`tfjs-${backend} peer skipped: ${pkg} not installed`);
+      continue;
+    }
+    const r = await step(`tfjs-${backend}`, { name: 'dense-tfjs', backend, ...common }, {});
+    if (r) out.peers[`tfjs-${backend}`] = r.version;
+  }
+  if (ctx.nativeLoaded || ctx.quick) {
+    // The share is a property of the fast path; on the TypeScript backend it says little, but
+    // --quick still runs it so the test covers the code.
+    const r = await step('activation share vs k', { name: 'dense-share', ks: p.shareKs, acts: p.acts, budgetMs: p.budgetMs }, {});
+    if (r) out.share = r.rows;
+  }
+  addPeak(out.rows, ctx.fma);
+  return out;
+}
+
+/** pctPeak: GFLOP/s as % of the best ISA's FMA peak measured at the same thread count. */
+function addPeak(rows, fma) {
+  const best = fma && (fma.avx512 || fma.avx2 || fma.scalar);
+  for (const r of rows) {
+    const peak = best && best[r.threads];
+    r.pctPeak = peak ? (100 * r.gflops) / peak : null;
+  }
+}
+
+module.exports = { run, denseSmelu, denseOpenblas, denseOrt, denseTfjs, share, probe, plan, DESCRIPTORS, NO_OPENBLAS_ENV };

@@ -1,0 +1,143 @@
+/**
+ * CTR model: one embedding per categorical field, concatenated with the dense features, then an
+ * MLP tower to one logit. Single-valued fields read the columns of batch.cat in order; bag fields
+ * (multi-valued, pooled) read batch.bags in order.
+ */
+import type { ActivationLike } from '../activations';
+import { Concat } from './concat';
+import { Embedding, embeddingConfig, type EmbeddingConfig, type Pooling } from './embedding';
+import type { Initializer } from './init';
+import type { ParamInit } from './layer';
+import { BaseModel, Sequential, towerConfig, type Batch, type DataShape, type LayerConfig } from './model';
+import type { Seed } from './rng';
+
+export interface CtrFieldConfig extends EmbeddingConfig {
+  /** Multi-valued (read from batch.bags, pooled) rather than one id per row. */
+  bag: boolean;
+}
+
+export interface CtrConfig {
+  kind: 'ctr';
+  numDense: number;
+  fields: CtrFieldConfig[];
+  tower: LayerConfig[];
+}
+
+export interface CtrFieldOptions {
+  vocab: number;
+  dim?: number;
+  bag?: boolean;
+  pooling?: Pooling;
+  init?: Initializer;
+}
+
+export interface CtrOptions {
+  numDense: number;
+  /** One entry per categorical field: its vocabulary size, or the full options. */
+  fields: ReadonlyArray<number | CtrFieldOptions>;
+  /** Default embedding width (default 8). */
+  embeddingDim?: number;
+  /** Tower hidden widths (default [64, 32]). */
+  hidden?: readonly number[];
+  /** Tower activation (default relu). */
+  activation?: ActivationLike;
+  learnable?: false | 'layer' | 'unit';
+  layerNorm?: boolean;
+  seed?: Seed;
+}
+
+export class CtrModel extends BaseModel {
+  readonly outputs: number;
+  readonly numDense: number;
+  readonly embeddings: readonly Embedding[];
+  readonly bagField: readonly boolean[];
+  readonly tower: Sequential;
+  private readonly concat: Concat;
+  private readonly parts: Float32Array[];
+  private readonly numSingle: number;
+  private readonly numBags: number;
+
+  constructor(config: CtrConfig, seed: Seed = 0) {
+    super();
+    if (config?.kind !== 'ctr') throw new TypeError(`CtrModel needs a config of kind 'ctr'`);
+    this.numDense = config.numDense;
+    if (!Number.isInteger(this.numDense) || this.numDense < 0) {
+      throw new TypeError(`numDense must be a non-negative integer, got ${String(config.numDense)}`);
+    }
+    this.embeddings = config.fields.map((f, i) => new Embedding({ ...f, name: `emb${i}` }));
+    this.bagField = config.fields.map((f) => !!f.bag);
+    this.numBags = this.bagField.filter((b) => b).length;
+    this.numSingle = this.bagField.length - this.numBags;
+    this.tower = Sequential.fromConfig(config.tower, 'tower');
+    this.concat = new Concat([this.numDense, ...this.embeddings.map((e) => e.dim)]);
+    if (this.tower.inSize !== this.concat.outSize) {
+      throw new RangeError(`the tower takes ${this.tower.inSize} inputs; dense + embeddings give ${this.concat.outSize}`);
+    }
+    this.outputs = this.tower.outSize;
+    this.parts = new Array(this.embeddings.length + 1);
+    this.init(seed);
+  }
+
+  forward(batch: Batch): Float32Array {
+    const m = batch.m;
+    this.parts[0] = batch.dense;
+    let c = 0;
+    let b = 0;
+    for (let f = 0; f < this.embeddings.length; f++) {
+      const e = this.embeddings[f];
+      this.parts[f + 1] = this.bagField[f]
+        ? e.pool(batch.bags[b].ids, batch.bags[b++].offsets, m)
+        : e.lookup(batch.cat, m, this.numSingle, c++);
+    }
+    return this.tower.forward(this.concat.forward(this.parts, m), m);
+  }
+
+  backward(dLogits: Float32Array): void {
+    const dx = this.tower.backward(dLogits, this.embeddings.length > 0);
+    if (!dx) return;
+    const d = this.concat.backward(dx);
+    for (let f = 0; f < this.embeddings.length; f++) this.embeddings[f].backward(d[f + 1]);
+  }
+
+  paramInits(): ParamInit[] {
+    return [...this.embeddings.flatMap((e) => e.paramInits()), ...this.tower.paramInits()];
+  }
+
+  postStep(): void {
+    this.tower.postStep();
+  }
+
+  config(): CtrConfig {
+    return {
+      kind: 'ctr',
+      numDense: this.numDense,
+      fields: this.embeddings.map((e, i) => ({ ...e.config(), bag: this.bagField[i] })),
+      tower: this.tower.config(),
+    };
+  }
+
+  checkShape(s: DataShape): void {
+    if (s.numDense !== this.numDense || s.numCat !== this.numSingle || s.numBags !== this.numBags) {
+      throw new RangeError(
+        `the model takes ${this.numDense} dense, ${this.numSingle} categorical and ${this.numBags} bag columns; ` +
+          `the data has ${s.numDense}, ${s.numCat} and ${s.numBags}`,
+      );
+    }
+  }
+}
+
+/** A CTR model from short options: embeddings of `embeddingDim`, a tower of `hidden` widths. */
+export function ctrModel(o: CtrOptions): CtrModel {
+  const dim0 = o.embeddingDim ?? 8;
+  const fields: CtrFieldConfig[] = o.fields.map((f, i) => {
+    const fo: CtrFieldOptions = typeof f === 'number' ? { vocab: f } : f;
+    const e = embeddingConfig({ vocab: fo.vocab, dim: fo.dim ?? dim0, pooling: fo.pooling, init: fo.init, name: `field ${i}` });
+    return { ...e, bag: !!fo.bag };
+  });
+  const inputs = o.numDense + fields.reduce((a, f) => a + f.dim, 0);
+  const tower = towerConfig({
+    inputs, hidden: o.hidden ?? [64, 32], outputs: 1,
+    activation: o.activation, learnable: o.learnable, layerNorm: o.layerNorm,
+  });
+  return new CtrModel({ kind: 'ctr', numDense: o.numDense, fields, tower }, o.seed ?? 0);
+}

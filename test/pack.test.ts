@@ -1,0 +1,162 @@
+/**
+ * The package as npm delivers it: `npm pack`, then install the tarball into an empty project
+ * (registry only) three ways — with the prebuilt addon, with cmake hidden (node-gyp builds), and
+ * with no compiler and no prebuilt (the TypeScript backend) — and use it through require, import,
+ * the CLI and TypeScript types.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+let work: string;
+let tarball: string;
+
+function sh(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): string {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
+/** A PATH whose directories hold links to every program except the hidden ones. */
+function pathWithout(hidden: string[]): string {
+  const shim = fs.mkdtempSync(path.join(work, 'bin-'));
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir || !fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const target = path.join(dir, name);
+      const link = path.join(shim, name);
+      const base = name.replace(/-\d+$/, '');
+      if (hidden.includes(name) || hidden.includes(base) || fs.existsSync(link)) continue;
+      try {
+        fs.symlinkSync(target, link);
+      } catch {
+        /* unreadable entries are irrelevant here */
+      }
+    }
+  }
+  return shim;
+}
+
+/** Installs a tarball into a fresh project and returns the install log. */
+function installInto(dir: string, tgz: string, env: NodeJS.ProcessEnv): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  return sh('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tgz], { cwd: dir, env });
+}
+
+const SMOKE = `
+const s = require('smelu');
+const x = new Float32Array([-2, -0.5, 0, 0.5, 2]);
+const y = s.forward({ kind: 'smelu', beta: 1 }, x);
+const want = [0, 0.0625, 0.25, 0.5625, 2];
+for (let i = 0; i < 5; i++) if (Math.abs(y[i] - want[i]) > 1e-6) throw new Error('smelu forward ' + y[i]);
+const d = s.derivative('gelu', new Float32Array([0]));
+if (Math.abs(d[0] - 0.5) > 1e-6) throw new Error('gelu derivative ' + d[0]);
+const r = s.denseForward({ x: new Float32Array([1, 2]), W: new Float32Array([1, 0, 0, 1]), b: new Float32Array([0, -3]), m: 1, k: 2, n: 2, activation: 'relu' });
+if (r.y[0] !== 1 || r.y[1] !== 0) throw new Error('dense ' + Array.from(r.y));
+const g = s.denseBackward({ x: new Float32Array([1, 2]), W: new Float32Array([1, 0, 0, 1]), m: 1, k: 2, n: 2, activation: 'relu', y: r.y, dy: new Float32Array([1, 1]) });
+if (g.dW[0] !== 1 || g.dW[2] !== 2 || g.dW[1] !== 0 || g.db[0] !== 1 || g.db[1] !== 0) throw new Error('dense backward');
+let threw = false;
+try { s.forward({ kind: 'smelu', beta: -1 }, x); } catch (e) { threw = e instanceof RangeError; }
+if (!threw) throw new Error('no RangeError for beta < 0');
+console.log(JSON.stringify(s.info()));
+`;
+
+const ESM = `
+import smelu, { forward, info } from 'smelu';
+const y = forward('relu', new Float32Array([-1, 2]));
+if (y[0] !== 0 || y[1] !== 2 || typeof smelu.denseForward !== 'function') throw new Error('esm');
+console.log(info().backend);
+`;
+
+const TYPES = `
+import { forward, denseForward, activation, type Activation, type DenseForwardResult } from 'smelu';
+const act: Activation = { kind: 'smelu', beta: 0.5 };
+const y: Float32Array = forward(act, new Float32Array(4));
+const r: DenseForwardResult = denseForward({ x: y, W: new Float32Array(8), m: 1, k: 4, n: 2, activation: activation('gelu') });
+// @ts-expect-error: beta must be a number
+const bad: Activation = { kind: 'smelu', beta: 'x' };
+export { r, bad };
+`;
+
+function checkConsumer(dir: string, env: NodeJS.ProcessEnv): { backend: string; isa: string } {
+  const out = sh(process.execPath, ['-e', SMOKE], { cwd: dir, env }).trim().split('\n').pop()!;
+  const info = JSON.parse(out);
+  const esm = sh(process.execPath, ['--input-type=module', '-e', ESM], { cwd: dir, env }).trim();
+  expect(esm).toBe(info.backend);
+  const version = sh(path.join(dir, 'node_modules', '.bin', 'smelu'), ['--version'], { cwd: dir, env }).trim();
+  expect(version).toBe(pkg.version);
+  return info;
+}
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-pack-'));
+  // Pack from a copy: prepack rebuilds dist/ and the prebuilt addons, which other test files
+  // running at the same time may be loading from the work tree.
+  const src = path.join(work, 'src');
+  const skip = new Set(['node_modules', 'build', 'dist', 'prebuilds', 'build-prebuild', '.git', 'bench', 'docs']);
+  fs.cpSync(root, src, { recursive: true, filter: (p) => !skip.has(path.relative(root, p).split(path.sep)[0]) });
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
+  const out = execFileSync('npm', ['pack', '--pack-destination', work, '--json'], { cwd: src, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const meta = JSON.parse(out.slice(out.indexOf('[')))[0];
+  tarball = path.join(work, meta.filename);
+}, 600_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('holds sources, dist, types and prebuilt addons, and no build outputs or tests', () => {
+    const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const has = (p: string) => list.includes(`package/${p}`);
+    for (const p of ['package.json', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/cli.js', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
+      expect(has(p), p).toBe(true);
+    }
+    expect(list.some((p) => p.startsWith('package/prebuilds/linux-x64/'))).toBe(process.platform === 'linux' && process.arch === 'x64');
+    expect(list.filter((p) => /^package\/(build|test|bench|node_modules)\//.test(p))).toEqual([]);
+  });
+});
+
+describe('install from the tarball', () => {
+  it('uses the prebuilt addon, and require, import, CLI and types work', () => {
+    const dir = path.join(work, 'prebuilt');
+    const log = installInto(dir, tarball, process.env);
+    expect(log).toMatch(/smelu: using the prebuilt native addon/);
+    const info = checkConsumer(dir, process.env);
+    expect(info.backend).toBe('native');
+    expect(info.reason).toMatch(/prebuilds/);
+    fs.writeFileSync(path.join(dir, 'use.ts'), TYPES);
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'use.ts'], { cwd: dir });
+  }, 600_000);
+
+  it('builds with node-gyp when cmake is not on PATH', () => {
+    const dir = path.join(work, 'node-gyp');
+    const env = { ...process.env, PATH: pathWithout(['cmake']), SMELU_BUILD_FROM_SOURCE: '1' };
+    const log = installInto(dir, tarball, env);
+    expect(log).toMatch(/smelu: built the native addon with node-gyp/);
+    const info = checkConsumer(dir, env);
+    expect(info.backend).toBe('native');
+    expect(info.reason).toMatch(/build\/Release/);
+  }, 900_000);
+
+  it('falls back to the TypeScript backend with no compiler and no prebuilt addon', () => {
+    const dir = path.join(work, 'no-compiler');
+    const unpacked = path.join(work, 'unpacked');
+    fs.mkdirSync(unpacked);
+    sh('tar', ['-xzf', tarball, '-C', unpacked], { cwd: work });
+    fs.rmSync(path.join(unpacked, 'package', 'prebuilds'), { recursive: true, force: true });
+    const bare = path.join(work, 'smelu-no-prebuilt.tgz');
+    sh('tar', ['-czf', bare, '-C', unpacked, 'package'], { cwd: work });
+    const env = { ...process.env, PATH: pathWithout(['cmake', 'g++', 'gcc', 'c++', 'cc', 'clang', 'clang++', 'x86_64-linux-gnu-g++', 'x86_64-linux-gnu-gcc']) };
+    const log = installInto(dir, bare, env);
+    expect(log).toMatch(/smelu: no C\+\+ compiler on PATH and no prebuilt addon for this platform; the TypeScript backend will be used/);
+    const info = checkConsumer(dir, env);
+    expect(info.backend).toBe('js');
+  }, 600_000);
+});
