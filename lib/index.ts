@@ -9,6 +9,8 @@ export * from './activations';
 export { forward, backward, backwardFromOutput, derivative } from './activate';
 export * from './dense';
 export type { BackendName, IsaTier, BackendInfo } from './backend/types';
+/** Training building blocks: layers, losses, optimizers, data, checkpoints. */
+export * as nn from './nn';
 
 /** The package version (from package.json). */
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -2,6 +2,7 @@
 // out of bounds (the TypeScript layer gives the user-facing messages), and calls the kernels.
 #include <napi.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -96,6 +97,37 @@ Napi::Value ActBackwardFromOutput(const Napi::CallbackInfo& info) {
   require_length(info.Env(), dz, y.length, "dz");
   act_kernels().backward_from_output(p, y.data, dy.data, dz.data, y.length);
   return info.Env().Undefined();
+}
+
+// actBench(code, params, x, y, reps, mode): runs one kernel `reps` times inside C++ and returns the
+// elapsed nanoseconds (steady_clock), so that a short kernel is not swamped by the cost of a
+// Node-API call. mode 0 forward x -> y; 1 backward (z = x, dy a buffer of ones, dz = y); 2 backward
+// from the output (y = x, dy ones, dz = y); 3 memcpy of x into y, the same bytes as a forward.
+Napi::Value ActBench(const Napi::CallbackInfo& info) {
+  ActParams p = act_arg(info, 0);
+  F32 x = float32_arg(info, 2, "x"), y = float32_arg(info, 3, "y");
+  require_length(info.Env(), y, x.length, "y");
+  const size_t reps = size_arg(info, 4, "reps"), mode = size_arg(info, 5, "mode");
+  if (mode > 3) throw Napi::RangeError::New(info.Env(), "mode must be 0, 1, 2 or 3");
+  if (mode == 2 && p.kind != ActKind::relu && p.kind != ActKind::smelu) {
+    throw_type(info.Env(), "backward from the output needs relu or smelu");
+  }
+  const ActKernels& k = act_kernels();
+  // dy shares x's address mod 64, as arrays from V8 do among themselves.
+  std::vector<float> dy_store(mode == 1 || mode == 2 ? x.length + 16 : 0, 1.0f);
+  float* dy = dy_store.data();
+  while (dy && (reinterpret_cast<uintptr_t>(dy) - reinterpret_cast<uintptr_t>(x.data)) % 64 != 0) ++dy;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t r = 0; r < reps; ++r) {
+    switch (mode) {
+      case 0: k.forward(p, x.data, y.data, x.length); break;
+      case 1: k.backward(p, x.data, dy, y.data, x.length); break;
+      case 2: k.backward_from_output(p, x.data, dy, y.data, x.length); break;
+      default: std::memcpy(y.data, x.data, x.length * sizeof(float)); break;
+    }
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count());
 }
 
 // ---- dense ----
@@ -284,6 +316,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("actForward", Napi::Function::New(env, ActForward));
   exports.Set("actBackward", Napi::Function::New(env, ActBackward));
   exports.Set("actBackwardFromOutput", Napi::Function::New(env, ActBackwardFromOutput));
+  exports.Set("actBench", Napi::Function::New(env, ActBench));
   exports.Set("denseForward", Napi::Function::New(env, DenseForwardSync));
   exports.Set("denseBackward", Napi::Function::New(env, DenseBackwardSync));
   exports.Set("denseForwardAsync", Napi::Function::New(env, DenseForwardAsync));

@@ -11,11 +11,13 @@ const { createRequire } = require('node:module');
 const { spawnSync } = require('node:child_process');
 const { BENCH, progress } = require('./util');
 
-const PEERS_DIR = path.join(BENCH, 'peers');
+/** The pinned list; SMELU_BENCH_PEERS_DIR installs / looks for them elsewhere (tests use an empty dir). */
+const MANIFEST = path.join(BENCH, 'peers', 'package.json');
+const PEERS_DIR = process.env.SMELU_BENCH_PEERS_DIR ? path.resolve(process.env.SMELU_BENCH_PEERS_DIR) : path.dirname(MANIFEST);
 const peerRequire = createRequire(path.join(PEERS_DIR, 'package.json'));
 
 function wanted() {
-  return JSON.parse(fs.readFileSync(path.join(PEERS_DIR, 'package.json'), 'utf8')).dependencies;
+  return JSON.parse(fs.readFileSync(MANIFEST, 'utf8')).dependencies;
 }
 
 /** Installed version of a peer, or null. */
@@ -42,6 +44,10 @@ function ensurePeers({ allowInstall }) {
   if (missing.length && allowInstall) {
     progress(`installing peers into bench/peers: ${missing.join(', ')}`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    if (PEERS_DIR !== path.dirname(MANIFEST)) {
+      fs.mkdirSync(PEERS_DIR, { recursive: true });
+      fs.copyFileSync(MANIFEST, path.join(PEERS_DIR, 'package.json'));
+    }
     const r = spawnSync(npm, ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', '--loglevel=error'], {
       env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
       encoding: 'utf8',

@@ -22,9 +22,14 @@ function median(xs) {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-/** Loads smelu from dist/ (what users get); throws a clear message when it was not built. */
+/**
+ * Loads smelu from dist/ (what users get); throws a clear message when it was not built.
+ * SMELU_BENCH_MODULE=path benchmarks another build instead (e.g. an older version, to compare).
+ */
 function loadSmelu() {
-  const entry = path.join(ROOT, 'dist', 'index.js');
+  const entry = process.env.SMELU_BENCH_MODULE
+    ? path.resolve(process.env.SMELU_BENCH_MODULE)
+    : path.join(ROOT, 'dist', 'index.js');
   if (!fs.existsSync(entry)) {
     throw new Error(`${path.relative(process.cwd(), entry) || entry} is missing: run \`npm run build:ts\` first`);
   }
@@ -33,18 +38,18 @@ function loadSmelu() {
 
 /**
  * Own timer for calls too slow or too varied for benchmark.js (dense layers, peers):
- * two warm-up calls, then batches of calls sized to at least `minSampleMs`, until both
+ * `warmup` calls (the last one also sizes the batches), then batches of calls sized to at least `minSampleMs`, until both
  * `minSamples` and `budgetMs` are reached (or `maxSamples`). Returns the median ns per call.
- * A call slower than the whole budget gets 3 samples only.
+ * A call slower than the whole budget gets min(3, minSamples) samples only.
  */
 function measure(fn, opts = {}) {
-  const { budgetMs = 300, minSamples = 5, maxSamples = 200, minSampleMs = 0.5 } = opts;
-  fn();
+  const { budgetMs = 300, minSamples = 5, maxSamples = 200, minSampleMs = 0.5, warmup = 2 } = opts;
+  for (let i = 1; i < warmup; i++) fn();
   let t0 = nowNs();
   fn();
   const once = Math.max(nowNs() - t0, 1);
   const batch = Math.max(1, Math.ceil((minSampleMs * 1e6) / once));
-  const wanted = once * batch > budgetMs * 1e6 ? 3 : minSamples;
+  const wanted = once * batch > budgetMs * 1e6 ? Math.min(3, minSamples) : minSamples;
   const samples = [];
   const start = nowNs();
   while (samples.length < maxSamples) {
@@ -58,13 +63,13 @@ function measure(fn, opts = {}) {
 
 /** {@link measure} for functions returning a promise (onnxruntime's session.run). */
 async function measureAsync(fn, opts = {}) {
-  const { budgetMs = 300, minSamples = 5, maxSamples = 200, minSampleMs = 0.5 } = opts;
-  await fn();
+  const { budgetMs = 300, minSamples = 5, maxSamples = 200, minSampleMs = 0.5, warmup = 2 } = opts;
+  for (let i = 1; i < warmup; i++) await fn();
   let t0 = nowNs();
   await fn();
   const once = Math.max(nowNs() - t0, 1);
   const batch = Math.max(1, Math.ceil((minSampleMs * 1e6) / once));
-  const wanted = once * batch > budgetMs * 1e6 ? 3 : minSamples;
+  const wanted = once * batch > budgetMs * 1e6 ? Math.min(3, minSamples) : minSamples;
   const samples = [];
   const start = nowNs();
   while (samples.length < maxSamples) {
@@ -101,7 +106,8 @@ function fmt(x, digits = 3) {
   if (x === undefined || x === null || Number.isNaN(x)) return '-';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(1);
+  if (a >= 1e4) return Math.round(x).toString();
+  if (a < 1e-3) return x.toExponential(1);
   return Number(x.toPrecision(digits)).toString();
 }
 

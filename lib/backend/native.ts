@@ -13,6 +13,7 @@ interface Addon {
   actForward(code: number, params: Float64Array, x: Float32Array, y: Float32Array): void;
   actBackward(code: number, params: Float64Array, z: Float32Array, dy: Float32Array, dz: Float32Array): void;
   actBackwardFromOutput(code: number, params: Float64Array, y: Float32Array, dy: Float32Array, dz: Float32Array): void;
+  actBench(code: number, params: Float64Array, x: Float32Array, y: Float32Array, reps: number, mode: number): number;
   denseForward(...args: unknown[]): void;
   denseBackward(...args: unknown[]): void;
   denseForwardAsync(...args: unknown[]): Promise<void>;
@@ -57,12 +58,23 @@ interface NativePacked extends PackedHandle {
   readonly external: unknown;
 }
 
-export function loadNativeBackend(): Backend & { addonFile: string } {
+/**
+ * The native backend, plus what only benchmarks use: `actBench(code, params, x, y, reps, mode)` runs
+ * an elementwise kernel `reps` times inside C++ (mode 0 forward, 1 backward, 2 backward from the
+ * output, 3 memcpy of the same bytes as a forward) and returns the elapsed nanoseconds.
+ */
+export type NativeBackend = Backend & {
+  addonFile: string;
+  actBench(code: number, params: Float64Array, x: Float32Array, y: Float32Array, reps: number, mode: number): number;
+};
+
+export function loadNativeBackend(): NativeBackend {
   const { addon, file } = loadAddon();
   const unpack = (w: Float32Array | PackedHandle) => (w instanceof Float32Array ? w : (w as NativePacked).external);
-  const backend: Backend & { addonFile: string } = {
+  const backend: NativeBackend = {
     name: 'native',
     addonFile: file,
+    actBench: (code, params, x, y, reps, mode) => addon.actBench(code, params, x, y, reps, mode),
     info(): BackendInfo {
       const i = addon.info();
       return { backend: 'native', isa: i.isa, supportedIsas: i.supportedIsas, threads: i.threads, compiler: i.compiler };

@@ -4,6 +4,7 @@
  */
 import type { Backend, IsaTier } from './types';
 import { jsBackend } from './js';
+import { loadNativeBackend } from './native';
 
 export interface Selection {
   backend: Backend;
@@ -47,9 +48,8 @@ function select(env: NodeJS.ProcessEnv): Selection {
 
 function tryLoadNative(): { backend?: Backend; file?: string; error?: string } {
   try {
-    // Loaded lazily so that a missing or broken addon never breaks `require('smelu')`.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { loadNativeBackend } = require('./native') as typeof import('./native');
+    // The addon is loaded only here, at first use, so a missing or broken addon never breaks
+    // `require('smelu')`.
     const backend = loadNativeBackend();
     return { backend, file: backend.addonFile };
   } catch (e) {

@@ -102,7 +102,7 @@ export class Dense implements Layer {
   backward(dy: Float32Array, needDx: boolean): Float32Array | null {
     const m = this.m;
     const mn = m * this.outSize;
-    const dx = needDx ? this.dxBuf.get(m * this.inSize) : false;
+    const dx: Float32Array | false = needDx ? this.dxBuf.get(m * this.inSize) : false;
     const common = {
       x: this.x!, W: this.W.value, m, k: this.inSize, n: this.outSize,
       dx, dW: this.W.grad, db: this.b ? this.b.grad : (false as const),

@@ -80,8 +80,8 @@ export class Rng {
     const sm = new SplitMix64(seed);
     const a = sm.next();
     const b = sm.next();
-    const words = [a & 0xffffffffn, a >> 32n, b & 0xffffffffn, b >> 32n].map(Number);
-    if (words.every((w) => w === 0)) words[0] = 1; // the all-zero state is a fixed point
+    const words: number[] = [a & 0xffffffffn, a >> 32n, b & 0xffffffffn, b >> 32n].map(Number);
+    if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1; // all-zero is a fixed point
     return new Rng(words);
   }
 

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   absolutePd,
-  accuracy,
-  auc,
-  binaryLogLoss,
   l1Pd,
   l2Pd,
-  multiclassLogLoss,
   pairwise,
   relativePd,
   swapRate,
@@ -125,23 +121,5 @@ describe('Student t', () => {
   it('summarize of an empty list is NaN, of one value has no spread', () => {
     expect(summarize([]).mean).toBeNaN();
     expect(summarize([4])).toEqual({ n: 1, mean: 4, sd: 0, lo: 4, hi: 4 });
-  });
-});
-
-describe('accuracy metrics', () => {
-  it('AUC with and without ties', () => {
-    expect(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 12);
-    expect(auc([0.5, 0.5], [0, 1])).toBe(0.5);
-    expect(auc([0.5, 0.6], [1, 1])).toBeNaN();
-  });
-
-  it('log losses and accuracy', () => {
-    expect(binaryLogLoss([0.5, 0.5], [1, 0])).toBeCloseTo(Math.LN2, 12);
-    expect(binaryLogLoss([0], [1])).toBeCloseTo(-Math.log(1e-7), 6);
-    expect(multiclassLogLoss([0.25, 0.75, 0.5, 0.5], [1, 0], 2)).toBeCloseTo(
-      -(Math.log(0.75) + Math.log(0.5)) / 2,
-      12,
-    );
-    expect(accuracy([0.25, 0.75, 0.6, 0.4], [1, 1], 2)).toBe(0.5);
   });
 });

@@ -1,93 +1,151 @@
-// Elementwise loops over any activation of act_math.h, for one Vec type. Four independent vectors
-// per iteration keep the pipes busy (the formulas are dependent chains); the tail goes through a
-// padded stack buffer so it uses the very same vector code, and so the same bits.
+// Elementwise loops over any activation of act_math.h, for one Vec type V. The main loop runs the
+// activation on VecUnroll<V, 4>: four vectors interleaved op by op keep the pipes busy, where one
+// dependent chain at a time would not. The remainder runs on V, and the partial vectors at both
+// ends as masked (zero-padded) vectors, so every element goes through the same V operations and
+// gets the same bits whatever its position, the length or the alignment.
 #pragma once
-#include <cstring>
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
+#include "../simd/vec_unroll.h"
 #include "act.h"
 #include "act_math.h"
 
 namespace smelu {
 
-template <class V, class A>
-void act_forward_loop(const A& act, const float* x, float* y, size_t n) {
-  constexpr size_t W = V::kWidth;
-  size_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    auto a = act.forward(V::load(x + i));
-    auto b = act.forward(V::load(x + i + W));
-    auto c = act.forward(V::load(x + i + 2 * W));
-    auto d = act.forward(V::load(x + i + 3 * W));
-    V::store(y + i, a);
-    V::store(y + i + W, b);
-    V::store(y + i + 2 * W, c);
-    V::store(y + i + 3 * W, d);
-  }
-  for (; i + W <= n; i += W) V::store(y + i, act.forward(V::load(x + i)));
-  if (i < n) {
-    float buf[W] = {};
-    std::memcpy(buf, x + i, (n - i) * sizeof(float));
-    V::store(buf, act.forward(V::load(buf)));
-    std::memcpy(y + i, buf, (n - i) * sizeof(float));
+constexpr int kActUnroll = 4;
+
+// From this output size on (on tiers that have them) the loops store with non-temporal stores:
+// the output would only evict the inputs, and skipping the read-for-ownership of each output line
+// saves a third of the DRAM traffic. Far above the L2 and the L3 share of one core; below, they
+// are slower than plain stores. The bits are the same either way.
+constexpr size_t kStreamMinBytes = size_t(16) << 20;
+
+struct ForwardOp {
+  static constexpr int kInputs = 1;
+  template <class A, class F>
+  SMELU_INLINE F operator()(const A& act, F x) const { return act.forward(x); }
+};
+struct BackwardOp {
+  static constexpr int kInputs = 2;
+  template <class A, class F>
+  SMELU_INLINE F operator()(const A& act, F z, F dy) const { return act.backward(z, dy); }
+};
+struct BackwardFromOutputOp {
+  static constexpr int kInputs = 2;
+  template <class A, class F>
+  SMELU_INLINE F operator()(const A& act, F y, F dy) const { return act.backward_from_output(y, dy); }
+};
+
+// op on the vector(s) of type U at offset i.
+template <class U, class Op, class A>
+SMELU_INLINE typename U::F act_apply(Op op, const A& act, const float* a, const float* b, size_t i) {
+  if constexpr (Op::kInputs == 1) {
+    return op(act, U::load(a + i));
+  } else {
+    return op(act, U::load(a + i), U::load(b + i));
   }
 }
 
-// Op is a member-function-like callable: op(act, zv, dyv).
+// The activation objects are built inside each routine rather than passed in: as locals whose
+// address never escapes, g++ keeps their constants in registers (one register per constant even
+// for VecUnroll, whose lanes all copy the same broadcast) instead of reloading them from memory.
+
+// count < V::kWidth elements as one partial vector (masked where the tier can, padded with 0).
 template <class V, class A, class Op>
-void act_binary_loop(const A& act, Op op, const float* z, const float* dy, float* dz, size_t n) {
-  constexpr size_t W = V::kWidth;
-  size_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    auto a = op(act, V::load(z + i), V::load(dy + i));
-    auto b = op(act, V::load(z + i + W), V::load(dy + i + W));
-    auto c = op(act, V::load(z + i + 2 * W), V::load(dy + i + 2 * W));
-    auto d = op(act, V::load(z + i + 3 * W), V::load(dy + i + 3 * W));
-    V::store(dz + i, a);
-    V::store(dz + i + W, b);
-    V::store(dz + i + 2 * W, c);
-    V::store(dz + i + 3 * W, d);
+void act_partial(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t count) {
+  if (count == 0) return;
+  const A act(p);
+  typename V::F r;
+  if constexpr (Op::kInputs == 1) {
+    r = op(act, V::load_first(a, count));
+  } else {
+    r = op(act, V::load_first(a, count), V::load_first(b, count));
   }
-  for (; i + W <= n; i += W) V::store(dz + i, op(act, V::load(z + i), V::load(dy + i)));
-  if (i < n) {
-    float bz[W] = {}, bd[W] = {};
-    std::memcpy(bz, z + i, (n - i) * sizeof(float));
-    std::memcpy(bd, dy + i, (n - i) * sizeof(float));
-    V::store(bz, op(act, V::load(bz), V::load(bd)));
-    std::memcpy(dz + i, bz, (n - i) * sizeof(float));
+  V::store_first(out, r, count);
+}
+
+// Whole vectors from i while they fit; returns where it stopped.
+template <class V, class A, bool kStream, class Op>
+size_t act_body(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t i, size_t n) {
+  using U = VecUnroll<V, kActUnroll>;
+  using AU = typename RebindAct<A, U>::type;
+  constexpr size_t W = V::kWidth, WU = U::kWidth;
+  const AU act_u(p);
+  for (; i + WU <= n; i += WU) {
+    const auto v = act_apply<U>(op, act_u, a, b, i);
+    if constexpr (kStream) U::store_stream(out + i, v); else U::store(out + i, v);
   }
+  const A act(p);
+  for (; i + W <= n; i += W) {
+    const auto v = act_apply<V>(op, act, a, b, i);
+    if constexpr (kStream) V::store_stream(out + i, v); else V::store(out + i, v);
+  }
+  return i;
+}
+
+// Elements before out is aligned to V::kStreamAlign (the vector size): unaligned 64-byte stores
+// straddle two cache lines, and V8 hands out buffers at 16 mod 64, which costs ReLU a third of its
+// L1 speed. Usually the inputs share out's misalignment and get aligned too.
+template <class V>
+size_t act_head(const float* out, size_t n) {
+  if constexpr (V::kStreamAlign == 0) {
+    return 0;
+  } else {
+    const size_t misalign = reinterpret_cast<uintptr_t>(out) % V::kStreamAlign;
+    if (misalign % sizeof(float) != 0 || n < 2 * V::kWidth * kActUnroll) return 0;
+    return misalign ? (V::kStreamAlign - misalign) / sizeof(float) : 0;
+  }
+}
+
+// Non-temporal stores for a large output, once it is aligned.
+template <class V>
+bool act_stream(const float* aligned_out, size_t n) {
+  if constexpr (V::kStreamAlign == 0) {
+    return false;
+  } else {
+    return n * sizeof(float) >= kStreamMinBytes && reinterpret_cast<uintptr_t>(aligned_out) % V::kStreamAlign == 0;
+  }
+}
+
+// out[i] = op(a[i] (, b[i])) with the activation A (on V); out may be exactly a or b (each vector
+// is loaded before it is stored).
+template <class V, class A, class Op>
+void act_loop(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t n) {
+  const size_t head = act_head<V>(out, n);
+  act_partial<V, A>(op, p, a, b, out, head);
+  size_t i;
+  if (act_stream<V>(out + head, n)) {
+    i = act_body<V, A, true>(op, p, a, b, out, head, n);
+    V::stream_fence();
+  } else {
+    i = act_body<V, A, false>(op, p, a, b, out, head, n);
+  }
+  act_partial<V, A>(op, p, a + i, b ? b + i : nullptr, out + i, n - i);
 }
 
 template <class V>
 struct ActEntry {
-  static void forward(const ActParams& p, const float* x, float* y, size_t n) {
-    switch (p.kind) {
-      case ActKind::relu: return act_forward_loop<V>(ReluAct<V>(p), x, y, n);
-      case ActKind::smelu: return act_forward_loop<V>(SmeluAct<V>(p), x, y, n);
-      default:
-        if (x != y) std::memmove(y, x, n * sizeof(float));
-        return;
-    }
+  using U = VecUnroll<V, kActUnroll>;
+
+  template <class Op>
+  static void run(const ActParams& p, Op op, const float* a, const float* b, float* out, size_t n) {
+    dispatch_activation<V>(p, [&](const auto& act) {
+      act_loop<V, std::decay_t<decltype(act)>>(op, p, a, b, out, n);
+    });
   }
-  template <class A>
-  static void backward_with(const A& act, const float* z, const float* dy, float* dz, size_t n) {
-    act_binary_loop<V>(act, [](const A& a, typename V::F zv, typename V::F dv) { return a.backward(zv, dv); }, z, dy, dz, n);
+  static void forward(const ActParams& p, const float* x, float* y, size_t n) {
+    run(p, ForwardOp{}, x, nullptr, y, n);
   }
   static void backward(const ActParams& p, const float* z, const float* dy, float* dz, size_t n) {
-    switch (p.kind) {
-      case ActKind::relu: return backward_with(ReluAct<V>(p), z, dy, dz, n);
-      case ActKind::smelu: return backward_with(SmeluAct<V>(p), z, dy, dz, n);
-      default: return backward_with(IdentityAct<V>(p), z, dy, dz, n);
-    }
+    run(p, BackwardOp{}, z, dy, dz, n);
   }
-  template <class A>
-  static void from_output_with(const A& act, const float* y, const float* dy, float* dz, size_t n) {
-    act_binary_loop<V>(act, [](const A& a, typename V::F yv, typename V::F dv) { return a.backward_from_output(yv, dv); }, y, dy, dz, n);
-  }
+  // relu and smelu only (the addon checks); anything else is treated as relu.
   static void backward_from_output(const ActParams& p, const float* y, const float* dy, float* dz, size_t n) {
-    switch (p.kind) {
-      case ActKind::smelu: return from_output_with(SmeluAct<V>(p), y, dy, dz, n);
-      default: return from_output_with(ReluAct<V>(p), y, dy, dz, n);
-    }
+    const BackwardFromOutputOp op;
+    if (p.kind == ActKind::smelu) return act_loop<V, SmeluAct<V>>(op, p, y, dy, dz, n);
+    act_loop<V, ReluAct<V>>(op, p, y, dy, dz, n);
   }
   static constexpr ActKernels table() { return {&forward, &backward, &backward_from_output}; }
 };

@@ -7,7 +7,21 @@
 //   F forward(F x) const                 f(x)
 //   F backward(F z, F dy) const          dy * f'(z)
 // and, for relu and smelu, F backward_from_output(F y, F dy) const.
+// dispatch_activation<V>(params, fn) (end of file) calls fn with the struct of params.kind.
+//
+// Recurring devices:
+// - max(c, x) / min(c, x) with x second keep NaN (the tiers return the second operand on NaN).
+// - Infinite inputs are clamped to finite ones where a formula would otherwise form inf * 0.
+// - Sigmoids use exp of a clamped argument (math/exp.h) whose saturation to 0 / inf gives
+//   exact limits: 1 / (1 + inf) = 0.
 #pragma once
+#include <cfloat>
+#include <utility>
+
+#include "../math/exp.h"
+#include "../simd/inline.h"
+#include "../math/gauss.h"
+#include "../math/log1p.h"
 #include "act.h"
 
 namespace smelu {
@@ -16,9 +30,9 @@ template <class V>
 struct IdentityAct {
   using F = typename V::F;
   explicit IdentityAct(const ActParams&) {}
-  F forward(F x) const { return x; }
-  // dy * 1, but NaN in z must still give NaN: adding z * 0 keeps finite values exact.
-  F backward(F z, F dy) const { return V::select(V::is_nan(z), z, dy); }
+  SMELU_INLINE F forward(F x) const { return x; }
+  // dy * 1, but NaN in z must still give NaN.
+  SMELU_INLINE F backward(F z, F dy) const { return V::select(V::is_nan(z), z, dy); }
 };
 
 template <class V>
@@ -27,38 +41,238 @@ struct ReluAct {
   F zero = V::zero();
   explicit ReluAct(const ActParams&) {}
   // max(0, x): x in the second operand, so NaN propagates.
-  F forward(F x) const { return V::max(zero, x); }
+  SMELU_INLINE F forward(F x) const { return V::max(zero, x); }
   // f'(z) = 1 for z > 0 else 0 (0 at z = 0); NaN z gives NaN.
-  F backward(F z, F dy) const {
+  SMELU_INLINE F backward(F z, F dy) const {
     F g = V::select(V::gt(z, zero), dy, zero);
     return V::select(V::is_nan(z), z, g);
   }
-  F backward_from_output(F y, F dy) const { return backward(y, dy); }
+  SMELU_INLINE F backward_from_output(F y, F dy) const { return backward(y, dy); }
 };
 
 template <class V>
 struct SmeluAct {
   using F = typename V::F;
-  F zero = V::zero(), one = V::set1(1.0f), beta, inv2b, invb;
-  explicit SmeluAct(const ActParams& a) : beta(V::set1(a.p[0])), inv2b(V::set1(a.c[0])), invb(V::set1(a.c[1])) {}
-  // t = max(0, x + beta), m = min(1, t / (2 beta)), f = m (t - beta m).
-  // Left of -beta t = 0 so f = 0 exactly, also for x = -inf; in the transition
-  // m (t - beta m) = t^2 / (4 beta); right of beta m = 1 and f = t - beta = x.
-  F forward(F x) const {
-    F t = V::max(zero, V::add(x, beta));
-    F m = V::min(one, V::mul(t, inv2b));
-    return V::mul(m, V::fnma(beta, m, t));
+  F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), beta, inv2b, invb, inv4b;
+  explicit SmeluAct(const ActParams& a)
+      : beta(V::set1(a.p[0])), inv2b(V::set1(a.c[0])), invb(V::set1(a.c[1])), inv4b(V::set1(a.c[2])) {}
+  // f = max(0, x) + (beta - min(|x|, beta))^2 / (4 beta): the same function (the correction is
+  // symmetric in x and vanishes for |x| >= beta), in 5 operations of which 3 (vrangeps, sub, max)
+  // run on the add pipes. NaN reaches f through max(0, x); abs_min maps NaN to beta.
+  SMELU_INLINE F forward(F x) const {
+    const F e = V::sub(beta, V::abs_min(x, beta));
+    return V::fma(V::mul(e, inv4b), e, V::max(zero, x));
   }
   // f'(z) = clamp((z + beta) / (2 beta), 0, 1).
-  F backward(F z, F dy) const {
-    F m = V::min(one, V::max(zero, V::fma(z, inv2b, V::set1(0.5f))));
+  SMELU_INLINE F backward(F z, F dy) const {
+    F m = V::min(one, V::max(zero, V::fma(z, inv2b, half)));
     return V::mul(dy, m);
   }
   // From y: f' = sqrt(clamp(y / beta, 0, 1)) (0 for y <= 0, 1 for y >= beta).
-  F backward_from_output(F y, F dy) const {
+  SMELU_INLINE F backward_from_output(F y, F dy) const {
     F r = V::min(one, V::max(zero, V::mul(y, invb)));
     return V::mul(dy, V::sqrt(r));
   }
+};
+
+// Left of beta: f = t + gNeg x + (gPos - gNeg) R(x) with the unit ramp R = m (u - W m / 2),
+// u = max(0, x + alpha), m = min(1, u / W), W = alpha + beta (exact 0 left of -alpha). Right of
+// beta the line f = gPos x + c_r itself: the ramp form would cancel there (gPos = 0 leaves
+// t + (0.5 x - 0.5 x)). At +-inf a zero slope would form 0 * inf: x is capped to a finite value on
+// a side whose slope is 0 (caps from act_params.cc; they change nothing else).
+template <class V>
+struct GsmeluAct {
+  using F = typename V::F;
+  F zero = V::zero(), one = V::set1(1.0f);
+  F gneg, gpos, t, alpha, beta, d, inv_w, half_w, c_r, cap_lo, cap_hi;
+  explicit GsmeluAct(const ActParams& a)
+      : gneg(V::set1(a.p[0])), gpos(V::set1(a.p[1])), t(V::set1(a.p[4])), alpha(V::set1(a.p[2])),
+        beta(V::set1(a.p[3])), d(V::set1(a.c[0])), inv_w(V::set1(a.c[1])), half_w(V::set1(a.c[2])),
+        c_r(V::set1(a.c[3])), cap_lo(V::set1(a.c[4])), cap_hi(V::set1(a.c[5])) {}
+  SMELU_INLINE F forward(F x) const {
+    const F xl = V::max(cap_lo, x);  // NaN kept
+    const F u = V::max(zero, V::add(xl, alpha));
+    const F m = V::min(one, V::mul(u, inv_w));
+    const F r = V::mul(m, V::fnma(half_w, m, u));
+    const F left = V::fma(d, r, V::fma(gneg, xl, t));
+    const F right = V::fma(gpos, V::min(cap_hi, x), c_r);
+    return V::select(V::ge(x, beta), right, left);
+  }
+  // f' = gNeg + (gPos - gNeg) clamp((z + alpha) / W, 0, 1); z + alpha first keeps it relative.
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F m = V::min(one, V::mul(V::max(zero, V::add(z, alpha)), inv_w));
+    return V::mul(dy, V::fma(d, m, gneg));
+  }
+};
+
+// RESCU-2 minus ReLU is symmetric: f = max(0, x) + w^3 / (6 beta^2), w = max(0, beta - |x|),
+// evaluated as (w / 6) r^2 with r = w / beta in [0, 1] so no constant overflows for small beta.
+template <class V>
+struct Rescu2Act {
+  using F = typename V::F;
+  F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), sixth = V::set1(1.0f / 6.0f);
+  F beta, inv_beta;
+  explicit Rescu2Act(const ActParams& a) : beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])) {}
+  // NaN reaches f through max(0, x) (abs_min maps NaN to beta).
+  SMELU_INLINE F forward(F x) const {
+    const F w = V::sub(beta, V::abs_min(x, beta));
+    const F r = V::mul(w, inv_beta);
+    return V::fma(V::mul(w, sixth), V::mul(r, r), V::max(zero, x));
+  }
+  // f' = h = r^2 / 2 for z <= 0 and 1 - h for z > 0 (f'(0) = 1/2 from both sides).
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F w = V::max(zero, V::sub(beta, V::abs(z)));  // NaN kept
+    const F r = V::mul(w, inv_beta);
+    const F h = V::mul(V::mul(r, r), half);
+    return V::mul(dy, V::select(V::gt(z, zero), V::sub(one, h), h));
+  }
+};
+
+// x Phi(x) = x / 2 + |x| H(|x|): no cancellation problem on the left, where H -> 1/2 makes the
+// sum exactly 0. -inf is clamped to -FLT_MAX (inf / 2 - inf would be NaN).
+template <class V>
+struct GeluAct {
+  using F = typename V::F;
+  F half = V::set1(0.5f), lowest = V::set1(-FLT_MAX);
+  GaussCdfCentered<V> cdf;
+  GeluSlopeCentered<V> slope;
+  explicit GeluAct(const ActParams&) {}
+  SMELU_INLINE F forward(F x) const {
+    const F xc = V::max(lowest, x);
+    const F ax = V::abs(xc);
+    return V::fma(ax, cdf(ax), V::mul(half, xc));
+  }
+  // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside the table lookup.
+  SMELU_INLINE F backward(F z, F dy) const { return V::mul(dy, V::add(half, V::copysign(slope(V::abs(z)), z))); }
+};
+
+// 0.5 x (1 + tanh(u)) = x sigmoid(2u) exactly, so no tanh: f = x / (1 + exp(-2u)),
+// 2u = x (k1 + k3 x^2). Past |x| = 11 the sigmoid is 0 or 1 in float32 (|2u| > 88.5), so x is
+// clamped there inside the sigmoid; the exp saturates to inf on the left, giving f = -0.
+template <class V>
+struct GeluTanhAct {
+  using F = typename V::F;
+  ExpClamped<V> exp;
+  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  F xmax = V::set1(11.0f), nxmax = V::set1(-11.0f), big = V::set1(0x1p64f);
+  F nk1, nk3, k1, k3x3;
+  explicit GeluTanhAct(const ActParams& a)
+      : nk1(V::set1(a.c[0])), nk3(V::set1(a.c[1])), k1(V::set1(a.c[2])), k3x3(V::set1(a.c[3])) {}
+  // exp(-2u) for x in [-11, 11]; also returns x^2.
+  SMELU_INLINE F exp_minus_2u(F xs, F& x2) const {
+    x2 = V::mul(xs, xs);
+    const F y = V::mul(xs, V::fma(nk3, x2, nk1));
+    return exp(V::min(hi, V::max(lo, y)));
+  }
+  SMELU_INLINE F forward(F x) const {
+    const F xl = V::max(nxmax, x);
+    F x2;
+    const F e = exp_minus_2u(V::min(xmax, xl), x2);
+    return V::div(xl, V::add(one, e));
+  }
+  // f' = s (1 + x (2u)' (1 - s)), s = 1 / (1 + e), 1 - s = e s. e is capped before e s so that
+  // e = inf (s = 0) gives 0, not inf * 0; below the cap s is far below float32 resolution.
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F xs = V::min(xmax, V::max(nxmax, z));
+    F x2;
+    const F e = exp_minus_2u(xs, x2);
+    const F s = V::div(one, V::add(one, e));
+    const F one_minus_s = V::mul(V::min(big, e), s);
+    const F xdv = V::mul(xs, V::fma(k3x3, x2, k1));
+    return V::mul(dy, V::mul(s, V::fma(xdv, one_minus_s, one)));
+  }
+};
+
+// f = x / (1 + exp(-beta x)). Left of x_lo = -89 / beta the exp is +inf: x is clamped there so
+// f = x_lo / inf = -0 also for x = -inf.
+template <class V>
+struct SwishAct {
+  using F = typename V::F;
+  ExpClamped<V> exp;
+  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  F big = V::set1(0x1p64f), nbeta, x_lo;
+  explicit SwishAct(const ActParams& a) : nbeta(V::set1(a.c[0])), x_lo(V::set1(a.c[1])) {}
+  // y = clamp(-beta x) (NaN kept).
+  SMELU_INLINE F minus_bx(F x) const { return V::min(hi, V::max(lo, V::mul(x, nbeta))); }
+  SMELU_INLINE F forward(F x) const { return V::div(V::max(x_lo, x), V::add(one, exp(minus_bx(x)))); }
+  // f' = s (1 + beta x (1 - s)) with 1 - s = e s (exact for small e); y = -beta x clamped keeps
+  // beta x finite, and e is capped as in GeluTanhAct.
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F y = minus_bx(z);
+    const F e = exp(y);
+    const F s = V::div(one, V::add(one, e));
+    const F one_minus_s = V::mul(V::min(big, e), s);
+    return V::mul(dy, V::mul(s, V::fnma(y, one_minus_s, one)));
+  }
+};
+
+// f = (max(beta x, 0) + log1p(exp(-|beta x|))) / beta, and x once beta x > threshold (PyTorch).
+template <class V>
+struct SoftplusAct {
+  using F = typename V::F;
+  ExpClamped<V> exp;
+  Log1pUnit<V> log1p;
+  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  F beta, inv_beta, threshold;
+  explicit SoftplusAct(const ActParams& a)
+      : beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])), threshold(V::set1(a.p[1])) {}
+  SMELU_INLINE F forward(F x) const {
+    const F bx = V::mul(x, beta);
+    const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [0, 1]; NaN kept
+    const F f = V::mul(V::add(V::max(zero, bx), log1p(e)), inv_beta);
+    return V::select(V::gt(bx, threshold), x, f);
+  }
+  // f' = sigmoid(beta z), and 1 where the forward is the identity.
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F bx = V::mul(z, beta);
+    const F e = exp(V::min(hi, V::max(lo, V::neg(bx))));
+    const F s = V::div(one, V::add(one, e));
+    return V::mul(dy, V::select(V::gt(bx, threshold), one, s));
+  }
+};
+
+template <class V>
+struct SigmoidAct {
+  using F = typename V::F;
+  ExpClamped<V> exp;
+  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  explicit SigmoidAct(const ActParams&) {}
+  SMELU_INLINE F forward(F x) const { return V::div(one, V::add(one, exp(V::min(hi, V::max(lo, V::neg(x)))))); }
+  // f' = s (1 - s) = s - s^2 in one FMA (exact product): no 1 - s cancellation.
+  SMELU_INLINE F backward(F z, F dy) const {
+    const F s = forward(z);
+    return V::mul(dy, V::fnma(s, s, s));
+  }
+};
+
+// Calls fn(A<V>(p)) for the activation struct A of p.kind and returns what fn returns (the same
+// type for every kind). One switch over the kinds for the elementwise entry points and for the
+// dense epilogue, which instantiates its micro-kernel per activation type.
+template <class V, class Fn>
+decltype(auto) dispatch_activation(const ActParams& p, Fn&& fn) {
+  switch (p.kind) {
+    case ActKind::relu: return fn(ReluAct<V>(p));
+    case ActKind::smelu: return fn(SmeluAct<V>(p));
+    case ActKind::gsmelu: return fn(GsmeluAct<V>(p));
+    case ActKind::rescu2: return fn(Rescu2Act<V>(p));
+    case ActKind::gelu: return fn(GeluAct<V>(p));
+    case ActKind::gelu_tanh: return fn(GeluTanhAct<V>(p));
+    case ActKind::swish: return fn(SwishAct<V>(p));
+    case ActKind::softplus: return fn(SoftplusAct<V>(p));
+    case ActKind::sigmoid: return fn(SigmoidAct<V>(p));
+    case ActKind::identity:
+    case ActKind::count:
+      break;
+  }
+  return fn(IdentityAct<V>(p));
+}
+
+// The same activation struct on another Vec type (e.g. VecUnroll<V, 4> for the main loop).
+template <class A, class V2>
+struct RebindAct;
+template <template <class> class A, class V, class V2>
+struct RebindAct<A<V>, V2> {
+  using type = A<V2>;
 };
 
 }  // namespace smelu

@@ -1,71 +1,517 @@
-// Placeholder driver: plain loops with one FMA chain per output in k order (the arithmetic every
-// tier must reproduce). Replaced by the blocked, packed, threaded driver.
-#include <cmath>
+// The portable GEMM driver: BLIS-style blocking and packing, the thread split, and the dense
+// entry points built on one general packed GEMM
+//     C[M x N] (+)= A[M x K] B[K x N], then + bias, z, activation on the last k block.
+// A and B are strided views, so the three products of a dense layer need no explicit transpose:
+//     forward  y  = f(x W + b)   A = x   [m x k] rows,  B = W   [k x n] rows
+//     backward dx = dZ W^T       A = dZ  [m x n] rows,  B = W^T (W read with swapped strides)
+//              dW (+)= x^T dZ    A = x^T (x with swapped strides), B = dZ
+// Threads split only the M x N tiles, never k, and every C element is one FMA chain in k order,
+// so neither the blocking, the tier nor the thread count changes a bit (see gemm.h).
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <mutex>
+#include <new>
+#include <thread>
 #include <vector>
 
+#include "../../threadpool.h"
 #include "dense.h"
+#include "gemm.h"
 
 namespace smelu {
 
-struct PackedWeights {
-  size_t k, n;
-  std::vector<float> w;
+namespace {
+
+// Grow-only 64-byte aligned float buffer.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { std::free(p_); }
+  float* get(size_t floats) {
+    if (floats > cap_) {
+      std::free(p_);
+      p_ = nullptr;
+      cap_ = 0;
+      const size_t bytes = (std::max<size_t>(floats, 16) * sizeof(float) + 63) / 64 * 64;
+      p_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!p_) throw std::bad_alloc();
+      cap_ = floats;
+    }
+    return p_;
+  }
+  float* data() const { return p_; }
+  size_t capacity() const { return cap_; }
+  void release() {
+    std::free(p_);
+    p_ = nullptr;
+    cap_ = 0;
+  }
+
+ private:
+  float* p_ = nullptr;
+  size_t cap_ = 0;
 };
 
-std::shared_ptr<PackedWeights> pack_weights(Isa, size_t k, size_t n, const float* w) {
-  auto p = std::make_shared<PackedWeights>();
-  p->k = k;
-  p->n = n;
-  p->w.assign(w, w + k * n);
-  return p;
+// Scratch slots kept between calls: allocating (and page-faulting) megabytes per call costs more
+// than a small dense call itself.
+enum Slot : size_t { kPackedB, kBias, kDz, kUnpackedW, kThreadA };
+constexpr size_t kKeepFloats = size_t(16) << 20;  // buffers above 64 MiB are freed after a call
+
+// One dense call at a time owns the pool and the scratch (guarded by `call`). Heap allocated and
+// never destroyed: a call that starts on a libuv thread during exit() still finds it intact; the
+// workers are joined at exit by ShutdownAtExit, after which calls run on the caller's thread.
+struct Runtime {
+  std::mutex call;
+  std::atomic<int> threads{std::max(1, static_cast<int>(std::thread::hardware_concurrency()))};
+  std::unique_ptr<ThreadPool> pool;
+  bool shut_down = false;
+  std::vector<Buffer> buffers{std::vector<Buffer>(kThreadA + 64)};
+
+  float* buffer(size_t slot, size_t floats) { return buffers.at(slot).get(floats); }
+  float* thread_buffer(int tid, size_t floats) { return buffer(kThreadA + tid, floats); }
+
+  // Threads a call may use (1 after shutdown).
+  int usable_threads() const { return shut_down ? 1 : std::min(threads.load(), 64); }
+
+  template <class F>
+  void run(int nt, F& f) {
+    if (nt <= 1 || shut_down) {
+      f(0, 1);
+      return;
+    }
+    if (!pool) pool.reset(new ThreadPool(usable_threads()));
+    pool->run(nt, f);
+  }
+
+  void trim() {
+    for (auto& b : buffers)
+      if (b.capacity() > kKeepFloats) b.release();
+  }
+};
+
+Runtime& runtime() {
+  static Runtime* r = new Runtime();
+  return *r;
+}
+
+struct ShutdownAtExit {
+  ~ShutdownAtExit() {
+    Runtime& r = runtime();
+    std::lock_guard<std::mutex> l(r.call);  // waits for a call in flight on another thread
+    r.pool.reset();
+    r.shut_down = true;
+  }
+} shutdown_at_exit;
+
+// Holds the call lock for one dense call and trims oversized scratch at its end.
+class CallScope {
+ public:
+  CallScope() : rt_(runtime()), lock_(rt_.call) {}
+  ~CallScope() { rt_.trim(); }
+  Runtime& rt() { return rt_; }
+
+ private:
+  Runtime& rt_;
+  std::lock_guard<std::mutex> lock_;
+};
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+namespace gemm {
+
+const Tier& tier_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return tier_avx2;
+    case Isa::avx512: return tier_avx512;
+#endif
+#if defined(__aarch64__)
+    case Isa::neon: return tier_neon;
+#endif
+    default: return tier_scalar;
+  }
+}
+
+namespace {
+
+struct Problem {
+  size_t M, N, K;
+  Strided a;
+  Strided b;               // read when packed_b is null
+  const float* packed_b;   // NR-column panels of all K rows (panel q at packed_b + q * K * NR)
+  float* c;
+  size_t ldc;
+  bool load_c;
+  const ActParams* act;    // null: identity
+  const float* bias;       // [N] or null
+  float* z;                // [M x N] with stride ldc, or null
+};
+
+// ---- packing ----
+
+// B columns [j, j + w) as one NR-wide panel of K rows; columns w..NR are zero.
+void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, float* out) {
+  if (b.cs == 1) {
+    for (size_t p = 0; p < K; ++p) {
+      const float* src = b.p + p * b.rs + j;
+      float* dst = out + p * nr;
+      for (size_t c = 0; c < w; ++c) dst[c] = src[c];
+      for (size_t c = w; c < nr; ++c) dst[c] = 0.0f;
+    }
+    return;
+  }
+  // Transposed source (W^T for dx): each column is contiguous in memory. Go down 64 rows of
+  // every column at a time so that the 64 destination rows stay in L1 while they are filled.
+  constexpr size_t kRows = 64;
+  for (size_t p0 = 0; p0 < K; p0 += kRows) {
+    const size_t pn = std::min(kRows, K - p0);
+    for (size_t c = 0; c < w; ++c) {
+      const float* src = b.p + p0 * b.rs + (j + c) * b.cs;
+      float* dst = out + p0 * nr + c;
+      if (b.rs == 1)
+        for (size_t p = 0; p < pn; ++p) dst[p * nr] = src[p];
+      else
+        for (size_t p = 0; p < pn; ++p) dst[p * nr] = src[p * b.rs];
+    }
+    for (size_t p = 0; p < pn; ++p)
+      for (size_t c = w; c < nr; ++c) out[(p0 + p) * nr + c] = 0.0f;
+  }
+}
+
+// Rows [i, i + rows) x k range [p0, p0 + kc) of A into the tier's packed layout.
+void pack_a_block(const Strided& a, ALayout layout, const Tier& t, size_t i, size_t rows, size_t p0,
+                  size_t kc, float* out) {
+  if (layout == ALayout::rows) {
+    for (size_t r = 0; r < rows; ++r) {
+      float* dst = out + r * t.a_row_stride;
+      if (a.cs == 1)
+        std::memcpy(dst, a.p + (i + r) * a.rs + p0, kc * sizeof(float));
+      else
+        for (size_t p = 0; p < kc; ++p) dst[p] = a.at(i + r, p0 + p);
+    }
+    return;
+  }
+  const TileSplit s = split_tiles(rows, t.mr);
+  for (size_t tile = 0; tile < s.tiles; ++tile) {
+    const size_t r0 = i + s.first_row(tile), nrows = s.rows_of(tile);
+    float* dst = out + tile * t.mr * kc;
+    for (size_t p = 0; p < kc; ++p) {
+      const float* src = a.p + (p0 + p) * a.cs + r0 * a.rs;
+      for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = a.rs == 1 ? src[r] : src[r * a.rs];
+    }
+  }
+}
+
+size_t a_buffer_floats(const Tier& t) {
+  return std::max(t.mc * t.a_row_stride, (t.mc + t.mr) * t.kc);
+}
+
+// ---- the split of one GEMM over threads ----
+
+// Below this many FLOPs per thread, waking another thread costs more than it saves.
+constexpr double kMinFlopsPerThread = 2e6;
+
+struct Grid {
+  int tm = 1, tn = 1;
+};
+
+// tm x tn threads over the M tiles x N panels, minimizing the largest share; ties split M (the
+// threads then share the packed B and each packs only its own rows of A).
+Grid choose_grid(int nt, size_t mtiles, size_t panels) {
+  for (; nt > 1; --nt) {
+    Grid best;
+    size_t best_cost = std::numeric_limits<size_t>::max();
+    for (int tm = nt; tm >= 1; --tm) {
+      if (nt % tm) continue;
+      const int tn = nt / tm;
+      if (static_cast<size_t>(tm) > mtiles || static_cast<size_t>(tn) > panels) continue;
+      const size_t cost = ceil_div(mtiles, tm) * ceil_div(panels, tn);
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = Grid{tm, tn};
+      }
+    }
+    if (best_cost != std::numeric_limits<size_t>::max()) return best;
+  }
+  return Grid{};
+}
+
+int threads_for(const Runtime& rt, double flops) {
+  const double want = flops / kMinFlopsPerThread;
+  return std::max(1, std::min(rt.usable_threads(), static_cast<int>(std::min(want, 1024.0))));
+}
+
+// Part `i` of `parts` of [0, n) in units of `unit`.
+size_t part_begin(size_t n, size_t unit, int parts, int i) {
+  const size_t units = ceil_div(n, unit);
+  return std::min(n, units * i / parts * unit);
+}
+
+// Where the NR-column panels of B are: packed (all K rows of a panel together), or B itself read
+// in place (row-major B, no reuse to pay for packing), with its last partial panel packed.
+struct BPanels {
+  const float* base;    // panel of column col0, k row 0
+  size_t col0;
+  size_t panel_stride;  // floats between panels
+  size_t ldb;           // floats between k rows of a panel
+  const float* edge;    // in place only: the packed last partial panel, or null
+  const float* at(size_t j, size_t pc, size_t nr) const {
+    return base + (j - col0) / nr * panel_stride + pc * ldb;
+  }
+};
+
+// One thread's rectangle: rows [m0, m1) x columns [j0, j1), j0 on a panel boundary.
+void compute_rect(const Tier& t, const Problem& g, const BPanels& bp, size_t m0, size_t m1,
+                  size_t j0, size_t j1, const float* bias_padded, float* abuf) {
+  if (m0 >= m1 || j0 >= j1) return;
+  const ALayout layout = (g.a.cs != 1 && g.a.rs == 1) ? ALayout::cols : ALayout::rows;
+  const size_t nr = t.nr;
+  for (size_t pc = 0;; pc += t.kc) {
+    const size_t kc = std::min(t.kc, g.K - pc);
+    const bool last = pc + kc >= g.K;
+    for (size_t ic = m0; ic < m1; ic += t.mc) {
+      const size_t rows = std::min(t.mc, m1 - ic);
+      pack_a_block(g.a, layout, t, ic, rows, pc, kc, abuf);
+      BlockArgs b;
+      b.rows = rows;
+      b.cols = j1 - j0;
+      b.kc = kc;
+      b.a = abuf;
+      b.layout = layout;
+      b.b = bp.at(j0, pc, nr);
+      b.b_panel_stride = bp.panel_stride;
+      b.ldb = bp.ldb;
+      b.b_edge = bp.edge ? bp.edge + pc * nr : nullptr;
+      b.c = g.c + ic * g.ldc + j0;
+      b.ldc = g.ldc;
+      b.load_c = g.load_c || pc > 0;
+      b.last = last;
+      b.act = g.act;
+      b.bias = bias_padded ? bias_padded + j0 : nullptr;
+      b.z = g.z ? g.z + ic * g.ldc + j0 : nullptr;
+      b.ldz = g.ldc;
+      t.block(b);
+    }
+    if (last) break;
+  }
+}
+
+// Columns [c0, c1) of the problem, their B panels ready.
+void compute_columns(Runtime& rt, const Tier& t, const Problem& g, const BPanels& bp, size_t c0,
+                     size_t c1, const float* bias_padded) {
+  const size_t mtiles = ceil_div(g.M, t.mr), panels = ceil_div(c1 - c0, t.nr);
+  const int nt = threads_for(rt, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1));
+  const Grid grid = choose_grid(nt, mtiles, panels);
+  const size_t abuf_floats = a_buffer_floats(t);
+  std::vector<float*> abufs;
+  for (int i = 0; i < grid.tm * grid.tn; ++i) abufs.push_back(rt.thread_buffer(i, abuf_floats));
+  auto body = [&](int tid, int) {
+    const int im = tid / grid.tn, in = tid % grid.tn;
+    const size_t m0 = part_begin(g.M, t.mr, grid.tm, im), m1 = part_begin(g.M, t.mr, grid.tm, im + 1);
+    const size_t j0 = c0 + part_begin(c1 - c0, t.nr, grid.tn, in);
+    const size_t j1 = c0 + part_begin(c1 - c0, t.nr, grid.tn, in + 1);
+    compute_rect(t, g, bp, m0, m1, j0, j1, bias_padded, abufs[tid]);
+  };
+  rt.run(grid.tm * grid.tn, body);
+}
+
+// Packed B is built in column chunks of at most this many floats (all K rows each).
+constexpr size_t kMaxPackedB = size_t(8) << 20;
+
+void run_gemm(Runtime& rt, const Tier& t, const Problem& g) {
+  if (g.M == 0 || g.N == 0) return;
+  const size_t nr = t.nr, panels = ceil_div(g.N, nr);
+  float* bias_padded = nullptr;
+  if (g.bias) {
+    bias_padded = rt.buffer(kBias, panels * nr);
+    std::memcpy(bias_padded, g.bias, g.N * sizeof(float));
+    std::fill(bias_padded + g.N, bias_padded + panels * nr, 0.0f);
+  }
+  const size_t panel_floats = std::max<size_t>(g.K, 1) * nr;
+  if (g.packed_b)
+    return compute_columns(rt, t, g, BPanels{g.packed_b, 0, g.K * nr, nr, nullptr}, 0, g.N, bias_padded);
+  if (g.b.cs == 1 && g.M <= static_cast<size_t>(t.mr)) {
+    // One row of tiles uses each B element once: packing would only copy it.
+    const float* edge = nullptr;
+    if (g.N % nr) {
+      float* e = rt.buffer(kPackedB, panel_floats);
+      pack_b_panel(g.b, g.K, (panels - 1) * nr, g.N % nr, nr, e);
+      edge = e;
+    }
+    return compute_columns(rt, t, g, BPanels{g.b.p, 0, nr, g.b.rs, edge}, 0, g.N, bias_padded);
+  }
+
+  const size_t chunk_panels = std::max<size_t>(1, kMaxPackedB / panel_floats);
+  float* bpack = rt.buffer(kPackedB, std::min(panels, chunk_panels) * panel_floats);
+  for (size_t q0 = 0; q0 < panels; q0 += chunk_panels) {
+    const size_t q1 = std::min(panels, q0 + chunk_panels);
+    const int nt = std::min<int>(threads_for(rt, 8.0 * (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
+    auto pack = [&](int tid, int n) {
+      for (size_t q = q0 + (q1 - q0) * tid / n; q < q0 + (q1 - q0) * (tid + 1) / n; ++q) {
+        const size_t j = q * nr;
+        pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + (q - q0) * panel_floats);
+      }
+    };
+    rt.run(nt, pack);
+    compute_columns(rt, t, g, BPanels{bpack, q0 * nr, g.K * nr, nr, nullptr}, q0 * nr,
+                    std::min(g.N, q1 * nr), bias_padded);
+  }
+}
+
+}  // namespace
+}  // namespace gemm
+
+// ---- dense entry points ----
+
+struct PackedWeights {
+  size_t k = 0, n = 0, nr = 0;
+  std::unique_ptr<float, decltype(&std::free)> data{nullptr, &std::free};
+};
+
+namespace {
+
+using gemm::Problem;
+using gemm::Strided;
+using gemm::Tier;
+
+// W [k x n] into NR-column panels of all k rows (the layout run_gemm packs B into).
+void pack_panels(Runtime& rt, size_t k, size_t n, size_t nr, const float* w, float* out) {
+  const size_t panels = ceil_div(n, nr), panel_floats = k * nr;
+  const Strided b{w, n, 1};
+  const int nt = std::min<int>(gemm::threads_for(rt, 8.0 * k * n), static_cast<int>(std::max<size_t>(panels, 1)));
+  auto pack = [&](int tid, int parts) {
+    for (size_t q = panels * tid / parts; q < panels * (tid + 1) / parts; ++q)
+      gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
+  };
+  rt.run(nt, pack);
+}
+
+// A pack made for another tile width (setIsa changed the tier since): back to row-major W.
+const float* unpack_panels(Runtime& rt, const PackedWeights& pw) {
+  float* w = rt.buffer(kUnpackedW, pw.k * pw.n);
+  for (size_t j = 0; j < pw.n; ++j) {
+    const float* panel = pw.data.get() + (j / pw.nr) * pw.k * pw.nr + j % pw.nr;
+    for (size_t p = 0; p < pw.k; ++p) w[p * pw.n + j] = panel[p * pw.nr];
+  }
+  return w;
+}
+
+}  // namespace
+
+std::shared_ptr<PackedWeights> pack_weights(Isa isa, size_t k, size_t n, const float* w) {
+  const Tier& t = gemm::tier_for(isa);
+  auto pw = std::make_shared<PackedWeights>();
+  pw->k = k;
+  pw->n = n;
+  pw->nr = t.nr;
+  const size_t floats = std::max<size_t>(k * ceil_div(n, t.nr) * t.nr, 16);
+  pw->data.reset(static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64)));
+  if (!pw->data) throw std::bad_alloc();
+  CallScope scope;
+  pack_panels(scope.rt(), k, n, t.nr, w, pw->data.get());
+  return pw;
 }
 
 void dense_forward(Isa isa, const DenseForward& a) {
-  const float* w = a.packed ? a.packed->w.data() : a.w;
-  std::vector<float> row(a.n);
-  for (size_t i = 0; i < a.m; ++i) {
-    for (size_t j = 0; j < a.n; ++j) {
-      float acc = 0;
-      for (size_t p = 0; p < a.k; ++p) acc = std::fma(a.x[i * a.k + p], w[p * a.n + j], acc);
-      row[j] = a.b ? acc + a.b[j] : acc;
-    }
-    if (a.z) std::memcpy(a.z + i * a.n, row.data(), a.n * sizeof(float));
-    act_kernels(isa).forward(a.act, row.data(), a.y + i * a.n, a.n);
+  if (a.m == 0 || a.n == 0) return;
+  const Tier& t = gemm::tier_for(isa);
+  CallScope scope;
+  Runtime& rt = scope.rt();
+  Problem g{};
+  g.M = a.m;
+  g.N = a.n;
+  g.K = a.k;
+  g.a = Strided{a.x, a.k, 1};
+  g.b = Strided{a.w, a.n, 1};
+  if (a.packed) {
+    if (a.packed->nr == static_cast<size_t>(t.nr))
+      g.packed_b = a.packed->data.get();
+    else
+      g.b = Strided{unpack_panels(rt, *a.packed), a.n, 1};
   }
+  g.c = a.y;
+  g.ldc = a.n;
+  g.act = &a.act;
+  g.bias = a.b;
+  g.z = a.z;
+  gemm::run_gemm(rt, t, g);
 }
+
+namespace {
+
+// dZ = dy * f'(saved) into dz [m x n], and db (+)= its column sums in row order. Threads take
+// column ranges (whole rows when alone), so each db element is summed by one thread, in order.
+void derivative_pass(Runtime& rt, Isa isa, const DenseBackward& a, float* dz) {
+  const ActKernels& k = act_kernels(isa);
+  const auto act = a.saved_is_output ? k.backward_from_output : k.backward;
+  const size_t m = a.m, n = a.n;
+  if (a.db && !a.accumulate) std::fill(a.db, a.db + n, 0.0f);
+  const int nt = std::min<int>(gemm::threads_for(rt, 16.0 * m * n), static_cast<int>(ceil_div(n, 16)));
+  auto body = [&](int tid, int parts) {
+    const size_t j0 = gemm::part_begin(n, 16, parts, tid), j1 = gemm::part_begin(n, 16, parts, tid + 1);
+    if (j0 >= j1) return;
+    // Whole rows are contiguous: run the activation over a few rows per call.
+    const size_t rows_per = j1 - j0 == n ? std::max<size_t>(1, 2048 / n) : 1;
+    for (size_t i0 = 0; i0 < m; i0 += rows_per) {
+      const size_t i1 = std::min(m, i0 + rows_per);
+      const size_t len = (i1 - i0 - 1) * n + (j1 - j0), off = i0 * n + j0;
+      act(a.act, a.saved + off, a.dy + off, dz + off, len);
+      if (!a.db) continue;
+      for (size_t i = i0; i < i1; ++i) {
+        const float* row = dz + i * n;
+        for (size_t j = j0; j < j1; ++j) a.db[j] += row[j];
+      }
+    }
+  };
+  rt.run(nt, body);
+}
+
+}  // namespace
 
 void dense_backward(Isa isa, const DenseBackward& a) {
-  std::vector<float> dz(a.m * a.n);
-  if (a.saved_is_output)
-    act_kernels(isa).backward_from_output(a.act, a.saved, a.dy, dz.data(), dz.size());
-  else
-    act_kernels(isa).backward(a.act, a.saved, a.dy, dz.data(), dz.size());
+  const Tier& t = gemm::tier_for(isa);
+  CallScope scope;
+  Runtime& rt = scope.rt();
+  const size_t m = a.m, k = a.k, n = a.n;
+  float* dz = rt.buffer(kDz, m * n);
+  derivative_pass(rt, isa, a, dz);
   if (a.dx) {
-    for (size_t i = 0; i < a.m; ++i)
-      for (size_t p = 0; p < a.k; ++p) {
-        float acc = 0;
-        for (size_t j = 0; j < a.n; ++j) acc = std::fma(dz[i * a.n + j], a.w[p * a.n + j], acc);
-        a.dx[i * a.k + p] = acc;
-      }
+    Problem g{};
+    g.M = m;
+    g.N = k;
+    g.K = n;
+    g.a = Strided{dz, n, 1};
+    g.b = Strided{a.w, 1, n};  // B[j][p] = W[p][j]
+    g.c = a.dx;
+    g.ldc = k;
+    gemm::run_gemm(rt, t, g);
   }
-  for (size_t p = 0; p < a.k; ++p)
-    for (size_t j = 0; j < a.n; ++j) {
-      float acc = a.accumulate ? a.dw[p * a.n + j] : 0.0f;
-      for (size_t i = 0; i < a.m; ++i) acc = std::fma(a.x[i * a.k + p], dz[i * a.n + j], acc);
-      a.dw[p * a.n + j] = acc;
-    }
-  if (a.db) {
-    for (size_t j = 0; j < a.n; ++j) {
-      float acc = a.accumulate ? a.db[j] : 0.0f;
-      for (size_t i = 0; i < a.m; ++i) acc += dz[i * a.n + j];
-      a.db[j] = acc;
-    }
-  }
+  Problem g{};
+  g.M = k;
+  g.N = n;
+  g.K = m;
+  g.a = Strided{a.x, 1, k};  // A[p][i] = x[i][p]
+  g.b = Strided{dz, n, 1};
+  g.c = a.dw;
+  g.ldc = n;
+  g.load_c = a.accumulate;
+  gemm::run_gemm(rt, t, g);
 }
 
-static int g_threads = 1;
-void set_threads(int n) { g_threads = n; }
-int get_threads() { return g_threads; }
+void set_threads(int n) {
+  CallScope scope;
+  Runtime& rt = scope.rt();
+  rt.threads = std::max(1, n);
+  if (rt.pool) rt.pool->resize(rt.usable_threads());
+}
+
+int get_threads() { return runtime().threads.load(); }
 
 }  // namespace smelu

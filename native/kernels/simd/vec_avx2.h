@@ -2,6 +2,8 @@
 #pragma once
 #include <immintrin.h>
 
+#include <cstddef>
+
 namespace smelu {
 
 struct VecAvx2 {
@@ -44,6 +46,36 @@ struct VecAvx2 {
     __m256i i = _mm256_cvtps_epi32(n);
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(i, _mm256_set1_epi32(127)), 23));
   }
+
+  // ---- added for the transcendental activations (see vec_scalar.h for the contracts) ----
+
+  // minps returns its second operand when either is NaN: a NaN x gives c, as on the other tiers.
+  static F abs_min(F x, F c) { return _mm256_min_ps(abs(x), c); }
+  static F neg_abs(F a) { return _mm256_or_ps(_mm256_set1_ps(-0.0f), a); }
+  static F bits_shl23(F a) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 23)); }
+
+  struct Table16 {
+    __m256 lo, hi;
+  };
+  static Table16 load_table16(const float* t) { return {_mm256_loadu_ps(t), _mm256_loadu_ps(t + 8)}; }
+  // vpermps on both halves (it uses the low 3 bits), then bit 3, moved to the sign, picks the half.
+  static F lookup16(const Table16& t, F idx) {
+    const __m256i i = _mm256_castps_si256(idx);
+    const __m256 hi_half = _mm256_castsi256_ps(_mm256_slli_epi32(i, 28));
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(t.lo, i), _mm256_permutevar8x32_ps(t.hi, i), hi_half);
+  }
+
+  // vmaskmovps: lanes from count on are 0 and their memory is not touched.
+  static __m256i first_lanes(size_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static F load_first(const float* p, size_t count) { return _mm256_maskload_ps(p, first_lanes(count)); }
+  static void store_first(float* p, F v, size_t count) { _mm256_maskstore_ps(p, first_lanes(count), v); }
+
+  static constexpr size_t kStreamAlign = 32;
+  // p must be 32-byte aligned.
+  static void store_stream(float* p, F v) { _mm256_stream_ps(p, v); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 }  // namespace smelu

@@ -1,6 +1,15 @@
 // 16-lane AVX-512F/DQ vector with the semantics of VecScalar (see vec_scalar.h).
 #pragma once
+// g++ 12 before 12.3 warns about the self-initialization in _mm512_undefined_ps() inside the
+// intrinsics (GCC PR 105593); the warning is attributed to the header, so it is silenced there.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cstddef>
+#include <cstdint>
 
 namespace smelu {
 
@@ -23,9 +32,9 @@ struct VecAvx512 {
   static F fnma(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm512_min_ps(a, b); }
   static F max(F a, F b) { return _mm512_max_ps(a, b); }
-  // One vrangeps on the add/min/max pipes: the operand of smaller magnitude, with x's sign, is
-  // clamp(x, -c, c) for c >= 0. NaN in x stays NaN (vrangeps returns the NaN operand).
-  static F clamp_sym(F x, F c) { return _mm512_range_ps(x, c, 0x02); }
+  // clamp(x, -c, c) for c >= 0; NaN stays NaN. Not vrangeps: for a NaN operand it returns the
+  // other one (c with x's sign), which would break agreement with the other tiers.
+  static F clamp_sym(F x, F c) { return min(c, max(neg(c), x)); }
   static F abs(F a) { return _mm512_abs_ps(a); }
   static F neg(F a) {
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
@@ -34,9 +43,9 @@ struct VecAvx512 {
   static F round_even(F a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static F copysign(F a, F s) {
     const __m512i sign = _mm512_set1_epi32(INT32_MIN);
-    // ternary logic: (s & sign) | (a & ~sign)
+    // ternary logic sign ? s : a, bit by bit (imm 0xCA; 0xE4 would be a ? sign : s)
     return _mm512_castsi512_ps(
-        _mm512_ternarylogic_epi32(sign, _mm512_castps_si512(s), _mm512_castps_si512(a), 0xE4));
+        _mm512_ternarylogic_epi32(sign, _mm512_castps_si512(s), _mm512_castps_si512(a), 0xCA));
   }
 
   static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
@@ -50,6 +59,33 @@ struct VecAvx512 {
     __m512i i = _mm512_cvtps_epi32(n);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23));
   }
+
+  // ---- added for the transcendental activations (see vec_scalar.h for the contracts) ----
+
+  // vrangeps imm 0x0A: the smaller magnitude, sign cleared; a NaN x gives c.
+  static F abs_min(F x, F c) { return _mm512_range_ps(x, c, 0x0A); }
+  static F neg_abs(F a) {
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
+  }
+  static F bits_shl23(F a) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), 23)); }
+
+  using Table16 = __m512;
+  static Table16 load_table16(const float* t) { return _mm512_loadu_ps(t); }
+  // vpermps uses the low 4 bits of each index lane.
+  static F lookup16(Table16 t, F idx) { return _mm512_permutexvar_ps(_mm512_castps_si512(idx), t); }
+
+  // Masked: lanes from count on are 0 and their memory is not touched (no fault past the end).
+  static F load_first(const float* p, size_t count) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1), p);
+  }
+  static void store_first(float* p, F v, size_t count) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
+  }
+
+  static constexpr size_t kStreamAlign = 64;
+  // p must be 64-byte aligned.
+  static void store_stream(float* p, F v) { _mm512_stream_ps(p, v); }
+  static void stream_fence() { _mm_sfence(); }
 };
 
 }  // namespace smelu

@@ -4,6 +4,9 @@
 #pragma once
 #include <arm_neon.h>
 
+#include <cstddef>
+#include <cstdint>
+
 namespace smelu {
 
 struct VecNeon {
@@ -43,6 +46,41 @@ struct VecNeon {
     int32x4_t i = vcvtnq_s32_f32(n);
     return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(i, vdupq_n_s32(127)), 23));
   }
+
+  // ---- added for the transcendental activations (see vec_scalar.h for the contracts) ----
+
+  // Compare + select like min(): a NaN x gives c, as vrangeps does on AVX-512.
+  static F abs_min(F x, F c) { return min(vabsq_f32(x), c); }
+  static F neg_abs(F a) { return vnegq_f32(vabsq_f32(a)); }
+  static F bits_shl23(F a) { return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(a), 23)); }
+
+  using Table16 = uint8x16x4_t;
+  static Table16 load_table16(const float* t) {
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(t);
+    return {{vld1q_u8(b), vld1q_u8(b + 16), vld1q_u8(b + 32), vld1q_u8(b + 48)}};
+  }
+  // tbl over the 64 table bytes: lane k's byte indices are 4k + {0, 1, 2, 3}.
+  static F lookup16(const Table16& t, F idx) {
+    const uint32x4_t k = vandq_u32(vreinterpretq_u32_f32(idx), vdupq_n_u32(15));
+    const uint32x4_t bytes = vmlaq_u32(vdupq_n_u32(0x03020100u), k, vdupq_n_u32(0x04040404u));
+    return vreinterpretq_f32_u8(vqtbl4q_u8(t, vreinterpretq_u8_u32(bytes)));
+  }
+
+  // Through a zero-padded buffer: lanes from count on are 0, memory past them is not touched.
+  static F load_first(const float* p, size_t count) {
+    float b[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < count; ++i) b[i] = p[i];
+    return vld1q_f32(b);
+  }
+  static void store_first(float* p, F v, size_t count) {
+    float b[4];
+    vst1q_f32(b, v);
+    for (size_t i = 0; i < count; ++i) p[i] = b[i];
+  }
+
+  static constexpr size_t kStreamAlign = 0;
+  static void store_stream(float* p, F v) { vst1q_f32(p, v); }
+  static void stream_fence() {}
 };
 
 }  // namespace smelu

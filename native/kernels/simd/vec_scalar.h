@@ -3,6 +3,7 @@
 // (the second operand is returned when either is NaN); fma is a true fused multiply-add.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -53,6 +54,57 @@ struct VecScalar {
     std::memcpy(&r, &bits, sizeof r);
     return r;
   }
+
+  // ---- added for the transcendental activations (kernels/math) ----
+
+  // min(|x|, c) for c >= 0: one vrangeps on AVX-512. A NaN x gives c (vrangeps does), so NaN
+  // must reach the result through another operand.
+  static F abs_min(F x, F c) {
+    const F a = std::fabs(x);
+    return a < c ? a : c;
+  }
+  // -|a|.
+  static F neg_abs(F a) { return -std::fabs(a); }
+  // The bits of a as an int32, shifted left by 23. For a = 1.5 * 2^23 + k with k an integer in
+  // [0, 255] (what fma(y, log2(e), 1.5 * 2^23 + 127) leaves) this is 2^(k - 127), built without a
+  // float-to-int conversion: +0 for k = 0, +inf for k = 255.
+  static F bits_shl23(F a) {
+    uint32_t b;
+    std::memcpy(&b, &a, sizeof b);
+    b <<= 23;
+    float r;
+    std::memcpy(&r, &b, sizeof r);
+    return r;
+  }
+
+  // A 16-entry table for lookup16, held the way the tier indexes it fastest (a register on
+  // AVX-512, two on AVX2, a 4-register tbl operand on NEON).
+  struct Table16 {
+    float v[16];
+  };
+  static Table16 load_table16(const float* t) {
+    Table16 r;
+    std::memcpy(r.v, t, sizeof r.v);
+    return r;
+  }
+  // t[k], k = the low 4 bits of idx's bit pattern (so fma(a, 1/w, 1.5 * 2^23) indexes directly).
+  static F lookup16(const Table16& t, F idx) {
+    uint32_t b;
+    std::memcpy(&b, &idx, sizeof b);
+    return t.v[b & 15u];
+  }
+
+  // The first count (<= kWidth) lanes from p, the others 0; memory past them is not touched.
+  // store_first writes only the first count lanes. For partial vectors at the ends of an array.
+  static F load_first(const float* p, size_t count) { return count ? *p : 0.0f; }
+  static void store_first(float* p, F v, size_t count) {
+    if (count) *p = v;
+  }
+
+  // Non-temporal stores: 0 means this tier has none, and the loops use store().
+  static constexpr size_t kStreamAlign = 0;
+  static void store_stream(float* p, F v) { *p = v; }
+  static void stream_fence() {}
 };
 
 }  // namespace smelu

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * smelu benchmark (`npm run bench`). Runs the activations, dense and training suites, prints a
+ * table per suite, and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
+ * bench/results). Progress goes to stderr. See `node bench/run.js --help`.
+ *
+ * Every measurement runs in a child process (bench/worker.js): the ISA tier and backend are fixed
+ * per process, and OpenBLAS must start without this environment's OPENBLAS_* overrides.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { BENCH, progress, loadSmelu } = require('./lib/util');
+
+const SUITES = ['activations', 'dense', 'training'];
+
+const HELP = `usage: node bench/run.js [options]
+  --quick          small sizes and short timings (whole run under a minute)
+  --suite NAME     run one suite: ${SUITES.join(' | ')} (repeatable; default: all)
+  --threads N      largest thread count for the dense suite (default 2)
+  --json           print the result as JSON only (tables are not printed)
+  --out DIR        where to write the .json, .md and .svg files (default bench/results)
+  --help           this text`;
+
+function parseArgs(argv) {
+  const o = { quick: false, suites: [], threads: 2, json: false, out: path.join(BENCH, 'results') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--suite') o.suites.push(value());
+    else if (a === '--threads') o.threads = Number(value());
+    else if (a === '--out') o.out = path.resolve(value());
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown option ${a}\n${HELP}`);
+  }
+  for (const s of o.suites) if (!SUITES.includes(s)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, got '${s}'`);
+  if (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64) throw new Error('--threads must be an integer from 1 to 64');
+  if (!o.suites.length) o.suites = [...SUITES];
+  return o;
+}
+
+function cpuModel() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    if (line) return line.split(':')[1].trim();
+  } catch {
+    // not Linux: fall through
+  }
+  return os.cpus()[0] ? os.cpus()[0].model : 'unknown';
+}
+
+/** Peers: install when missing, except in --quick without an existing bench/peers/node_modules. */
+function setUpPeers(opts) {
+  const { ensurePeers, PEERS_DIR } = require('./lib/peers');
+  const hasModules = fs.existsSync(path.join(PEERS_DIR, 'node_modules'));
+  const { versions, notes } = ensurePeers({ allowInstall: !opts.quick || hasModules });
+  return { versions, notes };
+}
+
+/** Builds the bench addon and probes the FMA peak (in a child: OpenBLAS env unset). */
+async function probeMachine(opts) {
+  const { loadBenchAddon } = require('./lib/native');
+  const { runTask } = require('./lib/child');
+  const { NO_OPENBLAS_ENV } = require('./suites/dense');
+  const built = loadBenchAddon();
+  if (built.error) return { addonError: built.error, fma: null, blas: null };
+  progress('probing the FMA peak');
+  const threads = opts.threads > 1 ? [1, opts.threads] : [1];
+  try {
+    const r = await runTask({ name: 'probe', threads, quick: opts.quick }, NO_OPENBLAS_ENV);
+    return { addonError: null, fma: r.fma, blas: r.blas };
+  } catch (e) {
+    return { addonError: e.message.split('\n')[0], fma: null, blas: null };
+  }
+}
+
+function stamp() {
+  const d = new Date();
+  const date = d.toISOString().slice(0, 10);
+  const host = os.hostname().replace(/[^A-Za-z0-9_.-]/g, '_') || 'host';
+  return { date, host };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log(HELP);
+    return;
+  }
+  const t0 = Date.now();
+  const smelu = loadSmelu();
+  const info = smelu.info();
+  const nativeLoaded = info.backend === 'native';
+  const notes = [];
+  if (!nativeLoaded) notes.push(`native backend not loaded (${info.reason}): only the TypeScript backend is measured`);
+  const peers = setUpPeers(opts);
+  notes.push(...peers.notes);
+  const probe = await probeMachine(opts);
+  if (probe.addonError) notes.push(`bench addon unavailable, no FMA peak or OpenBLAS: ${probe.addonError}`);
+
+  const { date, host } = stamp();
+  const result = {
+    schema: 1,
+    date,
+    host,
+    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads },
+    machine: {
+      cpu: cpuModel(),
+      cores: os.cpus().length,
+      node: process.version,
+      napi: process.versions.napi,
+      smelu: info,
+      fmaPeak: probe.fma,
+      openblas: probe.blas && probe.blas.blas ? { corename: probe.blas.corename, config: probe.blas.config } : null,
+      peers: peers.versions,
+    },
+    suites: {},
+    notes,
+  };
+  const ctx = {
+    quick: opts.quick,
+    threads: opts.threads,
+    smelu,
+    nativeLoaded,
+    nativeTiers: nativeLoaded ? info.supportedIsas.filter((t) => t !== 'js') : [],
+    fma: probe.fma,
+    addonError: probe.addonError,
+    peers: new Set(Object.keys(peers.versions).filter((k) => peers.versions[k])),
+  };
+  for (const name of opts.suites) {
+    const started = Date.now();
+    progress(`suite ${name}`);
+    const r = await require(`./suites/${name}`).run(ctx);
+    r.seconds = (Date.now() - started) / 1000;
+    result.suites[name] = r;
+    notes.push(...(r.notes || []));
+    progress(`suite ${name} done in ${r.seconds.toFixed(1)} s`);
+  }
+  if (probe.fma) notes.push(...require('./suites/dense').busyNotes(probe.fma));
+  result.seconds = (Date.now() - t0) / 1000;
+  await writeOutputs(result, opts);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    console.log(require('./lib/report').textReport(result));
+    console.log(`\nwrote ${[result.files.json, result.files.md, ...result.files.svg].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  }
+  progress(`done in ${result.seconds.toFixed(1)} s`);
+}
+
+async function writeOutputs(result, opts) {
+  const { writeCharts } = require('./lib/charts');
+  const { markdownReport } = require('./lib/report');
+  fs.mkdirSync(opts.out, { recursive: true });
+  const base = `${result.date}-${result.host}`;
+  const charts = await writeCharts(result, opts.out, base);
+  result.notes.push(...charts.notes);
+  const json = path.join(opts.out, `${base}.json`);
+  const md = path.join(opts.out, `${base}.md`);
+  result.files = { json, md, svg: charts.files };
+  fs.writeFileSync(md, markdownReport(result, charts.files.map((f) => path.basename(f))));
+  fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+/**
+ * The Criteo display-advertising TSV layout: label, 13 integer columns (I1..I13), 26 categorical
+ * columns (C1..C26) of 32-bit hex hashes; empty cells are missing. Integers become dense features
+ * (signed log1p by default: counts are heavy-tailed), hex values are hashed into a fixed number of
+ * buckets per field, bucket 0 meaning missing.
+ */
+import type { BuilderShape, DatasetBuilder } from './builder';
+import { bucketOf, checkBuckets, hashUint32 } from './hash';
+import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+
+export const CRITEO_INT_COLUMNS = 13;
+export const CRITEO_CAT_COLUMNS = 26;
+
+export interface CriteoOptions extends LoadOptions {
+  /** Buckets per categorical field: one number for all, or 26 (default 2^20). */
+  buckets?: number | readonly number[];
+  /** 'log' (default): sign(x) log(1 + |x|); 'none': the raw count. Missing is 0 either way. */
+  intTransform?: 'log' | 'none';
+}
+
+const INT = /^-?\d+$/;
+const HEX = /^[0-9a-fA-F]{1,8}$/;
+
+export class CriteoParser implements LineParser {
+  readonly shape: BuilderShape = { numDense: CRITEO_INT_COLUMNS, numCat: CRITEO_CAT_COLUMNS };
+  private readonly buckets: number[];
+  private readonly log: boolean;
+
+  constructor(o: CriteoOptions = {}) {
+    const b = o.buckets ?? 2 ** 20;
+    this.buckets = typeof b === 'number' ? new Array<number>(CRITEO_CAT_COLUMNS).fill(b) : [...b];
+    if (this.buckets.length !== CRITEO_CAT_COLUMNS) throw new RangeError(`buckets must be one number or ${CRITEO_CAT_COLUMNS}`);
+    this.buckets.forEach((x, i) => checkBuckets(x, `buckets[${i}]`));
+    const t = o.intTransform ?? 'log';
+    if (t !== 'log' && t !== 'none') throw new TypeError(`intTransform must be 'log' or 'none', got ${String(t)}`);
+    this.log = t === 'log';
+  }
+
+  parse(line: string, b: DatasetBuilder): string | null {
+    const cells = line.split('\t');
+    const want = 1 + CRITEO_INT_COLUMNS + CRITEO_CAT_COLUMNS;
+    if (cells.length !== want) return `expected ${want} tab-separated columns, got ${cells.length}`;
+    if (cells[0] !== '0' && cells[0] !== '1') return `label '${cells[0]}' is not 0 or 1`;
+    b.rowLabel[0] = cells[0] === '1' ? 1 : 0;
+    for (let j = 0; j < CRITEO_INT_COLUMNS; j++) {
+      const s = cells[1 + j];
+      if (s === '') {
+        b.rowDense[j] = 0;
+        continue;
+      }
+      if (!INT.test(s)) return `I${j + 1} '${s}' is not an integer`;
+      const v = Number(s);
+      b.rowDense[j] = this.log ? Math.sign(v) * Math.log1p(Math.abs(v)) : v;
+    }
+    for (let f = 0; f < CRITEO_CAT_COLUMNS; f++) {
+      const s = cells[1 + CRITEO_INT_COLUMNS + f];
+      if (s === '') {
+        b.rowCat[f] = 0;
+        continue;
+      }
+      if (!HEX.test(s)) return `C${f + 1} '${s}' is not a hex hash`;
+      b.rowCat[f] = bucketOf(hashUint32(parseInt(s, 16), f), this.buckets[f]);
+    }
+    return null;
+  }
+}
+
+/** Loads a Criteo TSV file (optionally gzipped), streamed line by line. */
+export function loadCriteo(file: string, opts: CriteoOptions = {}): Promise<Loaded> {
+  return loadLines(file, new CriteoParser(opts), opts);
+}
+
+/** A Criteo file as chunks of at most `chunkRows` rows, for files larger than memory. */
+export function loadCriteoChunks(file: string, opts: CriteoOptions & { chunkRows?: number } = {}): AsyncGenerator<Loaded> {
+  return loadLineChunks(file, new CriteoParser(opts), opts);
+}
+
+/** Parses Criteo TSV text already in memory. */
+export function parseCriteo(text: string, opts: CriteoOptions & { file?: string } = {}): Loaded {
+  return parseLines(text, new CriteoParser(opts), opts);
+}

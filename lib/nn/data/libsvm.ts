@@ -1,0 +1,112 @@
+/**
+ * LIBSVM / SVMlight: `label index:value index:value ... [# comment]`, indices ascending, 1-based
+ * by default. Rows become dense vectors of `numFeatures` (found by a first streaming pass when not
+ * given). `qid:` tokens are ignored.
+ */
+import type { BuilderShape, DatasetBuilder } from './builder';
+import { loadLineChunks, loadLines, parseLines, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+
+export interface LibsvmOptions extends LoadOptions {
+  /** Feature count; found by a first pass over the file when omitted. */
+  numFeatures?: number;
+  /** Indices start at 0 instead of 1. */
+  zeroBased?: boolean;
+  /**
+   * 'raw' (default): the label as written. 'binary': -1 / 0 map to 0 and +1 / 1 to 1, anything
+   * else is malformed. 'class': an integer class index below numClasses.
+   */
+  labels?: 'raw' | 'binary' | 'class';
+  numClasses?: number;
+}
+
+const PAIR = /^(\d+):(\S+)$/;
+
+export class LibsvmParser implements LineParser {
+  readonly shape: BuilderShape;
+  private readonly base: number;
+
+  constructor(private readonly o: LibsvmOptions & { numFeatures: number }) {
+    if (!Number.isInteger(o.numFeatures) || o.numFeatures < 0) throw new TypeError(`numFeatures must be an integer >= 0, got ${o.numFeatures}`);
+    if (o.labels === 'class' && !(Number.isInteger(o.numClasses) && o.numClasses! >= 2)) {
+      throw new TypeError("labels: 'class' needs numClasses (an integer >= 2)");
+    }
+    this.base = o.zeroBased ? 0 : 1;
+    this.shape = { numDense: o.numFeatures, numCat: 0, numClasses: o.labels === 'class' ? o.numClasses : undefined };
+  }
+
+  parse(line: string, b: DatasetBuilder): string | null {
+    const tokens = stripComment(line).trim().split(/\s+/);
+    const label = this.label(tokens[0]);
+    if (typeof label === 'string') return label;
+    b.rowLabel[0] = label;
+    b.rowDense.fill(0);
+    let last = -1;
+    for (let t = 1; t < tokens.length; t++) {
+      if (tokens[t].startsWith('qid:')) continue;
+      const m = PAIR.exec(tokens[t]);
+      if (!m) return `token ${t + 1} '${tokens[t]}' is not index:value`;
+      const j = Number(m[1]) - this.base;
+      const v = Number(m[2]);
+      if (j < 0 || j >= this.o.numFeatures) return `index ${m[1]} is outside 1..${this.o.numFeatures} (${this.base}-based)`;
+      if (j <= last) return `index ${m[1]} is not above the previous one`;
+      if (!Number.isFinite(v)) return `value '${m[2]}' of index ${m[1]} is not a finite number`;
+      b.rowDense[j] = v;
+      last = j;
+    }
+    return null;
+  }
+
+  private label(tok: string | undefined): number | string {
+    const v = Number(tok);
+    if (tok === undefined || tok === '' || !Number.isFinite(v)) return `label '${tok ?? ''}' is not a number`;
+    switch (this.o.labels ?? 'raw') {
+      case 'binary':
+        if (v === 1) return 1;
+        if (v === -1 || v === 0) return 0;
+        return `label ${tok} is not binary (-1, 0, +1)`;
+      case 'class':
+        return Number.isInteger(v) && v >= 0 && v < this.o.numClasses! ? v : `label ${tok} is not a class index below ${this.o.numClasses}`;
+      default:
+        return v;
+    }
+  }
+}
+
+function stripComment(line: string): string {
+  const i = line.indexOf('#');
+  return i < 0 ? line : line.slice(0, i);
+}
+
+/** The largest feature index in a file (a cheap first pass; bad tokens are left to the real pass). */
+async function maxIndex(file: string, zeroBased: boolean): Promise<number> {
+  let max = 0;
+  for await (const line of readLines(file)) {
+    const tokens = stripComment(line).trim().split(/\s+/);
+    for (let t = 1; t < tokens.length; t++) {
+      const m = PAIR.exec(tokens[t]);
+      if (m) max = Math.max(max, Number(m[1]) + (zeroBased ? 1 : 0));
+    }
+  }
+  return max;
+}
+
+/** Loads a LIBSVM file (optionally gzipped), streamed. */
+export async function loadLibsvm(file: string, opts: LibsvmOptions = {}): Promise<Loaded> {
+  const numFeatures = opts.numFeatures ?? (await maxIndex(file, !!opts.zeroBased));
+  return loadLines(file, new LibsvmParser({ ...opts, numFeatures }), opts);
+}
+
+/** A LIBSVM file in chunks (numFeatures is required: a first pass would read the whole file). */
+export function loadLibsvmChunks(file: string, opts: LibsvmOptions & { numFeatures: number; chunkRows?: number }): AsyncGenerator<Loaded> {
+  return loadLineChunks(file, new LibsvmParser(opts), opts);
+}
+
+/** Parses LIBSVM text already in memory. */
+export function parseLibsvm(text: string, opts: LibsvmOptions & { file?: string } = {}): Loaded {
+  let numFeatures = opts.numFeatures;
+  if (numFeatures === undefined) {
+    numFeatures = 0;
+    for (const m of text.matchAll(/(?:^|\s)(\d+):\S/g)) numFeatures = Math.max(numFeatures, Number(m[1]) + (opts.zeroBased ? 1 : 0));
+  }
+  return parseLines(text, new LibsvmParser({ ...opts, numFeatures }), opts);
+}

@@ -1,0 +1,269 @@
+/**
+ * Nondeterminism on purpose (the "nondeterministic updates" source of the reproducibility lab):
+ * several worker threads train one model whose weights live in SharedArrayBuffers, each applying
+ * its gradients without locks or ordering (Hogwild!, Niu et al. 2011). Which weights a worker
+ * reads depends on how the threads interleave, so two runs with the same seeds end with different
+ * bits, while the work itself is identical: each worker gets a fixed shard (every W-th example of
+ * the seeded epoch order) and its own optimizer state.
+ *
+ * With workers = 1 there is nobody to race with, and the result equals {@link fit} bit for bit.
+ * The worker math lives in this module, used by both sides; the worker entry is
+ * hogwild-worker.(js|ts) next to it.
+ */
+import { Worker, type MessagePort } from 'worker_threads';
+import type { EpochRecord } from './checkpoint';
+import { BatchGatherer, Dataset } from './data/dataset';
+import { workerEntry } from './dev-require';
+import { getLoss, type LossName } from './loss';
+import { buildModel } from './build';
+import type { Bag, Model, ModelConfig } from './model';
+import { createOptimizer, type OptimizerConfig } from './optim';
+import { permutation, Rng, type Seed } from './rng';
+import { checkTask, evaluate, resolveShuffleSeed, Trainer, type FitResult, type ProgressEvent } from './train';
+
+export interface AsyncFitOptions {
+  epochs: number;
+  batchSize: number;
+  /** A config, not an instance: every worker builds its own optimizer (state is per worker). */
+  optimizer: OptimizerConfig;
+  loss: LossName;
+  seed?: Seed;
+  shuffleSeed?: Seed;
+  shuffle?: boolean;
+  clipNorm?: number;
+  /** Racing worker threads (default 2). */
+  workers?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Steps per worker between progress messages (default 20). */
+  progressEvery?: number;
+  validation?: Dataset;
+}
+
+export type AsyncFitResult = Omit<FitResult, 'optimizer'> & { workers: number };
+
+/** A dataset as SharedArrayBuffers plus its shape: what a worker rebuilds a Dataset from. */
+interface SharedData {
+  labels: Float32Array;
+  dense: Float32Array;
+  numDense: number;
+  cat: Uint32Array;
+  numCat: number;
+  bags: Bag[];
+  labelWidth: number;
+  numClasses: number | undefined;
+}
+
+interface WorkerInput {
+  config: ModelConfig;
+  params: SharedArrayBuffer;
+  lengths: number[];
+  data: SharedData;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  loss: LossName;
+  shuffle: boolean;
+  shuffleSeed: string;
+  clipNorm?: number;
+  progressEvery: number;
+  worker: number;
+  workers: number;
+  /** Start line: workers begin training together, so that their updates really interleave. */
+  barrier: SharedArrayBuffer;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; worker: number; epoch: number; examples: number; lossSum: number; steps: number; lr: number }
+  | { type: 'done'; worker: number }
+  | { type: 'error'; worker: number; message: string };
+
+function shared<T extends Float32Array | Uint32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const C = a.constructor as { new (b: SharedArrayBuffer): T };
+  const s = new C(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}
+
+function shareData(d: Dataset): SharedData {
+  return {
+    labels: shared(d.labels), dense: shared(d.dense), numDense: d.numDense, cat: shared(d.cat), numCat: d.numCat,
+    bags: d.bags.map((b) => ({ ids: shared(b.ids), offsets: shared(b.offsets) })),
+    labelWidth: d.labelWidth, numClasses: d.numClasses,
+  };
+}
+
+/** Binds every parameter of `model` to consecutive views of one shared buffer. */
+function bindShared(model: Model, buf: SharedArrayBuffer, lengths: readonly number[]): void {
+  const params = model.params();
+  if (params.length !== lengths.length || params.some((p, i) => p.value.length !== lengths[i])) {
+    throw new Error('the rebuilt model does not match the shared parameter layout');
+  }
+  let off = 0;
+  for (const p of params) {
+    p.value = new Float32Array(buf, off * 4, p.value.length);
+    off += p.value.length;
+  }
+}
+
+/** Worker side: trains its shard of every epoch on the shared weights. */
+export function runHogwildWorker(input: WorkerInput, port: MessagePort): void {
+  try {
+    trainShard(input, port);
+    port.postMessage({ type: 'done', worker: input.worker } satisfies WorkerMessage);
+  } catch (e) {
+    port.postMessage({ type: 'error', worker: input.worker, message: (e as Error).stack ?? String(e) } satisfies WorkerMessage);
+  }
+}
+
+/** Waits until every worker has arrived (setup times differ by tens of milliseconds). */
+function startTogether(barrier: SharedArrayBuffer, workers: number): void {
+  const b = new Int32Array(barrier);
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  for (let seen = Atomics.load(b, 0); seen < workers; seen = Atomics.load(b, 0)) Atomics.wait(b, 0, seen, 100);
+}
+
+function trainShard(input: WorkerInput, port: MessagePort): void {
+  const model = buildModel(input.config);
+  bindShared(model, input.params, input.lengths);
+  const data = new Dataset(input.data);
+  const trainer = new Trainer(model, getLoss(input.loss), createOptimizer(input.optimizer), input.clipNorm);
+  const rng = Rng.fromSeed(BigInt(input.shuffleSeed));
+  const order = new Uint32Array(data.n);
+  const mine = new Uint32Array(Math.ceil(data.n / input.workers));
+  const gatherer = new BatchGatherer(data, Math.min(input.batchSize, Math.max(1, mine.length)));
+  startTogether(input.barrier, input.workers);
+  for (let epoch = 0; epoch < input.epochs; epoch++) {
+    if (input.shuffle) permutation(data.n, rng, order);
+    else for (let i = 0; i < data.n; i++) order[i] = i;
+    let k = 0;
+    for (let i = input.worker; i < data.n; i += input.workers) mine[k++] = order[i];
+    let lossSum = 0;
+    let seen = 0;
+    let steps = 0;
+    const flush = (): void => {
+      port.postMessage({ type: 'progress', worker: input.worker, epoch, examples: seen, lossSum, steps, lr: trainer.optimizer.lastLr } satisfies WorkerMessage);
+      lossSum = seen = steps = 0;
+    };
+    for (let s = 0; s < k; s += input.batchSize) {
+      const b = gatherer.gather(mine, s, Math.min(k, s + input.batchSize));
+      lossSum += trainer.step(b) * b.m;
+      seen += b.m;
+      if (++steps === input.progressEvery) flush();
+    }
+    flush();
+  }
+}
+
+/** Copies the model's weights into one shared buffer (parameter after parameter). */
+function shareParams(model: Model): SharedArrayBuffer {
+  const params = model.params();
+  const buf = new SharedArrayBuffer(params.reduce((a, p) => a + p.value.length, 0) * 4);
+  let off = 0;
+  for (const p of params) {
+    new Float32Array(buf, off * 4, p.value.length).set(p.value);
+    off += p.value.length;
+  }
+  return buf;
+}
+
+/** Copies the shared weights back into the model's own arrays. */
+function unshareParams(model: Model, buf: SharedArrayBuffer): void {
+  let off = 0;
+  for (const p of model.params()) {
+    p.value.set(new Float32Array(buf, off * 4, p.value.length));
+    off += p.value.length;
+  }
+}
+
+function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): number {
+  const workers = o.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new TypeError(`workers must be an integer from 1 to 256, got ${String(o.workers)}`);
+  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
+  checkTask(model, data, getLoss(o.loss));
+  createOptimizer(o.optimizer); // validate here, not in every worker
+  return workers;
+}
+
+/**
+ * Trains `model` with `workers` racing threads (Hogwild). The model's weights are replaced by the
+ * result. Resolves when every worker is done; rejects (and stops the others) if one fails.
+ */
+export async function fitAsync(model: Model, data: Dataset, o: AsyncFitOptions): Promise<AsyncFitResult> {
+  const workers = checkAsyncOptions(model, data, o);
+  if (o.seed !== undefined) model.init(o.seed);
+  const buf = shareParams(model);
+  const base: Omit<WorkerInput, 'worker'> = {
+    config: model.config(), params: buf, lengths: model.params().map((p) => p.value.length), data: shareData(data),
+    epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, loss: o.loss, shuffle: o.shuffle !== false,
+    shuffleSeed: resolveShuffleSeed(o).toString(), clipNorm: o.clipNorm, progressEvery: o.progressEvery ?? 20, workers,
+    barrier: new SharedArrayBuffer(4),
+  };
+  const t0 = Date.now();
+  const tally = await runWorkers(base, o, t0, data.n);
+  unshareParams(model, buf);
+  const history: EpochRecord[] = tally.map((t, epoch) => ({ epoch, loss: t.examples ? t.lossSum / t.examples : NaN }));
+  const last = history[history.length - 1];
+  if (o.validation && last) last.validation = evaluate(model, o.validation, { loss: o.loss });
+  return {
+    steps: tally.reduce((s, t) => s + t.steps, 0), epochs: history.length, examples: tally.reduce((s, t) => s + t.examples, 0),
+    loss: last ? last.loss : NaN, history, seconds: (Date.now() - t0) / 1000, workers,
+  };
+}
+
+interface EpochTally {
+  lossSum: number;
+  examples: number;
+  steps: number;
+}
+
+function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: number, n: number): Promise<EpochTally[]> {
+  const entry = workerEntry(__dirname, 'hogwild-worker');
+  const tally: EpochTally[] = Array.from({ length: o.epochs }, () => ({ lossSum: 0, examples: 0, steps: 0 }));
+  const threads: Worker[] = [];
+  let total = 0;
+  return new Promise<EpochTally[]>((resolve, reject) => {
+    let running = base.workers;
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      // release workers still waiting at the start line, so that terminate() finds them running
+      const b = new Int32Array(base.barrier);
+      Atomics.store(b, 0, base.workers);
+      Atomics.notify(b, 0);
+      for (const w of threads) void w.terminate();
+      reject(e);
+    };
+    for (let i = 0; i < base.workers; i++) {
+      const w = new Worker(entry.source, { eval: entry.eval, workerData: { ...base, ...entry.data, worker: i } });
+      threads.push(w);
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'error') return fail(new Error(`hogwild worker ${m.worker}: ${m.message}`));
+        if (m.type === 'done') return void (--running === 0 && !failed && resolve(tally));
+        const t = tally[m.epoch];
+        t.lossSum += m.lossSum;
+        t.examples += m.examples;
+        t.steps += m.steps;
+        total += m.examples;
+        reportAsync(o, m, t, total, t0, n);
+      });
+      w.on('error', (e) => fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`hogwild worker ${i} exited with code ${code}`));
+      });
+    }
+  });
+}
+
+function reportAsync(o: AsyncFitOptions, m: Extract<WorkerMessage, { type: 'progress' }>, t: EpochTally, total: number, t0: number, n: number): void {
+  if (!o.onProgress) return;
+  const ms = Math.max(1, Date.now() - t0);
+  const perEpoch = Math.ceil(n / o.batchSize);
+  o.onProgress({
+    phase: 'step', epoch: m.epoch, epochs: o.epochs, step: t.steps, batch: Math.min(perEpoch, t.steps), batchesPerEpoch: perEpoch,
+    examples: total, loss: t.examples ? t.lossSum / t.examples : NaN, lr: m.lr, examplesPerSec: (total * 1000) / ms, elapsedMs: ms,
+  });
+}

@@ -1,0 +1,292 @@
+/**
+ * Optimizers: SGD (momentum, Nesterov), Adagrad, Adam and AdamW, with a learning-rate schedule,
+ * and gradient clipping by global norm.
+ *
+ * Updates run in place over the parameter arrays in a fixed order, in float64 arithmetic stored
+ * to float32, with no allocation after the first step. Embedding tables ({@link SparseParam}) are
+ * updated lazily: only the rows the batch touched, and only their optimizer state (the usual
+ * "sparse Adagrad / lazy Adam" of recommender training). Dense and sparse parameters therefore
+ * behave differently for momentum and Adam, by design.
+ */
+import type { AnyParam, SparseParam } from './param';
+import { checkSchedule, lrAt, type LrSchedule } from './schedule';
+
+export type OptimizerKind = 'sgd' | 'adagrad' | 'adam' | 'adamw';
+
+export interface SgdConfig {
+  kind: 'sgd';
+  lr: LrSchedule;
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient of weights (not biases, norms, activation parameters). */
+  weightDecay?: number;
+}
+
+export interface AdagradConfig {
+  kind: 'adagrad';
+  lr: LrSchedule;
+  /** Starting accumulator (default 0.1, as in TensorFlow): keeps the first steps bounded. */
+  initialAccumulator?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface AdamConfig {
+  kind: 'adam' | 'adamw';
+  lr: LrSchedule;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** adam: L2 added to the gradient; adamw: decoupled decay w -= lr * wd * w (default 0.01). */
+  weightDecay?: number;
+}
+
+export type OptimizerConfig = SgdConfig | AdagradConfig | AdamConfig;
+
+
+export abstract class Optimizer {
+  readonly config: Readonly<OptimizerConfig>;
+  /** Updates applied so far (the schedule reads it; checkpoints store it). */
+  t = 0;
+  /** Learning rate used by the last step. */
+  lastLr = 0;
+  private state: Float32Array[][] | null = null;
+  private lengths: number[] = [];
+
+  constructor(config: OptimizerConfig) {
+    checkSchedule(config.lr, `${config.kind}.lr`);
+    this.config = Object.freeze({ ...config });
+  }
+
+  /** Number of state arrays per parameter (0, 1 or 2). */
+  protected abstract slots(): number;
+  protected abstract initialState(): number;
+  /** Updates `n` values of one tensor: value[v0 + i] from grad[g0 + i], its state at v0 + i. */
+  protected abstract update(
+    w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number,
+  ): void;
+
+  /** Applies one update to every parameter from its gradient. */
+  step(params: readonly AnyParam[]): void {
+    const state = this.ensureState(params);
+    const lr = lrAt(this.config.lr, this.t);
+    this.t++;
+    this.lastLr = lr;
+    this.beforeStep();
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      if (p.sparse) this.sparseStep(p, state[i], lr);
+      else this.update(p.value, 0, p.grad, 0, p.value.length, state[i], p.decay, lr);
+    }
+  }
+
+  /** Per-step scalars (Adam's bias corrections). */
+  protected beforeStep(): void {}
+
+  private sparseStep(p: SparseParam, state: Float32Array[], lr: number): void {
+    const d = p.dim;
+    for (let s = 0; s < p.count; s++) this.update(p.value, p.rows[s] * d, p.grad, s * d, d, state, true, lr);
+  }
+
+  /** The optimizer state arrays, parameter by parameter (allocated for `params` if needed). */
+  stateTensors(params: readonly AnyParam[]): Float32Array[] {
+    return this.ensureState(params).flat();
+  }
+
+  /** Replaces the state (from a checkpoint). Lengths are checked before anything is copied. */
+  loadState(params: readonly AnyParam[], t: number, tensors: readonly Float32Array[]): void {
+    const mine = this.stateTensors(params);
+    if (tensors.length !== mine.length) {
+      throw new RangeError(`optimizer state: expected ${mine.length} tensors, got ${tensors.length}`);
+    }
+    mine.forEach((a, i) => {
+      if (tensors[i].length !== a.length) throw new RangeError(`optimizer state tensor ${i}: expected length ${a.length}, got ${tensors[i].length}`);
+    });
+    if (!Number.isSafeInteger(t) || t < 0) throw new RangeError(`optimizer step count must be an integer >= 0, got ${t}`);
+    mine.forEach((a, i) => a.set(tensors[i]));
+    this.t = t;
+  }
+
+  private ensureState(params: readonly AnyParam[]): Float32Array[][] {
+    if (this.state) {
+      const same = params.length === this.lengths.length && params.every((p, i) => p.value.length === this.lengths[i]);
+      if (!same) throw new RangeError('this optimizer was set up for other parameters; use one optimizer per model');
+      return this.state;
+    }
+    const init = this.initialState();
+    this.state = params.map((p) => Array.from({ length: this.slots() }, () => new Float32Array(p.value.length).fill(init)));
+    this.lengths = params.map((p) => p.value.length);
+    return this.state;
+  }
+}
+
+function num(v: number | undefined, fallback: number, name: string, ok: (x: number) => boolean): number {
+  const x = v ?? fallback;
+  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new RangeError(`${name} is out of range: ${String(v)}`);
+  return x;
+}
+
+export class Sgd extends Optimizer {
+  private readonly mu: number;
+  private readonly wd: number;
+  private readonly nesterov: boolean;
+
+  constructor(config: Omit<SgdConfig, 'kind'> & { kind?: 'sgd' }) {
+    super({ ...config, kind: 'sgd' });
+    this.mu = num(config.momentum, 0, 'sgd.momentum', (x) => x >= 0 && x < 1);
+    this.wd = num(config.weightDecay, 0, 'sgd.weightDecay', (x) => x >= 0);
+    this.nesterov = !!config.nesterov;
+  }
+
+  protected slots(): number {
+    return this.mu > 0 ? 1 : 0;
+  }
+
+  protected initialState(): number {
+    return 0;
+  }
+
+  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
+    const mu = this.mu;
+    const l2 = decay ? this.wd : 0;
+    const vel = st[0];
+    for (let i = 0; i < n; i++) {
+      const gi = g[g0 + i] + l2 * w[v0 + i];
+      if (mu === 0) {
+        w[v0 + i] -= lr * gi;
+        continue;
+      }
+      const v = mu * vel[v0 + i] + gi;
+      vel[v0 + i] = v;
+      w[v0 + i] -= lr * (this.nesterov ? gi + mu * v : v);
+    }
+  }
+}
+
+export class Adagrad extends Optimizer {
+  private readonly eps: number;
+  private readonly wd: number;
+  private readonly acc0: number;
+
+  constructor(config: Omit<AdagradConfig, 'kind'> & { kind?: 'adagrad' }) {
+    super({ ...config, kind: 'adagrad' });
+    this.acc0 = num(config.initialAccumulator, 0.1, 'adagrad.initialAccumulator', (x) => x >= 0);
+    this.eps = num(config.eps, 1e-10, 'adagrad.eps', (x) => x >= 0);
+    this.wd = num(config.weightDecay, 0, 'adagrad.weightDecay', (x) => x >= 0);
+    if (this.acc0 === 0 && this.eps === 0) throw new RangeError('adagrad needs initialAccumulator > 0 or eps > 0');
+  }
+
+  protected slots(): number {
+    return 1;
+  }
+
+  protected initialState(): number {
+    return this.acc0;
+  }
+
+  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
+    const l2 = decay ? this.wd : 0;
+    const eps = this.eps;
+    const acc = st[0];
+    for (let i = 0; i < n; i++) {
+      const gi = g[g0 + i] + l2 * w[v0 + i];
+      const a = acc[v0 + i] + gi * gi;
+      acc[v0 + i] = a;
+      w[v0 + i] -= (lr * gi) / (Math.sqrt(a) + eps);
+    }
+  }
+}
+
+export class Adam extends Optimizer {
+  private readonly b1: number;
+  private readonly b2: number;
+  private readonly eps: number;
+  private readonly wd: number;
+  private readonly decoupled: boolean;
+  private c1 = 1;
+  private c2 = 1;
+
+  constructor(config: Omit<AdamConfig, 'kind'> & { kind?: 'adam' | 'adamw' }) {
+    const kind = config.kind ?? 'adam';
+    super({ ...config, kind });
+    this.decoupled = kind === 'adamw';
+    this.b1 = num(config.beta1, 0.9, 'adam.beta1', (x) => x >= 0 && x < 1);
+    this.b2 = num(config.beta2, 0.999, 'adam.beta2', (x) => x >= 0 && x < 1);
+    this.eps = num(config.eps, 1e-8, 'adam.eps', (x) => x > 0);
+    this.wd = num(config.weightDecay, this.decoupled ? 0.01 : 0, 'adam.weightDecay', (x) => x >= 0);
+  }
+
+  protected slots(): number {
+    return 2;
+  }
+
+  protected initialState(): number {
+    return 0;
+  }
+
+  protected override beforeStep(): void {
+    this.c1 = 1 - Math.pow(this.b1, this.t);
+    this.c2 = 1 - Math.pow(this.b2, this.t);
+  }
+
+  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
+    const { b1, b2, eps, c1, c2 } = this;
+    const l2 = decay && !this.decoupled ? this.wd : 0;
+    const shrink = decay && this.decoupled ? 1 - lr * this.wd : 1;
+    const m1 = st[0];
+    const m2 = st[1];
+    for (let i = 0; i < n; i++) {
+      const j = v0 + i;
+      const gi = g[g0 + i] + l2 * w[j];
+      const a = b1 * m1[j] + (1 - b1) * gi;
+      const b = b2 * m2[j] + (1 - b2) * gi * gi;
+      m1[j] = a;
+      m2[j] = b;
+      w[j] = w[j] * shrink - (lr * (a / c1)) / (Math.sqrt(b / c2) + eps);
+    }
+  }
+}
+
+/** An optimizer from its config (the form checkpoints and worker threads carry). */
+export function createOptimizer(config: OptimizerConfig): Optimizer {
+  switch (config?.kind) {
+    case 'sgd':
+      return new Sgd(config);
+    case 'adagrad':
+      return new Adagrad(config);
+    case 'adam':
+    case 'adamw':
+      return new Adam(config);
+    default:
+      throw new TypeError(`optimizer kind must be sgd, adagrad, adam or adamw, got ${JSON.stringify((config as { kind?: unknown })?.kind)}`);
+  }
+}
+
+/** sqrt of the sum of squared gradients over all parameters (sparse: the touched rows), in float64. */
+export function gradNorm(params: readonly AnyParam[]): number {
+  let s = 0;
+  for (const p of params) {
+    const g = p.grad;
+    const n = p.sparse ? p.count * p.dim : g.length;
+    for (let i = 0; i < n; i++) s += g[i] * g[i];
+  }
+  return Math.sqrt(s);
+}
+
+/**
+ * Scales all gradients by maxNorm / norm when their global norm exceeds maxNorm (one factor for
+ * all tensors keeps the update direction). Returns the norm before clipping.
+ */
+export function clipGradNorm(params: readonly AnyParam[], maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${maxNorm}`);
+  const norm = gradNorm(params);
+  if (norm > maxNorm) {
+    const f = maxNorm / norm;
+    for (const p of params) {
+      const g = p.grad;
+      const n = p.sparse ? p.count * p.dim : g.length;
+      for (let i = 0; i < n; i++) g[i] *= f;
+    }
+  }
+  return norm;
+}

@@ -1,0 +1,383 @@
+/**
+ * The training loop. Everything that decides the bits of the result is a function of the seeds:
+ * the initial weights (`seed`), the example order (`shuffleSeed`, one RNG stream whose state at
+ * each epoch start is checkpointed) and the arithmetic (fixed-order loops here, deterministic
+ * kernels below). Time only shows up in progress reports.
+ */
+import { loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } from './checkpoint';
+import { BatchGatherer, type Dataset } from './data/dataset';
+import { getLoss, type Loss, type LossName } from './loss';
+import { accuracy, auc, logLoss } from './metrics';
+import type { Batch, Model } from './model';
+import { clipGradNorm, createOptimizer, Optimizer, type OptimizerConfig } from './optim';
+import type { AnyParam } from './param';
+import { deriveSeed, permutation, Rng, toSeed64, type Seed } from './rng';
+
+export interface ProgressEvent {
+  /** 'step': during an epoch; 'epoch': an epoch ended; 'done': training ended. */
+  phase: 'step' | 'epoch' | 'done';
+  epoch: number;
+  epochs: number;
+  /** Steps done in total, and the position in the current epoch. */
+  step: number;
+  batch: number;
+  batchesPerEpoch: number;
+  /** Examples processed by this call of fit (not counting those before a resume). */
+  examples: number;
+  /** Mean training loss of the current epoch so far. */
+  loss: number;
+  lr: number;
+  examplesPerSec: number;
+  elapsedMs: number;
+  /** Metrics on the validation data, at epoch ends. */
+  validation?: Record<string, number>;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer | OptimizerConfig;
+  loss: LossName | Loss;
+  /**
+   * Re-initializes the weights from this seed first; omit to train from the current weights
+   * (warm start). Ignored when resuming: the checkpoint's weights win.
+   */
+  seed?: Seed;
+  /** Seed of the example order (default: derived from seed, or 0). */
+  shuffleSeed?: Seed;
+  /** Shuffle each epoch (default true); false keeps the dataset order. */
+  shuffle?: boolean;
+  /** Clip gradients to this global norm. */
+  clipNorm?: number;
+  /** Called every `progressEvery` steps and at every epoch end; training is silent without it. */
+  onProgress?: (e: ProgressEvent) => void;
+  progressEvery?: number;
+  /** Evaluated at each epoch end (metrics go into the history and the progress event). */
+  validation?: Dataset;
+  /** Save the training state every `everySteps` steps (and at the end). */
+  checkpoint?: { path: string; everySteps: number };
+  /** Continue from a checkpoint file (or a state): weights, optimizer, order and position. */
+  resume?: string | TrainState;
+  /** Stop after this many steps in total (the run can be resumed later). */
+  maxSteps?: number;
+}
+
+export interface FitResult {
+  steps: number;
+  /** Epochs completed. */
+  epochs: number;
+  /** Examples processed by this call. */
+  examples: number;
+  /** Mean training loss of the last completed epoch (NaN if none completed). */
+  loss: number;
+  history: EpochRecord[];
+  seconds: number;
+  optimizer: Optimizer;
+}
+
+/** One gradient step: forward, loss, backward, clipping, update, projection. */
+export class Trainer {
+  readonly params: AnyParam[];
+  private grad = new Float32Array(0);
+
+  constructor(
+    readonly model: Model,
+    readonly loss: Loss,
+    readonly optimizer: Optimizer,
+    readonly clipNorm?: number,
+  ) {
+    this.params = model.params();
+    if (clipNorm !== undefined && !(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${clipNorm}`);
+  }
+
+  /** Trains on one batch; returns its mean loss. */
+  step(batch: Batch): number {
+    const logits = this.model.forward(batch);
+    if (this.grad.length < logits.length) this.grad = new Float32Array(logits.length);
+    const g = this.grad.length === logits.length ? this.grad : this.grad.subarray(0, logits.length);
+    const l = this.loss.compute(logits, batch.labels, batch.m, this.model.outputs, g);
+    this.model.backward(g);
+    if (this.clipNorm !== undefined) clipGradNorm(this.params, this.clipNorm);
+    this.optimizer.step(this.params);
+    this.model.postStep();
+    return l;
+  }
+}
+
+function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
+  if (!o || typeof o !== 'object') throw new TypeError('fit needs an options object');
+  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
+  if (o.progressEvery !== undefined && !(Number.isInteger(o.progressEvery) && o.progressEvery > 0)) {
+    throw new TypeError(`progressEvery must be a positive integer, got ${String(o.progressEvery)}`);
+  }
+  if (o.checkpoint && !(Number.isInteger(o.checkpoint.everySteps) && o.checkpoint.everySteps > 0)) {
+    throw new TypeError(`checkpoint.everySteps must be a positive integer, got ${String(o.checkpoint.everySteps)}`);
+  }
+  checkTask(model, data, getLoss(o.loss));
+  if (o.validation) checkTask(model, o.validation, getLoss(o.loss));
+}
+
+/** The data fit the model's inputs, and the labels fit the loss and the model's outputs. */
+export function checkTask(model: Model, data: Dataset, loss: Loss): void {
+  model.checkShape(data.shape());
+  const width = loss.labelWidth(model.outputs);
+  if (data.labelWidth !== width) {
+    throw new RangeError(`${loss.name} with ${model.outputs} outputs needs ${width} label value(s) per row, the data has ${data.labelWidth}`);
+  }
+  if (loss.name === 'bce' && model.outputs !== 1) throw new RangeError(`bce needs a model with 1 output, this one has ${model.outputs}`);
+  if (loss.name === 'softmax_ce' && data.numClasses !== undefined && data.numClasses !== model.outputs) {
+    throw new RangeError(`the data has ${data.numClasses} classes, the model ${model.outputs} outputs`);
+  }
+}
+
+/** Evaluation metrics for a model's loss kind: loss always; logLoss, auc, accuracy for bce; accuracy for softmax. */
+export function evaluate(model: Model, data: Dataset, opts: { loss: LossName | Loss; batchSize?: number }): Record<string, number> {
+  const loss = getLoss(opts.loss);
+  const { predictions, loss: mean } = forwardAll(model, data, loss, opts.batchSize);
+  const r: Record<string, number> = { loss: mean };
+  if (loss.name === 'bce') {
+    r.logLoss = logLoss(data.labels, predictions);
+    r.auc = auc(data.labels, predictions);
+    r.accuracy = accuracy(data.labels, predictions);
+  } else if (loss.name === 'softmax_ce') {
+    r.accuracy = accuracy(data.labels, predictions, model.outputs);
+  }
+  return r;
+}
+
+/** Predictions for every row: probabilities (bce; softmax as [n x classes]) or values (mse). */
+export function predict(model: Model, data: Dataset, opts: { loss: LossName | Loss; batchSize?: number }): Float32Array {
+  return forwardAll(model, data, getLoss(opts.loss), opts.batchSize).predictions;
+}
+
+/** One pass in dataset order: predictions and the row-weighted mean loss. */
+function forwardAll(model: Model, data: Dataset, loss: Loss, batchSize = 1024): { predictions: Float32Array; loss: number } {
+  const k = model.outputs;
+  const out = new Float32Array(data.n * k);
+  const g = new BatchGatherer(data, Math.min(batchSize, Math.max(1, data.n)));
+  const order = identity(data.n);
+  let sum = 0;
+  for (let s = 0; s < data.n; s += g.capacity) {
+    const b = g.gather(order, s, Math.min(data.n, s + g.capacity));
+    const logits = model.forward(b);
+    sum += loss.compute(logits, b.labels, b.m, k) * b.m;
+    loss.predict(logits, b.m, k, out.subarray(s * k, (s + b.m) * k));
+  }
+  return { predictions: out, loss: data.n ? sum / data.n : NaN };
+}
+
+function identity(n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** The shuffle seed a run uses: given, or derived from the init seed, or 0. */
+export function resolveShuffleSeed(o: { seed?: Seed; shuffleSeed?: Seed }): bigint {
+  if (o.shuffleSeed !== undefined) return toSeed64(o.shuffleSeed, 'shuffleSeed');
+  return o.seed !== undefined ? deriveSeed(o.seed, 0x5348554646n) : 0n;
+}
+
+/** Mutable loop position, what a checkpoint stores besides weights and optimizer state. */
+interface Cursor {
+  step: number;
+  epoch: number;
+  batch: number;
+  epochLossSum: number;
+  epochExamples: number;
+  history: EpochRecord[];
+  epochRng: Uint32Array;
+}
+
+/**
+ * Trains `model` on `data`. Synchronous and silent unless `onProgress` is given.
+ * The same model config, data, options and seeds give bitwise-identical weights, also across a
+ * checkpoint and resume.
+ */
+export function fit(model: Model, data: Dataset, o: FitOptions): FitResult {
+  checkFitOptions(model, data, o);
+  const loss = getLoss(o.loss);
+  const optimizer = o.optimizer instanceof Optimizer ? o.optimizer : createOptimizer(o.optimizer);
+  const trainer = new Trainer(model, loss, optimizer, o.clipNorm);
+  const shuffleSeed = resolveShuffleSeed(o);
+  const shuffle = o.shuffle !== false;
+  const rng = Rng.fromSeed(shuffleSeed);
+  const cur: Cursor = { step: 0, epoch: 0, batch: 0, epochLossSum: 0, epochExamples: 0, history: [], epochRng: rng.getState() };
+  const run: TrainState['run'] = {
+    batchSize: o.batchSize, loss: loss.name, shuffle, shuffleSeed: shuffleSeed.toString(), clipNorm: o.clipNorm ?? null, rows: data.n,
+    // hashing the data costs a pass over it: only when the run may be resumed
+    data: o.checkpoint || o.resume !== undefined ? data.fingerprint() : '',
+  };
+  if (o.resume !== undefined) {
+    const st = typeof o.resume === 'string' ? loadCheckpoint(o.resume) : o.resume;
+    applyState(st, model, optimizer, run, cur);
+  } else if (o.seed !== undefined) {
+    model.init(o.seed);
+  }
+  const snapshot = (): TrainState => captureState(model, optimizer, run, cur);
+  const loop = new Loop(trainer, data, o, cur, rng, shuffle, snapshot);
+  return loop.run();
+}
+
+class Loop {
+  private readonly gatherer: BatchGatherer;
+  private readonly order: Uint32Array;
+  private readonly batches: number;
+  private readonly t0 = Date.now();
+  private examples = 0;
+
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly data: Dataset,
+    private readonly o: FitOptions,
+    private readonly cur: Cursor,
+    private readonly rng: Rng,
+    private readonly shuffle: boolean,
+    private readonly snapshot: () => TrainState,
+  ) {
+    this.gatherer = new BatchGatherer(data, Math.min(o.batchSize, Math.max(1, data.n)));
+    this.order = identity(data.n);
+    this.batches = Math.ceil(data.n / o.batchSize);
+  }
+
+  run(): FitResult {
+    const { cur, o } = this;
+    while (cur.epoch < o.epochs && !this.stopped()) {
+      this.startEpoch();
+      while (cur.batch < this.batches && !this.stopped()) this.step();
+      if (cur.batch >= this.batches) this.endEpoch();
+      if (o.checkpoint && cur.step % o.checkpoint.everySteps === 0 && cur.batch === 0) this.save();
+    }
+    if (o.checkpoint) this.save();
+    const last = cur.history[cur.history.length - 1];
+    this.report('done');
+    return {
+      steps: cur.step, epochs: cur.history.length, examples: this.examples, loss: last ? last.loss : NaN,
+      history: cur.history, seconds: (Date.now() - this.t0) / 1000, optimizer: this.trainer.optimizer,
+    };
+  }
+
+  private stopped(): boolean {
+    return this.o.maxSteps !== undefined && this.cur.step >= this.o.maxSteps;
+  }
+
+  /** Regenerates the epoch's order from the RNG state saved at its start (also after a resume). */
+  private startEpoch(): void {
+    this.rng.setState(this.cur.epochRng);
+    if (this.shuffle) permutation(this.data.n, this.rng, this.order);
+  }
+
+  private step(): void {
+    const { cur, o } = this;
+    const s = cur.batch * o.batchSize;
+    const b = this.gatherer.gather(this.order, s, Math.min(this.data.n, s + o.batchSize));
+    const l = this.trainer.step(b);
+    cur.epochLossSum += l * b.m;
+    cur.epochExamples += b.m;
+    cur.batch++;
+    cur.step++;
+    this.examples += b.m;
+    if (o.onProgress && cur.step % (o.progressEvery ?? 20) === 0) this.report('step');
+    const mid = cur.batch < this.batches;
+    if (o.checkpoint && mid && cur.step % o.checkpoint.everySteps === 0) this.save();
+  }
+
+  private endEpoch(): void {
+    const { cur, o } = this;
+    const rec: EpochRecord = { epoch: cur.epoch, loss: cur.epochExamples ? cur.epochLossSum / cur.epochExamples : NaN };
+    let validation: Record<string, number> | undefined;
+    if (o.validation) rec.validation = validation = evaluate(this.trainer.model, o.validation, { loss: this.trainer.loss });
+    cur.history.push(rec);
+    this.report('epoch', validation);
+    cur.epoch++;
+    cur.batch = 0;
+    cur.epochLossSum = 0;
+    cur.epochExamples = 0;
+    cur.epochRng = this.rng.getState(); // the next epoch starts where this one's shuffle left the RNG
+  }
+
+  private save(): void {
+    saveCheckpoint(this.o.checkpoint!.path, this.snapshot());
+  }
+
+  private report(phase: ProgressEvent['phase'], validation?: Record<string, number>): void {
+    if (!this.o.onProgress) return;
+    const { cur } = this;
+    const ms = Math.max(1, Date.now() - this.t0);
+    const loss = phase === 'epoch' ? cur.history[cur.history.length - 1].loss : cur.epochExamples ? cur.epochLossSum / cur.epochExamples : NaN;
+    this.o.onProgress({
+      phase, epoch: cur.epoch, epochs: this.o.epochs, step: cur.step, batch: cur.batch, batchesPerEpoch: this.batches,
+      examples: this.examples, loss, lr: this.trainer.optimizer.lastLr, examplesPerSec: (this.examples * 1000) / ms,
+      elapsedMs: ms, validation,
+    });
+  }
+}
+
+function captureState(model: Model, opt: Optimizer, run: TrainState['run'], cur: Cursor): TrainState {
+  const params = model.params();
+  return {
+    model: model.config(),
+    params: params.map((p) => ({ name: p.name, value: p.value })),
+    optimizer: { config: opt.config as OptimizerConfig, t: opt.t, state: opt.stateTensors(params) },
+    shuffleRng: Array.from(cur.epochRng),
+    position: {
+      step: cur.step, epoch: cur.epoch, batch: cur.batch, epochLossSum: cur.epochLossSum,
+      epochExamples: cur.epochExamples, history: cur.history,
+    },
+    run,
+  };
+}
+
+/**
+ * Loads only the weights of a checkpoint into `model` (for a warm start that then trains on its
+ * own terms, e.g. with another example order). All tensors are checked before any is copied.
+ */
+export function loadWeights(model: Model, source: string | TrainState): TrainState {
+  const st = typeof source === 'string' ? loadCheckpoint(source) : source;
+  if (!same(st.model, model.config())) {
+    throw new RangeError('loadWeights: the checkpoint was made for a different model config');
+  }
+  const params = model.params();
+  checkTensors(st, params);
+  params.forEach((p, i) => p.value.set(st.params[i].value));
+  return st;
+}
+
+function checkTensors(st: TrainState, params: readonly AnyParam[]): void {
+  if (st.params.length !== params.length) throw new RangeError(`resume: ${st.params.length} tensors saved, the model has ${params.length}`);
+  params.forEach((p, i) => {
+    const s = st.params[i];
+    if (s.name !== p.name || s.value.length !== p.value.length) {
+      throw new RangeError(`resume: tensor ${i} is '${s.name}' [${s.value.length}], the model has '${p.name}' [${p.value.length}]`);
+    }
+  });
+}
+
+/** JSON with object keys sorted: configs compare equal whatever order their keys were written in. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** Checks that a saved state fits this model and run, then applies it (all checks come first). */
+function applyState(st: TrainState, model: Model, opt: Optimizer, run: TrainState['run'], cur: Cursor): void {
+  if (!same(st.model, model.config())) throw new RangeError('resume: the checkpoint was made for a different model config');
+  if (!same(st.optimizer.config, opt.config)) throw new RangeError('resume: the checkpoint used a different optimizer config');
+  for (const k of Object.keys(run) as Array<keyof typeof run>) {
+    if (!same(st.run[k], run[k])) throw new RangeError(`resume: '${k}' differs (checkpoint ${JSON.stringify(st.run[k])}, now ${JSON.stringify(run[k])})`);
+  }
+  const params = model.params();
+  checkTensors(st, params);
+  new Rng(st.shuffleRng); // validates the words
+  opt.loadState(params, st.optimizer.t, st.optimizer.state); // checks all lengths before copying
+  params.forEach((p, i) => p.value.set(st.params[i].value));
+  Object.assign(cur, { ...st.position, history: [...st.position.history], epochRng: Uint32Array.from(st.shuffleRng) });
+}

@@ -1,0 +1,156 @@
+/**
+ * The experiment runner: expands a config into replica jobs, takes finished ones from the cache,
+ * trains the rest on a pool of worker threads, and writes results.json, results.md and the charts.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { renderSvg } from '../chart';
+import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
+import { points, type ExperimentConfig } from './config';
+import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
+import { activationCosts } from './cost';
+import { packageRoot, WorkerPool, workerFile } from './pool';
+import { markdown, sourcesSpec, tradeoffSpec } from './render';
+import { aggregate, type Results } from './report';
+import { loadTask } from './train';
+
+export interface Progress {
+  done: number;
+  total: number;
+  /** The replica just finished, and whether it came from the cache. */
+  label: string;
+  cached: boolean;
+}
+
+export interface RunOptions {
+  /** Output directory: results.* and the charts; the cache goes to <out>/cache. */
+  out: string;
+  /** Worker threads (default: the available cores). */
+  threads?: number;
+  onProgress?(p: Progress): void;
+}
+
+export interface RunSummary {
+  results: Results;
+  files: string[];
+  trained: number;
+  cached: number;
+  seconds: number;
+}
+
+/** The version that enters every cache key: a new release never trusts an older release's replicas. */
+export function packageVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
+}
+
+/** Runs jobs through the cache and a lazily started pool (a fully cached rerun starts no worker). */
+class Scheduler {
+  trained = 0;
+  cached = 0;
+  private pool: WorkerPool | null = null;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly cache: ReplicaCache,
+    private readonly threads: number,
+  ) {}
+
+  replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
+    return this.once(job.key, async () => {
+      const hit = this.cache.get(job.key);
+      if (hit) {
+        this.cached++;
+        return hit;
+      }
+      if (ckpt) await this.checkpoint(ckpt);
+      const r = await this.run<ReplicaResult>(job);
+      this.cache.put(r);
+      this.trained++;
+      return r;
+    }) as Promise<ReplicaResult>;
+  }
+
+  private checkpoint(job: CheckpointJob): Promise<unknown> {
+    return this.once(job.key, async () => (fs.existsSync(job.path) ? job.path : this.run(job)));
+  }
+
+  /** One promise per key: points that share a replica train it once. */
+  private once(key: string, f: () => Promise<unknown>): Promise<unknown> {
+    let p = this.inflight.get(key);
+    if (!p) this.inflight.set(key, (p = f()));
+    return p;
+  }
+
+  private run<T>(job: Job): Promise<T> {
+    this.pool ??= new WorkerPool(workerFile(), this.threads);
+    return this.pool.run<T>(job);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
+
+/** Trains (or takes from the cache) every replica of every point, then writes the reports. */
+export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunSummary> {
+  const t0 = Date.now();
+  const version = packageVersion();
+  const cache = new ReplicaCache(path.join(opts.out, 'cache'));
+  const sched = new Scheduler(cache, opts.threads ?? Math.max(1, os.availableParallelism()));
+  const pts = points(cfg);
+  const total = pts.reduce((a, p) => a + p.replicas, 0);
+  let done = 0;
+  opts.onProgress?.({ done, total, label: '', cached: false });
+  try {
+    const byPoint = await Promise.all(
+      pts.map((p) => {
+        const ckpt = p.source === 'warm' ? checkpointJob(cfg, p.activation, version, (k) => cache.file(k, 'ckpt')) : null;
+        return Promise.all(
+          Array.from({ length: p.replicas }, async (_, r) => {
+            const before = sched.cached;
+            const res = await sched.replica(replicaJob(cfg, p, r, version, ckpt), ckpt);
+            opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} #${r}`, cached: sched.cached > before });
+            return res;
+          }),
+        );
+      }),
+    );
+    const results = aggregate(cfg, pts, byPoint, loadTask(cfg.data));
+    results.cost = activationCosts(cfg.activations);
+    const seconds = (Date.now() - t0) / 1000;
+    const files = await writeReports(cfg, results, opts.out, { seconds, trained: sched.trained, cached: sched.cached, version });
+    return { results, files, trained: sched.trained, cached: sched.cached, seconds };
+  } finally {
+    await sched.close();
+  }
+}
+
+interface Meta {
+  seconds: number;
+  trained: number;
+  cached: number;
+  version: string;
+}
+
+/** results.json, results.md, tradeoff.svg and (with several sources) sources.svg. */
+async function writeReports(cfg: ExperimentConfig, res: Results, out: string, meta: Meta): Promise<string[]> {
+  fs.mkdirSync(out, { recursive: true });
+  const env = { node: process.version, cpus: os.cpus().length, platform: `${os.platform()}-${os.arch()}` };
+  const files: [string, string][] = [
+    ['results.json', `${JSON.stringify({ config: cfg, meta: { ...meta, env }, ...res }, roundNumbers, 1)}\n`],
+    ['results.md', markdown(cfg, res, meta)],
+    ['tradeoff.svg', await renderSvg(tradeoffSpec(cfg, res))],
+  ];
+  if (cfg.sources.length > 1) files.push(['sources.svg', await renderSvg(sourcesSpec(cfg, res))]);
+  return files.map(([name, text]) => {
+    const file = path.join(out, name);
+    writeAtomic(file, text);
+    return file;
+  });
+}
+
+/** Keeps results.json commit-sized and readable: 6 significant digits are beyond the spread anyway. */
+function roundNumbers(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v;
+}

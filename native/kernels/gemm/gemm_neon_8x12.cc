@@ -1,0 +1,15 @@
+// NEON tier: 8 x 12 tile = 24 q accumulators + 3 B vectors + 1 broadcast (28 of 32 q registers).
+#include "gemm_ukernel.h"
+#include "../simd/vec_neon.h"
+
+namespace smelu {
+namespace gemm {
+namespace {
+constexpr size_t kKc = 256;
+constexpr size_t kRowStride = kKc + 16;
+using Kernel = MicroKernel<VecNeon, 8, 3, kRowStride>;
+}  // namespace
+const Tier tier_neon = {Isa::neon, "neon_8x12", Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
+                        &block_entry<Kernel>};
+}  // namespace gemm
+}  // namespace smelu

@@ -1,0 +1,46 @@
+// exp(y) for the activations, written once against the Vec interface so that every tier gives the
+// same bits: Cody-Waite reduction y = n ln2 + r (two FMAs), a degree-5 minimax polynomial for e^r
+// (math_coeffs.h, fit/fit_coeffs.py) and 2^n built from the rounding constant's bits. No libm.
+#pragma once
+#include "../simd/inline.h"
+#include "math_coeffs.h"
+
+namespace smelu {
+
+// Callers clamp y to [kLo, kHi] first with max/min (which keep NaN), so that n stays in
+// [-127, 128]: below y ~ -87.3 the result is a denormal and from y ~ -87.7 exactly 0; above
+// y ~ 88.4 it is +inf. Those saturations are what sigmoid-style formulas want at +-inf.
+template <class V>
+struct ExpClamped {
+  using F = typename V::F;
+  static constexpr float kLo = -88.0f;
+  static constexpr float kHi = 89.0f;
+  // 1.5 * 2^23 + 127: fma(y, log2e, kShift) rounds y / ln2 to the integer n and leaves n + 127 in
+  // the low mantissa bits (t stays in [2^23, 2^24), where the float spacing is 1).
+  static constexpr float kShift = 0x1.8p23f + 127.0f;
+
+  F log2e = V::set1(0x1.715476p+0f);
+  F shift = V::set1(kShift);
+  F ln2_hi = V::set1(0x1.62e43p-1f);    // float(ln 2): n * ln2_hi is exact inside the FMA
+  F ln2_lo = V::set1(-0x1.05c61p-29f);  // ln 2 - ln2_hi
+  F c1 = V::set1(mathc::kExp[1]), c2 = V::set1(mathc::kExp[2]), c3 = V::set1(mathc::kExp[3]);
+  F c4 = V::set1(mathc::kExp[4]), c5 = V::set1(mathc::kExp[5]), one = V::set1(1.0f);
+
+  SMELU_INLINE F operator()(F y) const {
+    const F t = V::fma(y, log2e, shift);
+    const F n = V::sub(t, shift);
+    F r = V::fnma(n, ln2_hi, y);
+    r = V::fnma(n, ln2_lo, r);
+    F p = V::fma(c5, r, c4);
+    p = V::fma(p, r, c3);
+    p = V::fma(p, r, c2);
+    p = V::fma(p, r, c1);
+    p = V::fma(p, r, one);
+    return V::mul(p, V::bits_shl23(t));
+  }
+
+  // exp(x) for any x: the clamp above, then the kernel.
+  SMELU_INLINE F exp(F x) const { return (*this)(V::min(V::set1(kHi), V::max(V::set1(kLo), x))); }
+};
+
+}  // namespace smelu
