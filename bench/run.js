@@ -65,11 +65,12 @@ function setUpPeers(opts) {
 
 /** Builds the bench addon and probes the FMA peak (in a child: OpenBLAS env unset). */
 async function probeMachine(opts) {
-  const { loadBenchAddon } = require('./lib/native');
+  const { ensureBuilt } = require('./lib/native');
   const { runTask } = require('./lib/child');
   const { NO_OPENBLAS_ENV } = require('./suites/dense');
-  const built = loadBenchAddon();
-  if (built.error) return { addonError: built.error, fma: null, blas: null };
+  // Built here, loaded only by the children (which start OpenBLAS with the right environment).
+  const buildError = ensureBuilt();
+  if (buildError) return { addonError: buildError, fma: null, blas: null };
   progress('probing the FMA peak');
   const threads = opts.threads > 1 ? [1, opts.threads] : [1];
   try {

@@ -28,5 +28,5 @@ async function main() {
 
 main().then(
   (result) => process.send({ result }, () => process.exit(0)),
-  (e) => process.send({ error: e && e.stack ? e.stack.split('\n').slice(0, 3).join(' ') : String(e) }, () => process.exit(1)),
+  (e) => process.send({ error: e && e.message ? e.message : String(e) }, () => process.exit(1)),
 );

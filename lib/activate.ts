@@ -1,7 +1,7 @@
 /** Elementwise activation forward and backward over Float32Array, on the selected backend. */
 import { activation, type ActivationLike, type ActivationSpec } from './activations';
 import { selected } from './backend/select';
-import { checkFloat32, checkLength, checkOutput } from './check';
+import { allocFloat32, checkFloat32, checkLength, checkOutput } from './check';
 
 /**
  * y = f(x), elementwise.
@@ -58,7 +58,7 @@ export function backwardFromOutput(
 /** f'(z) elementwise (backward with dy = 1). */
 export function derivative(act: ActivationLike, z: Float32Array, out?: Float32Array): Float32Array {
   checkFloat32('z', z);
-  const ones = new Float32Array(z.length).fill(1);
+  const ones = allocFloat32('derivative: dy (ones)', z.length).fill(1);
   return backward(act, z, ones, out);
 }
 
@@ -77,7 +77,7 @@ function prepareOut(
   length: number,
   inputs: ReadonlyArray<readonly [string, Float32Array]>,
 ): Float32Array {
-  if (out === undefined) return new Float32Array(length);
+  if (out === undefined) return allocFloat32(name, length);
   checkFloat32(name, out);
   checkLength(name, out, length, 'the input length');
   checkOutput(name, out, inputs, true);

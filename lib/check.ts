@@ -1,12 +1,29 @@
 /** Argument checks shared by the public API: each error names the argument and what was expected. */
+import { types } from 'node:util';
 import { describeValue } from './activations';
 
 export function checkFloat32(name: string, v: unknown): Float32Array {
-  if (!(v instanceof Float32Array)) {
+  // Not `instanceof`: a Proxy of a Float32Array or an object made with
+  // Object.create(Float32Array.prototype) passes it, and then throws an unrelated TypeError
+  // ("incompatible receiver") when .buffer is read.
+  if (!types.isFloat32Array(v)) {
     throw new TypeError(`${name} must be a Float32Array, got ${describeValue(v)}`);
   }
-  if (isDetached(v)) throw new TypeError(`${name} is a Float32Array over a detached ArrayBuffer`);
+  if (v.length === 0 && isDetached(v)) throw new TypeError(`${name} is a Float32Array over a detached ArrayBuffer`);
   return v;
+}
+
+/**
+ * A new zeroed Float32Array. V8 reports a failed allocation as a bare "Array buffer allocation
+ * failed"; this names the array and its size.
+ */
+export function allocFloat32(name: string, length: number): Float32Array {
+  try {
+    return new Float32Array(length);
+  } catch (e) {
+    const gib = ((length * 4) / 2 ** 30).toFixed(2);
+    throw new RangeError(`${name}: cannot allocate ${length} floats (${gib} GiB): ${(e as Error).message}`);
+  }
 }
 
 export function checkLength(name: string, v: Float32Array, expected: number, what: string): void {
@@ -24,6 +41,21 @@ export function checkDim(name: string, v: unknown): number {
   return v;
 }
 
+/**
+ * v.length must be a * b. A product no Float32Array can have (beyond MAX_ELEMENTS, or inexact
+ * beyond 2^53) is refused as such, naming v and its actual length, before anything is allocated.
+ */
+export function checkLengthProduct(name: string, v: Float32Array, names: string, a: number, b: number): number {
+  const p = a * b;
+  if (!Number.isSafeInteger(p) || p > MAX_ELEMENTS) {
+    throw new RangeError(
+      `${names} = ${p} elements exceeds the largest Float32Array (${MAX_ELEMENTS}); ${name} has length ${v.length}`,
+    );
+  }
+  checkLength(name, v, p, `${names} = ${a} * ${b}`);
+  return p;
+}
+
 /** m * k as an element count that a Float32Array can hold (refused before any allocation). */
 export function checkProduct(names: string, a: number, b: number): number {
   const p = a * b;
@@ -33,13 +65,24 @@ export function checkProduct(names: string, a: number, b: number): number {
   return p;
 }
 
-/** The largest typed array V8 allocates on 64-bit builds (2^32 - 1 elements since Node 14? 2^30 to be safe for Float32 views). */
+/** Elements of the largest Float32Array allowed here (V8 on 64-bit hosts allows 2^32). */
 export const MAX_ELEMENTS = 2 ** 32 - 1;
 
+/**
+ * A view over a detached buffer (transferred with structuredClone or postMessage) reads as length
+ * 0; the caller only asks for views of length 0. Node 20 has no ArrayBuffer.prototype.detached,
+ * but constructing a view over a detached buffer throws.
+ */
 function isDetached(v: Float32Array): boolean {
-  // A detached buffer reports byteLength 0 while the view still claims its original length in
-  // some engines; checking the buffer avoids reading freed memory in the native layer.
-  return (v.buffer as ArrayBuffer).byteLength === 0 && v.length === 0 && (v.buffer as { detached?: boolean }).detached === true;
+  const buf = v.buffer as ArrayBuffer & { detached?: boolean };
+  if (typeof buf.detached === 'boolean') return buf.detached;
+  if (buf.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buf, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** True when the two views share any byte. */

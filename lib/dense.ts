@@ -11,7 +11,7 @@ import { activation, type ActivationLike, type ActivationSpec } from './activati
 import { requireOutputBackward } from './activate';
 import { selected } from './backend/select';
 import type { PackedHandle } from './backend/types';
-import { checkDim, checkFloat32, checkLength, checkOutput, checkProduct } from './check';
+import { allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct } from './check';
 
 /**
  * W packed once for repeated forwards (evaluation and serving loops). It copies W at packing time:
@@ -28,7 +28,7 @@ export class PackedWeights {
     this.k = checkDim('k', k);
     this.n = checkDim('n', n);
     checkFloat32('W', W);
-    checkLength('W', W, checkProduct('k * n', k, n), `k * n = ${k} * ${n}`);
+    checkLengthProduct('W', W, 'k * n', k, n);
     this.source = W;
     this.handle = selected().backend.packWeights(k, n, W);
   }
@@ -131,9 +131,11 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
   const k = checkDim('k', args.k);
   const n = checkDim('n', args.n);
   const spec = activation(args.activation);
+  // Lengths are checked before anything is allocated; a product too large for any array is refused
+  // naming the argument that cannot match it.
   const x = checkFloat32('x', args.x);
-  checkLength('x', x, checkProduct('m * k', m, k), `m * k = ${m} * ${k}`);
-  const mn = checkProduct('m * n', m, n);
+  checkLengthProduct('x', x, 'm * k', m, k);
+  const mn = m * n;
   let w: Float32Array | PackedHandle;
   let wArray: Float32Array;
   if (args.W instanceof PackedWeights) {
@@ -144,7 +146,7 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
     wArray = args.W.source;
   } else {
     wArray = checkFloat32('W', args.W);
-    checkLength('W', wArray, checkProduct('k * n', k, n), `k * n = ${k} * ${n}`);
+    checkLengthProduct('W', wArray, 'k * n', k, n);
     w = wArray;
   }
   let b: Float32Array | null = null;
@@ -154,16 +156,16 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
   }
   const inputs: Array<[string, Float32Array]> = [['x', x], ['W', wArray]];
   if (b) inputs.push(['b', b]);
-  const y = args.out === undefined ? new Float32Array(mn) : checkFloat32('out', args.out);
-  checkLength('out', y, mn, `m * n = ${m} * ${n}`);
+  const y = args.out === undefined ? allocFloat32('out', checkProduct('m * n', m, n)) : checkFloat32('out', args.out);
+  checkLengthProduct('out', y, 'm * n', m, n);
   checkOutput('out', y, inputs, false);
   let z: Float32Array | null = null;
   if (args.zOut !== undefined) {
     z = checkFloat32('zOut', args.zOut);
-    checkLength('zOut', z, mn, `m * n = ${m} * ${n}`);
+    checkLengthProduct('zOut', z, 'm * n', m, n);
     checkOutput('zOut', z, [...inputs, ['out', y]], false);
   } else if (!spec.backwardFromOutput || args.keepZ) {
-    if (spec.kind !== 'identity') z = new Float32Array(mn);
+    if (spec.kind !== 'identity') z = allocFloat32('z', mn);
   }
   return { m, k, n, x, w, b, spec, y, z };
 }
@@ -206,13 +208,11 @@ function prepareBackward(args: DenseBackwardArgs): BackwardCall {
   const n = checkDim('n', args.n);
   const spec = activation(args.activation);
   const x = checkFloat32('x', args.x);
-  checkLength('x', x, checkProduct('m * k', m, k), `m * k = ${m} * ${k}`);
+  checkLengthProduct('x', x, 'm * k', m, k);
   const w = args.W instanceof PackedWeights ? args.W.source : checkFloat32('W', args.W);
-  const kn = checkProduct('k * n', k, n);
-  checkLength('W', w, kn, `k * n = ${k} * ${n}`);
-  const mn = checkProduct('m * n', m, n);
+  const kn = checkLengthProduct('W', w, 'k * n', k, n);
   const dy = checkFloat32('dy', args.dy);
-  checkLength('dy', dy, mn, `m * n = ${m} * ${n}`);
+  const mn = checkLengthProduct('dy', dy, 'm * n', m, n);
   let saved: Float32Array;
   let savedIsOutput = false;
   if (args.z !== undefined) {
@@ -239,14 +239,14 @@ function prepareBackward(args: DenseBackwardArgs): BackwardCall {
   const inputs: Array<[string, Float32Array]> = [['x', x], ['W', w], ['dy', dy], [savedIsOutput ? 'y' : 'z', saved]];
   let dx: Float32Array | null = null;
   if (args.dx !== false) {
-    dx = args.dx === undefined ? new Float32Array(checkProduct('m * k', m, k)) : checkFloat32('dx', args.dx);
+    dx = args.dx === undefined ? allocFloat32('dx', m * k) : checkFloat32('dx', args.dx);
     checkLength('dx', dx, m * k, `m * k = ${m} * ${k}`);
     checkOutput('dx', dx, inputs, false);
   }
   let dW: Float32Array;
   if (args.dW === undefined) {
     if (accumulate) throw new TypeError('dW: accumulate needs the dW array to add into');
-    dW = new Float32Array(kn);
+    dW = allocFloat32('dW', kn);
   } else {
     dW = checkFloat32('dW', args.dW);
   }
@@ -256,7 +256,7 @@ function prepareBackward(args: DenseBackwardArgs): BackwardCall {
   if (args.db !== false) {
     if (args.db === undefined) {
       if (accumulate) throw new TypeError('db: accumulate needs the db array to add into (or db: false)');
-      db = new Float32Array(n);
+      db = allocFloat32('db', n);
     } else {
       db = checkFloat32('db', args.db);
     }

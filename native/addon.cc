@@ -1,9 +1,16 @@
 // Node-API glue: unwraps arguments, checks just enough that a direct call can never touch memory
 // out of bounds (the TypeScript layer gives the user-facing messages), and calls the kernels.
+
+// A promise settled while a worker thread's environment is being torn down (worker.terminate()
+// with an async call in flight) cannot throw into JS; without this, node-addon-api rethrows the
+// failed napi_throw as a C++ exception out of a C callback, and the whole process aborts.
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,7 +49,8 @@ F32 optional_float32_arg(const Napi::CallbackInfo& info, size_t i, const char* n
 size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
   double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d != static_cast<double>(static_cast<uint64_t>(d)) || d > 9007199254740991.0) {
+  // The range check comes first: converting a double beyond 2^64 to an integer is undefined.
+  if (!(d >= 0) || d > 9007199254740991.0 || d != std::floor(d)) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative integer");
   }
   return static_cast<size_t>(d);
@@ -50,10 +58,12 @@ size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 ActParams act_arg(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsNumber()) throw_type(info.Env(), "activation code must be a number");
-  int32_t code = info[i].As<Napi::Number>().Int32Value();
-  if (code < 0 || code >= static_cast<int32_t>(ActKind::count)) {
+  // Compared as a double: Int32Value() would wrap 2^32 + 2 or truncate 2.5 into a valid code.
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d >= static_cast<double>(ActKind::count) || d != std::floor(d)) {
     throw Napi::RangeError::New(info.Env(), "activation code out of range");
   }
+  const int32_t code = static_cast<int32_t>(d);
   Napi::Value p = info[i + 1];
   if (!p.IsTypedArray() || p.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       p.As<Napi::Float64Array>().ElementLength() < kActParamSlots) {
@@ -67,6 +77,24 @@ void require_length(Napi::Env env, const F32& a, size_t n, const char* name) {
 }
 
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
+
+constexpr const char* kOutOfMemory = "out of memory: the native scratch buffers for this call could not be allocated";
+
+// Runs a kernel call on the JS thread. node-addon-api turns only Napi::Error into a JS exception:
+// any other C++ exception (std::bad_alloc from a scratch buffer) escaping into Node aborts the
+// process, so it becomes a RangeError here.
+template <class F>
+auto guarded(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, kOutOfMemory);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
 
 // ---- activations ----
 
@@ -114,7 +142,9 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
   }
   const ActKernels& k = act_kernels();
   // dy shares x's address mod 64, as arrays from V8 do among themselves.
-  std::vector<float> dy_store(mode == 1 || mode == 2 ? x.length + 16 : 0, 1.0f);
+  std::vector<float> dy_store = guarded(info.Env(), [&] {
+    return std::vector<float>(mode == 1 || mode == 2 ? x.length + 16 : 0, 1.0f);
+  });
   float* dy = dy_store.data();
   while (dy && (reinterpret_cast<uintptr_t>(dy) - reinterpret_cast<uintptr_t>(x.data)) % 64 != 0) ++dy;
   const auto t0 = std::chrono::steady_clock::now();
@@ -134,6 +164,15 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
 
 using PackedRef = std::shared_ptr<PackedWeights>;
 
+// What packWeights hands to JS: the pack and the shape it was made for. The shape is checked
+// against every call's k and n (a pack for a smaller W would be read past its end), and the type
+// tag makes sure an External from elsewhere is never taken for one.
+struct PackedExternal {
+  PackedRef ref;
+  size_t k, n;
+};
+constexpr napi_type_tag kPackedTag = {0x736d656c75706b77ULL, 0x9b1f2c3d4e5f6071ULL};
+
 size_t checked_product(Napi::Env env, size_t a, size_t b) {
   if (a != 0 && b > SIZE_MAX / a) throw Napi::RangeError::New(env, "dimensions overflow");
   return a * b;
@@ -151,9 +190,12 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
   require_length(env, x, checked_product(env, a.m, a.k), "x");
   a.x = x.data;
   if (info[4].IsExternal()) {
-    auto packed = *info[4].As<Napi::External<PackedRef>>().Data();
-    *keep_packed = packed;
-    a.packed = packed.get();
+    auto ext = info[4].As<Napi::External<PackedExternal>>();
+    if (!ext.CheckTypeTag(&kPackedTag)) throw_type(env, "W must be a Float32Array or a handle from packWeights");
+    const PackedExternal& packed = *ext.Data();
+    if (packed.k != a.k || packed.n != a.n) throw Napi::RangeError::New(env, "W was packed for another k or n");
+    *keep_packed = packed.ref;
+    a.packed = packed.ref.get();
     a.w = nullptr;
   } else {
     F32 w = float32_arg(info, 4, "W");
@@ -212,13 +254,13 @@ DenseBackward backward_args(const Napi::CallbackInfo& info) {
 Napi::Value DenseForwardSync(const Napi::CallbackInfo& info) {
   PackedRef keep;
   DenseForward a = forward_args(info, &keep);
-  dense_forward(current_isa(), a);
+  guarded(info.Env(), [&] { dense_forward(current_isa(), a); });
   return info.Env().Undefined();
 }
 
 Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
   DenseBackward a = backward_args(info);
-  dense_backward(current_isa(), a);
+  guarded(info.Env(), [&] { dense_backward(current_isa(), a); });
   return info.Env().Undefined();
 }
 
@@ -235,15 +277,26 @@ class DenseWorker : public Napi::AsyncWorker {
     }
   }
   Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override { Run(isa_, args_); }
+  void Execute() override {
+    try {
+      Run(isa_, args_);
+    } catch (const std::bad_alloc&) {
+      out_of_memory_ = true;
+      SetError(kOutOfMemory);
+    }
+  }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  // Out of memory rejects with a RangeError, as the synchronous call throws.
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(out_of_memory_ ? Napi::RangeError::New(Env(), kOutOfMemory).Value() : e.Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   Args args_;
   PackedRef packed_;
   Isa isa_;
+  bool out_of_memory_ = false;
   std::vector<Napi::ObjectReference> keep_;
 };
 
@@ -269,9 +322,11 @@ Napi::Value PackWeights(const Napi::CallbackInfo& info) {
   size_t k = size_arg(info, 0, "k"), n = size_arg(info, 1, "n");
   F32 w = float32_arg(info, 2, "W");
   require_length(env, w, checked_product(env, k, n), "W");
-  auto packed = pack_weights(current_isa(), k, n, w.data);
-  return Napi::External<PackedRef>::New(env, new PackedRef(std::move(packed)),
-                                        [](Napi::Env, PackedRef* p) { delete p; });
+  PackedRef ref = guarded(env, [&] { return pack_weights(current_isa(), k, n, w.data); });
+  auto* packed = new PackedExternal{std::move(ref), k, n};
+  auto ext = Napi::External<PackedExternal>::New(env, packed, [](Napi::Env, PackedExternal* p) { delete p; });
+  ext.TypeTag(&kPackedTag);
+  return ext;
 }
 
 // ---- configuration ----

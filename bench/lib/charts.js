@@ -37,26 +37,30 @@ function activationsSpec(a) {
   };
 }
 
-function denseSpec(d) {
+/** Forward GFLOP/s at one thread count: a panel per shape, bars per activation and implementation. */
+function denseSpec(d, threads) {
   const values = d.rows
-    .filter((r) => r.direction === 'forward')
-    .map((r) => ({ ...r, shape: `${r.m}x${r.k}x${r.n}`, threadsLabel: `${r.threads} thread${r.threads > 1 ? 's' : ''}` }));
+    .filter((r) => r.direction === 'forward' && r.threads === threads)
+    .map((r) => ({ ...r, shape: `${r.m}x${r.k}x${r.n}` }));
+  const impls = [...new Set(d.rows.map((r) => r.impl))]; // same colours in every chart
   return {
-    title: 'Dense layer forward: smelu fused vs peers (GFLOP/s)',
+    title: `Dense layer forward, ${threads} thread${threads > 1 ? 's' : ''}: smelu fused vs peers (GFLOP/s)`,
     data: { values },
-    facet: { row: { field: 'threadsLabel', type: 'nominal', title: null }, column: { field: 'activation', type: 'nominal', sort: d.acts } },
+    facet: { field: 'shape', type: 'nominal', title: null, sort: d.shapes.map((s) => s.join('x')) },
+    columns: 3,
     spec: {
-      width: 220,
+      width: 300,
       height: 160,
       mark: 'bar',
       encoding: {
-        x: { field: 'shape', type: 'nominal', title: null, sort: d.shapes.map((s) => s.join('x')) },
-        xOffset: { field: 'impl', type: 'nominal' },
+        x: { field: 'activation', type: 'nominal', title: null, sort: d.acts },
+        xOffset: { field: 'impl', type: 'nominal', sort: impls },
         y: { field: 'gflops', type: 'quantitative', title: 'GFLOP/s' },
-        color: { field: 'impl', type: 'nominal' },
+        color: { field: 'impl', type: 'nominal', scale: { domain: impls } },
         tooltip: [{ field: 'impl' }, { field: 'gflops', format: '.3g' }, { field: 'pctPeak', format: '.0f', title: '% peak' }],
       },
     },
+    resolve: { scale: { y: 'independent' } },
   };
 }
 
@@ -80,7 +84,11 @@ function specs(res) {
   const out = {};
   const s = res.suites;
   if (s.activations && s.activations.rows.length) out.activations = activationsSpec(s.activations);
-  if (s.dense && s.dense.rows.length) out.dense = denseSpec(s.dense);
+  if (s.dense) {
+    for (const t of s.dense.threads) {
+      if (s.dense.rows.some((r) => r.threads === t && r.direction === 'forward')) out[`dense-${t}t`] = denseSpec(s.dense, t);
+    }
+  }
   if (s.dense && s.dense.share && s.dense.share.length) out.share = shareSpec(s.dense);
   return out;
 }
@@ -100,7 +108,7 @@ const escapeXml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>'
 /** A plain horizontal bar chart: one bar per data row, labelled from the spec's encoding. */
 function fallbackSvg(spec) {
   const enc = spec.spec ? spec.spec.encoding : spec.encoding;
-  const facet = spec.facet ? Object.values(spec.facet).map((f) => f.field) : [];
+  const facet = !spec.facet ? [] : spec.facet.field ? [spec.facet.field] : Object.values(spec.facet).map((f) => f.field);
   const labelFields = [...facet, enc.x.field, enc.xOffset ? enc.xOffset.field : enc.color.field];
   const yField = enc.y.field;
   const bars = spec.data.values.map((v) => ({ label: labelFields.map((f) => v[f]).join(' '), value: v[yField] }));

@@ -53,4 +53,4 @@ function loadBenchAddon() {
   }
 }
 
-module.exports = { loadBenchAddon, ADDON };
+module.exports = { ensureBuilt, loadBenchAddon, ADDON };

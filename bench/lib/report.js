@@ -179,7 +179,7 @@ function markdownReport(res, chartFiles) {
     'Throughput is the median of repeated calls on preallocated arrays (activations: benchmark.js; ' +
       'dense and peers: warm-up then median of batches). Dense forward counts 2mkn flops, backward ' +
       '(dx + dW + db) 4mkn. "% of FMA peak" divides by the FP32 FMA peak probed in the same run at the same ' +
-      'thread count. openblas rows: sgemm alone for identity, sgemm followed by smelu.forward in place ' +
+      'thread count (at least threads x the one-thread peak). openblas rows: sgemm alone for identity, sgemm followed by smelu.forward in place ' +
       'otherwise (no bias); its backward is smelu.backward then 3 sgemm. onnxruntime and TF.js compose ' +
       'SmeLU from elementwise ops (neither has it).',
   );

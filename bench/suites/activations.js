@@ -65,6 +65,31 @@ function maxError(desc, x, dy, y, idx, backward) {
   return worst;
 }
 
+/** Forward and backward rows of one activation on arrays of one size. */
+function activationRows(smelu, tier, data, name, desc) {
+  const { x, dy, out, idx, opts } = data;
+  const size = x.length;
+  const spec = smelu.activation(desc);
+  const label = smelu.activationLabel(spec);
+  const fwd = bench(name, size, () => smelu.forward(spec, x, out), opts);
+  smelu.forward(spec, x, out);
+  const fwdErr = maxError(spec.descriptor, x, dy, out, idx, false);
+  const bwd = bench(name, size, () => smelu.backward(spec, x, dy, out), opts);
+  smelu.backward(spec, x, dy, out);
+  const bwdErr = maxError(spec.descriptor, x, dy, out, idx, true);
+  return [
+    { tier, activation: name, label, size, direction: 'forward', ...fwd, maxError: fwdErr },
+    { tier, activation: name, label, size, direction: 'backward', ...bwd, maxError: bwdErr },
+  ];
+}
+
+/** The fixed cost of one call (argument checks + Node-API), in ns: it bounds what n = 4096 shows. */
+function callCost(smelu, quick) {
+  const tiny = new Float32Array(16);
+  const id = smelu.activation('identity');
+  return 16 / bench('call', 16, () => smelu.forward(id, tiny, tiny), benchOptions(16, quick)).elemsPerNs;
+}
+
 /** Child side: every activation at every size on this process's tier. */
 function runTier(task) {
   const smelu = loadSmelu();
@@ -73,31 +98,20 @@ function runTier(task) {
   const tier = info.backend === 'js' ? 'js' : info.isa;
   const rows = [];
   const memcpy = [];
-  // The fixed cost of one call (argument checks + Node-API): it bounds what n = 4096 can show.
-  const tiny = new Float32Array(16);
-  const idSpec = smelu.activation('identity');
-  const call = bench('call', 16, () => smelu.forward(idSpec, tiny, tiny), benchOptions(16, task.quick));
-  const callNs = 16 / call.elemsPerNs;
+  const callNs = callCost(smelu, task.quick);
   for (const size of task.sizes) {
-    const opts = benchOptions(size, task.quick);
     // Inputs span [-8, 8]: every branch of every activation is taken, with random signs.
-    const x = fillUniform(new Float32Array(size), -8, 8, 1);
-    const dy = fillUniform(new Float32Array(size), -1, 1, 2);
-    const out = new Float32Array(size);
-    const idx = sampleIndices(size);
-    memcpy.push({ tier, size, ...bench('memcpy', size, () => out.set(x), opts) });
+    const data = {
+      x: fillUniform(new Float32Array(size), -8, 8, 1),
+      dy: fillUniform(new Float32Array(size), -1, 1, 2),
+      out: new Float32Array(size),
+      idx: sampleIndices(size),
+      opts: benchOptions(size, task.quick),
+    };
+    memcpy.push({ tier, size, ...bench('memcpy', size, () => data.out.set(data.x), data.opts) });
     for (const [name, desc] of ACTIVATIONS) {
       progress(`activations ${tier} n=${size} ${name}`);
-      const spec = smelu.activation(desc);
-      const fwd = bench(name, size, () => smelu.forward(spec, x, out), opts);
-      smelu.forward(spec, x, out);
-      const fwdErr = maxError(spec.descriptor, x, dy, out, idx, false);
-      const bwd = bench(name, size, () => smelu.backward(spec, x, dy, out), opts);
-      smelu.backward(spec, x, dy, out);
-      const bwdErr = maxError(spec.descriptor, x, dy, out, idx, true);
-      const label = smelu.activationLabel(spec);
-      rows.push({ tier, activation: name, label, size, direction: 'forward', ...fwd, maxError: fwdErr });
-      rows.push({ tier, activation: name, label, size, direction: 'backward', ...bwd, maxError: bwdErr });
+      rows.push(...activationRows(smelu, tier, data, name, desc));
     }
   }
   return { tier, info, rows, memcpy, callNs };

@@ -70,6 +70,38 @@ function row(impl, tier, threads, act, [m, k, n], direction, r) {
   return { impl, tier, threads, activation: act, m, k, n, direction, ns: r.ns, gflops: flops(m, k, n, direction) / r.ns, samples: r.samples };
 }
 
+/** Buffers of one shape, reused by every activation and thread count. */
+function buffers(m, k, n) {
+  return {
+    ...makeData(m, k, n),
+    y: new Float32Array(m * n),
+    z: new Float32Array(m * n),
+    dx: new Float32Array(m * k),
+    dW: new Float32Array(k * n),
+    db: new Float32Array(n),
+  };
+}
+
+/** Forward (plain W, and packed W when given) and backward rows of one activation. */
+function smeluActRows(smelu, ctx, act) {
+  const { impl, tier, threads, shape, d, packed, timing } = ctx;
+  const [m, k, n] = shape;
+  const spec = smelu.activation(DESCRIPTORS[act]);
+  // z is written only where backward needs it (what a training step would do).
+  const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : d.z;
+  const fwdArgs = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: d.y, zOut };
+  const rows = [row(impl, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(fwdArgs), timing))];
+  if (packed) {
+    const pArgs = { ...fwdArgs, W: packed };
+    rows.push(row(`${impl} packed W`, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(pArgs), timing)));
+  }
+  smelu.denseForward(fwdArgs);
+  const saved = act === 'identity' ? {} : spec.backwardFromOutput ? { y: d.y } : { z: d.z };
+  const bwdArgs = { x: d.x, W: d.W, dy: d.dy, m, k, n, activation: spec, ...saved, dx: d.dx, dW: d.dW, db: d.db };
+  rows.push(row(impl, tier, threads, act, shape, 'backward', measure(() => smelu.denseBackward(bwdArgs), timing)));
+  return rows;
+}
+
 /** Child: smelu's fused dense layer on this process's backend and tier. */
 function denseSmelu(task) {
   const smelu = loadSmelu();
@@ -77,44 +109,24 @@ function denseSmelu(task) {
   const isJs = info.backend === 'js';
   const impl = isJs ? 'smelu-js' : 'smelu';
   const tier = isJs ? 'js' : info.isa;
-  const threadsList = isJs ? [1] : task.threads;
   const rows = [];
-  const skipped = new Set();
+  const skipped = [];
   for (const shape of task.shapes) {
-    const [m, k, n] = shape;
-    if (isJs && flops(m, k, n, 'backward') > task.slowFlopLimit) {
-      skipped.add(shape.join('x'));
+    if (isJs && flops(...shape, 'backward') > task.slowFlopLimit) {
+      skipped.push(shape.join('x'));
       continue;
     }
-    const d = makeData(m, k, n);
-    const y = new Float32Array(m * n);
-    const z = new Float32Array(m * n);
-    const dx = new Float32Array(m * k);
-    const dW = new Float32Array(k * n);
-    const db = new Float32Array(n);
-    const packed = task.packed && !isJs ? smelu.packWeights(d.W, k, n) : null;
-    for (const threads of threadsList) {
+    const d = buffers(...shape);
+    const packed = task.packed && !isJs ? smelu.packWeights(d.W, shape[1], shape[2]) : null;
+    for (const threads of isJs ? [1] : task.threads) {
       smelu.setThreads(threads);
       for (const act of task.acts) {
         progress(`dense ${impl} ${shape.join('x')} ${act} t=${threads}`);
-        const spec = smelu.activation(DESCRIPTORS[act]);
-        // z is written only where backward needs it (what a training step would do).
-        const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : z;
-        const fwdArgs = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: y, zOut };
-        const opts = task.timing;
-        rows.push(row(impl, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(fwdArgs), opts)));
-        if (packed) {
-          const pArgs = { ...fwdArgs, W: packed };
-          rows.push(row(`${impl} packed W`, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(pArgs), opts)));
-        }
-        smelu.denseForward(fwdArgs);
-        const saved = act === 'identity' ? {} : spec.backwardFromOutput ? { y } : { z };
-        const bwdArgs = { x: d.x, W: d.W, dy: d.dy, m, k, n, activation: spec, ...saved, dx, dW, db };
-        rows.push(row(impl, tier, threads, act, shape, 'backward', measure(() => smelu.denseBackward(bwdArgs), opts)));
+        rows.push(...smeluActRows(smelu, { impl, tier, threads, shape, d, packed, timing: task.timing }, act));
       }
     }
   }
-  const notes = skipped.size ? [`${impl}: skipped ${[...skipped].join(', ')} (above ${task.slowFlopLimit} flops: too slow)`] : [];
+  const notes = skipped.length ? [`${impl}: skipped ${skipped.join(', ')} (above ${task.slowFlopLimit} flops: too slow)`] : [];
   return { info, rows, notes };
 }
 
@@ -132,42 +144,40 @@ function denseOpenblas(task) {
   const tier = smelu.info().backend === 'js' ? 'js' : smelu.info().isa;
   const rows = [];
   for (const shape of task.shapes) {
-    const [m, k, n] = shape;
-    const d = makeData(m, k, n);
-    const y = new Float32Array(m * n);
-    const z = new Float32Array(m * n);
-    const dZ = new Float32Array(m * n);
-    const dx = new Float32Array(m * k);
-    const dW = new Float32Array(k * n);
-    const db = new Float32Array(n);
-    const ones = new Float32Array(m).fill(1);
+    const d = { ...buffers(...shape), dZ: new Float32Array(shape[0] * shape[2]), ones: new Float32Array(shape[0]).fill(1) };
     for (const threads of task.threads) {
       smelu.setThreads(threads);
       for (const act of task.acts) {
         progress(`dense openblas ${shape.join('x')} ${act} t=${threads}`);
-        const spec = smelu.activation(DESCRIPTORS[act]);
-        const opts = task.timing;
-        const fwd = act === 'identity'
-          ? () => addon.sgemm(m, k, n, d.x, d.W, y, threads)
-          : () => {
-              addon.sgemm(m, k, n, d.x, d.W, z, threads);
-              smelu.forward(spec, z, y);
-            };
-        const impl = 'openblas'; // identity: sgemm alone; otherwise sgemm + our activation pass
-        rows.push(row(impl, tier, threads, act, shape, 'forward', measure(fwd, opts)));
-        addon.sgemm(m, k, n, d.x, d.W, z, threads);
-        const bwd = () => {
-          if (act === 'identity') dZ.set(d.dy);
-          else smelu.backward(spec, z, d.dy, dZ);
-          addon.sgemm(m, n, k, dZ, d.W, dx, threads, false, true); // dx = dZ W^T
-          addon.sgemm(k, m, n, d.x, dZ, dW, threads, true, false); // dW = x^T dZ
-          addon.sgemm(1, m, n, ones, dZ, db, threads); // db = 1^T dZ
-        };
-        rows.push(row(impl, tier, threads, act, shape, 'backward', measure(bwd, opts)));
+        rows.push(...blasActRows(addon, smelu, { tier, threads, shape, d, timing: task.timing }, act));
       }
     }
   }
   return { blas, rows, notes: [] };
+}
+
+/** Forward: sgemm (+ smelu.forward in place of a fused epilogue). Backward: act, then 3 sgemm. */
+function blasActRows(addon, smelu, ctx, act) {
+  const { tier, threads, shape, d, timing } = ctx;
+  const [m, k, n] = shape;
+  const spec = smelu.activation(DESCRIPTORS[act]);
+  const fwd = act === 'identity'
+    ? () => addon.sgemm(m, k, n, d.x, d.W, d.y, threads)
+    : () => {
+        addon.sgemm(m, k, n, d.x, d.W, d.z, threads);
+        smelu.forward(spec, d.z, d.y);
+      };
+  const rows = [row('openblas', tier, threads, act, shape, 'forward', measure(fwd, timing))];
+  addon.sgemm(m, k, n, d.x, d.W, d.z, threads);
+  const bwd = () => {
+    let dZ = d.dy; // identity: the gradient passes through unchanged
+    if (act !== 'identity') dZ = smelu.backward(spec, d.z, d.dy, d.dZ);
+    addon.sgemm(m, n, k, dZ, d.W, d.dx, threads, false, true); // dx = dZ W^T
+    addon.sgemm(k, m, n, d.x, dZ, d.dW, threads, true, false); // dW = x^T dZ
+    addon.sgemm(1, m, n, d.ones, dZ, d.db, threads); // db = 1^T dZ
+  };
+  rows.push(row('openblas', tier, threads, act, shape, 'backward', measure(bwd, timing)));
+  return rows;
 }
 
 /** Child: onnxruntime-node, Gemm + activation with W as a constant, intra-op threads 1..N. */
@@ -271,7 +281,7 @@ function probe(task) {
   const fma = {};
   for (const isa of ['avx512', 'avx2', 'scalar']) {
     for (const t of task.threads) {
-      const g = addon.fmaPeak(isa, t, task.quick ? 20 : 100);
+      const g = addon.fmaPeak(isa, t, task.quick ? 10 : 50);
       if (g === null) continue;
       fma[isa] = fma[isa] || {};
       fma[isa][t] = g;
@@ -350,18 +360,23 @@ function busyNotes(fma) {
   for (const [isa, byThreads] of Object.entries(fma)) {
     for (const [t, g] of Object.entries(byThreads)) {
       if (t !== '1' && byThreads[1] && g < 0.85 * Number(t) * byThreads[1]) {
-        notes.push(`FMA peak ${isa} at ${t} threads (${g.toFixed(0)}) is under ${t} x one thread (${byThreads[1].toFixed(0)}): the machine was busy; % of peak at ${t} threads reads high`);
+        notes.push(`FMA peak ${isa} at ${t} threads (${g.toFixed(0)}) is under ${t} x one thread (${byThreads[1].toFixed(0)}): the machine was busy; % of peak uses ${t} x one thread`);
       }
     }
   }
   return notes;
 }
 
-/** pctPeak: GFLOP/s as % of the best ISA's FMA peak measured at the same thread count. */
+/**
+ * pctPeak: GFLOP/s as % of the best ISA's FMA peak at the same thread count. The ceiling for t
+ * threads is at least t x the one-thread peak: on a shared machine the t-thread probe can lose a
+ * core to another process, and a smaller ceiling would read as more than 100%.
+ */
 function addPeak(rows, fma) {
   const best = fma && (fma.avx512 || fma.avx2 || fma.scalar);
   for (const r of rows) {
-    const peak = best && best[r.threads];
+    const peak = best && Math.max(best[r.threads] || 0, r.threads * (best[1] || 0));
+    r.peakGflops = peak || null;
     r.pctPeak = peak ? (100 * r.gflops) / peak : null;
   }
 }

@@ -31,6 +31,14 @@ export function addonCandidates(): string[] {
 
 function loadAddon(): { addon: Addon; file: string } {
   const errors: string[] = [];
+  // SMELU_ADDON_PATH loads one given build instead (the sanitizer build in build-asan for
+  // test/native/run_sanitizers.sh); it is used alone, so a failure is not hidden by a fallback.
+  const override = (process.env.SMELU_ADDON_PATH ?? '').trim();
+  if (override !== '') {
+    const file = path.resolve(override);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file) };
+  }
   try {
     // `bindings` knows the local build layouts (build/Release, build/Debug, ...).
     // eslint-disable-next-line @typescript-eslint/no-var-requires

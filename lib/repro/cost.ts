@@ -17,7 +17,7 @@ export interface ActivationCost {
 // Small enough to stay in L2 cache: a large array would time memory bandwidth, the same for all.
 const N = 1 << 14;
 const INNER = 50;
-const REPS = 21;
+const REPS = 31;
 
 /** Inputs spread over the interesting range of every activation, the same for all. */
 function inputs(): Float32Array {
@@ -31,7 +31,21 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-/** Median over REPS timed runs (after one warm-up) of forward + backward per element. */
+/** One timed block of forward + backward passes, in ns per element. */
+function timeOnce(a: Activation, x: Float32Array, dy: Float32Array, y: Float32Array, dz: Float32Array): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < INNER; i++) {
+    forward(a, x, y);
+    backward(a, x, dy, dz);
+  }
+  return Number(process.hrtime.bigint() - t0) / (N * INNER);
+}
+
+/**
+ * Median over REPS rounds (after one warm-up round) of forward + backward per element. Each round
+ * times every activation once, so drift in the machine's load (other jobs, clock changes) hits all
+ * activations alike instead of whichever happens to be measured first.
+ */
 export function activationCosts(acts: readonly Activation[]): ActivationCost[] {
   const threads = getThreads();
   setThreads(1); // one core, like one worker of the sweep
@@ -40,18 +54,14 @@ export function activationCosts(acts: readonly Activation[]): ActivationCost[] {
     const dy = new Float32Array(N).fill(1);
     const y = new Float32Array(N);
     const dz = new Float32Array(N);
-    return acts.map((a) => {
-      const times: number[] = [];
-      for (let r = 0; r <= REPS; r++) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < INNER; i++) {
-          forward(a, x, y);
-          backward(a, x, dy, dz);
-        }
-        if (r > 0) times.push(Number(process.hrtime.bigint() - t0) / (N * INNER));
-      }
-      return { label: activationLabel(a), nsPerElement: median(times) };
-    });
+    const times: number[][] = acts.map(() => []);
+    for (let r = 0; r <= REPS; r++) {
+      acts.forEach((a, i) => {
+        const t = timeOnce(a, x, dy, y, dz);
+        if (r > 0) times[i].push(t);
+      });
+    }
+    return acts.map((a, i) => ({ label: activationLabel(a), nsPerElement: median(times[i]) }));
   } finally {
     setThreads(threads);
   }

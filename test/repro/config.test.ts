@@ -63,13 +63,13 @@ describe('cache keys', () => {
 });
 
 describe('points', () => {
-  it('the ctr preset: every activation with both, the subset with the other sources, 20 ReLU replicas for K = 4', () => {
+  it('the ctr preset: every activation with both, the subset with the other sources, 4 N ReLU replicas for K = 4', () => {
     const cfg = PRESETS.ctr();
     const pts = points(cfg);
     expect(pts.filter((p) => p.source === 'both')).toHaveLength(fullSweep().length);
     expect(pts.filter((p) => p.source === 'init').map((p) => p.label)).toEqual(['relu', 'smelu(beta=1)', 'gelu', 'swish(beta=1)']);
-    expect(pts.find((p) => p.source === 'both' && p.label === 'relu')!.replicas).toBe(20);
-    expect(pts.find((p) => p.source === 'init' && p.label === 'relu')!.replicas).toBe(5);
+    expect(pts.find((p) => p.source === 'both' && p.label === 'relu')!.replicas).toBe(4 * cfg.replicas);
+    expect(pts.find((p) => p.source === 'init' && p.label === 'relu')!.replicas).toBe(cfg.replicas);
   });
 });
 

@@ -1,10 +1,10 @@
 // Elementwise loops over any activation of act_math.h, for one Vec type V. The main loop runs the
-// activation on VecUnroll<V, 4>: four vectors interleaved op by op keep the pipes busy, where one
-// dependent chain at a time would not. The remainder runs on V, and the partial vectors at both
-// ends as masked (zero-padded) vectors, so every element goes through the same V operations and
-// gets the same bits whatever its position, the length or the alignment.
+// activation on VecUnroll<V, N>: N vectors interleaved op by op keep the pipes busy, where one
+// dependent chain at a time would not (four 4-deep FMA chains reach two thirds of the FMA
+// throughput here). The remainder runs on V, and the partial vectors at both ends as masked
+// (zero-padded) vectors, so every element goes through the same V operations and gets the same
+// bits whatever its position, the length or the alignment.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -14,7 +14,13 @@
 
 namespace smelu {
 
+// Vectors interleaved by the main loop, as measured at n = 4096 on Zen 5 (AVX-512): 4 suits the
+// long exp / table chains; SmeLU's 5-operation forward runs at ~38 elements/ns with 4 and ~44
+// with 3, 6 or 8 (a scheduling effect, measured rather than modelled).
+template <class A>
 constexpr int kActUnroll = 4;
+template <class V>
+constexpr int kActUnroll<SmeluAct<V>> = 8;
 
 // From this output size on (on tiers that have them) the loops store with non-temporal stores:
 // the output would only evict the inputs, and skipping the read-for-ownership of each output line
@@ -69,7 +75,7 @@ void act_partial(Op op, const ActParams& p, const float* a, const float* b, floa
 // Whole vectors from i while they fit; returns where it stopped.
 template <class V, class A, bool kStream, class Op>
 size_t act_body(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t i, size_t n) {
-  using U = VecUnroll<V, kActUnroll>;
+  using U = VecUnroll<V, kActUnroll<A>>;
   using AU = typename RebindAct<A, U>::type;
   constexpr size_t W = V::kWidth, WU = U::kWidth;
   const AU act_u(p);
@@ -85,27 +91,43 @@ size_t act_body(Op op, const ActParams& p, const float* a, const float* b, float
   return i;
 }
 
-// Elements before out is aligned to V::kStreamAlign (the vector size): unaligned 64-byte stores
-// straddle two cache lines, and V8 hands out buffers at 16 mod 64, which costs ReLU a third of its
-// L1 speed. Usually the inputs share out's misalignment and get aligned too.
+// Elements before `to` is aligned to V::kStreamAlign (the vector size): unaligned 64-byte accesses
+// straddle two cache lines, and V8 hands out buffers at 16 or 48 mod 64, which costs ReLU a third
+// of its L1 speed. Arrays allocated alike share the misalignment and all get aligned.
 template <class V>
-size_t act_head(const float* out, size_t n) {
+size_t act_head(const float* to, size_t n) {
   if constexpr (V::kStreamAlign == 0) {
     return 0;
   } else {
-    const size_t misalign = reinterpret_cast<uintptr_t>(out) % V::kStreamAlign;
-    if (misalign % sizeof(float) != 0 || n < 2 * V::kWidth * kActUnroll) return 0;
+    const size_t misalign = reinterpret_cast<uintptr_t>(to) % V::kStreamAlign;
+    if (misalign % sizeof(float) != 0 || n < 8 * V::kWidth) return 0;
     return misalign ? (V::kStreamAlign - misalign) / sizeof(float) : 0;
   }
 }
 
-// Non-temporal stores for a large output, once it is aligned.
+// What to align when the arrays disagree modulo 64: the output, unless two inputs share an
+// alignment the output lacks (two split loads per vector cost more than one split store). Which
+// is faster otherwise depends on the arrays' distance too (4K aliasing, L1 banks: ReLU at 4096
+// measured anywhere from 35 to 66 elements/ns for the same alignments); aligning the output was
+// the better choice on arrays from V8.
 template <class V>
-bool act_stream(const float* aligned_out, size_t n) {
+const float* act_align_target(const float* a, const float* b, const float* out) {
+  if constexpr (V::kStreamAlign == 0) {
+    return out;
+  } else {
+    const auto mis = [](const float* q) { return reinterpret_cast<uintptr_t>(q) % V::kStreamAlign; };
+    return b && mis(a) == mis(b) && mis(a) != mis(out) ? a : out;
+  }
+}
+
+// Non-temporal stores for a large output (the loop aligns out first; a float* whose address is
+// not a multiple of 4 cannot be aligned and gets plain stores).
+template <class V>
+bool act_stream(const float* out, size_t n) {
   if constexpr (V::kStreamAlign == 0) {
     return false;
   } else {
-    return n * sizeof(float) >= kStreamMinBytes && reinterpret_cast<uintptr_t>(aligned_out) % V::kStreamAlign == 0;
+    return n * sizeof(float) >= kStreamMinBytes && reinterpret_cast<uintptr_t>(out) % sizeof(float) == 0;
   }
 }
 
@@ -113,10 +135,11 @@ bool act_stream(const float* aligned_out, size_t n) {
 // is loaded before it is stored).
 template <class V, class A, class Op>
 void act_loop(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t n) {
-  const size_t head = act_head<V>(out, n);
+  const bool stream = act_stream<V>(out, n);
+  const size_t head = act_head<V>(stream ? out : act_align_target<V>(a, b, out), n);
   act_partial<V, A>(op, p, a, b, out, head);
   size_t i;
-  if (act_stream<V>(out + head, n)) {
+  if (stream) {
     i = act_body<V, A, true>(op, p, a, b, out, head, n);
     V::stream_fence();
   } else {
@@ -127,8 +150,6 @@ void act_loop(Op op, const ActParams& p, const float* a, const float* b, float* 
 
 template <class V>
 struct ActEntry {
-  using U = VecUnroll<V, kActUnroll>;
-
   template <class Op>
   static void run(const ActParams& p, Op op, const float* a, const float* b, float* out, size_t n) {
     dispatch_activation<V>(p, [&](const auto& act) {

@@ -16,12 +16,11 @@
 //   exact limits: 1 / (1 + inf) = 0.
 #pragma once
 #include <cfloat>
-#include <utility>
 
 #include "../math/exp.h"
-#include "../simd/inline.h"
 #include "../math/gauss.h"
 #include "../math/log1p.h"
+#include "../simd/inline.h"
 #include "act.h"
 
 namespace smelu {
@@ -42,11 +41,9 @@ struct ReluAct {
   explicit ReluAct(const ActParams&) {}
   // max(0, x): x in the second operand, so NaN propagates.
   SMELU_INLINE F forward(F x) const { return V::max(zero, x); }
-  // f'(z) = 1 for z > 0 else 0 (0 at z = 0); NaN z gives NaN.
-  SMELU_INLINE F backward(F z, F dy) const {
-    F g = V::select(V::gt(z, zero), dy, zero);
-    return V::select(V::is_nan(z), z, g);
-  }
+  // f'(z) = 1 for z > 0 else 0 (0 at z = 0). The other branch, max(0, z), is 0 for z <= 0 (-0 for
+  // z = -0) and NaN for NaN z: one compare, one blend, one max.
+  SMELU_INLINE F backward(F z, F dy) const { return V::select(V::gt(z, zero), dy, V::max(zero, z)); }
   SMELU_INLINE F backward_from_output(F y, F dy) const { return backward(y, dy); }
 };
 
@@ -143,7 +140,9 @@ struct GeluAct {
     return V::fma(ax, cdf(ax), V::mul(half, xc));
   }
   // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside the table lookup.
-  SMELU_INLINE F backward(F z, F dy) const { return V::mul(dy, V::add(half, V::copysign(slope(V::abs(z)), z))); }
+  SMELU_INLINE F backward(F z, F dy) const {
+    return V::mul(dy, V::add(half, V::copysign(slope(V::abs(z)), z)));
+  }
 };
 
 // 0.5 x (1 + tanh(u)) = x sigmoid(2u) exactly, so no tanh: f = x / (1 + exp(-2u)),
@@ -152,7 +151,7 @@ struct GeluAct {
 template <class V>
 struct GeluTanhAct {
   using F = typename V::F;
-  ExpClamped<V> exp;
+  ExpScaled<V> exp{0x1.715476p+0f};  // c = 1
   F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
   F xmax = V::set1(11.0f), nxmax = V::set1(-11.0f), big = V::set1(0x1p64f);
   F nk1, nk3, k1, k3x3;
@@ -183,39 +182,45 @@ struct GeluTanhAct {
   }
 };
 
-// f = x / (1 + exp(-beta x)). Left of x_lo = -89 / beta the exp is +inf: x is clamped there so
+// f = x / (1 + exp(-beta x)). x is clamped to [x_lo, x_hi] = [-89, 88] / beta for the exp (its
+// argument range); left of x_lo the exp is +inf, and x itself is clamped there so that
 // f = x_lo / inf = -0 also for x = -inf.
 template <class V>
 struct SwishAct {
   using F = typename V::F;
-  ExpClamped<V> exp;
-  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
-  F big = V::set1(0x1p64f), nbeta, x_lo;
-  explicit SwishAct(const ActParams& a) : nbeta(V::set1(a.c[0])), x_lo(V::set1(a.c[1])) {}
-  // y = clamp(-beta x) (NaN kept).
-  SMELU_INLINE F minus_bx(F x) const { return V::min(hi, V::max(lo, V::mul(x, nbeta))); }
-  SMELU_INLINE F forward(F x) const { return V::div(V::max(x_lo, x), V::add(one, exp(minus_bx(x)))); }
-  // f' = s (1 + beta x (1 - s)) with 1 - s = e s (exact for small e); y = -beta x clamped keeps
-  // beta x finite, and e is capped as in GeluTanhAct.
+  ExpScaled<V> exp;  // c = -beta
+  F one = V::set1(1.0f), big = V::set1(0x1p64f), beta, x_lo, x_hi;
+  explicit SwishAct(const ActParams& a)
+      : exp(a.c[0]), beta(V::set1(a.p[0])), x_lo(V::set1(a.c[1])), x_hi(V::set1(a.c[2])) {}
+  SMELU_INLINE F forward(F x) const {
+    const F xl = V::max(x_lo, x);  // NaN kept
+    return V::div(xl, V::add(one, exp(V::min(x_hi, xl))));
+  }
+  // f' = s (1 + beta x (1 - s)) with 1 - s = e s (exact for small e), on the clamped x; e is
+  // capped as in GeluTanhAct.
   SMELU_INLINE F backward(F z, F dy) const {
-    const F y = minus_bx(z);
-    const F e = exp(y);
+    const F x = V::min(x_hi, V::max(x_lo, z));
+    const F e = exp(x);
     const F s = V::div(one, V::add(one, e));
     const F one_minus_s = V::mul(V::min(big, e), s);
-    return V::mul(dy, V::mul(s, V::fnma(y, one_minus_s, one)));
+    return V::mul(dy, V::mul(s, V::fma(V::mul(x, beta), one_minus_s, one)));
   }
 };
 
 // f = (max(beta x, 0) + log1p(exp(-|beta x|))) / beta, and x once beta x > threshold (PyTorch).
+// The forward's exp is the accurate one: where beta is small, f is log1p(e) / beta, and its bound
+// is relative.
 template <class V>
 struct SoftplusAct {
   using F = typename V::F;
   ExpClamped<V> exp;
+  ExpScaled<V> exp_nbx;  // e^(-beta x), for the sigmoid of the backward
   Log1pUnit<V> log1p;
-  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
-  F beta, inv_beta, threshold;
+  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo);
+  F beta, inv_beta, threshold, x_lo, x_hi;
   explicit SoftplusAct(const ActParams& a)
-      : beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])), threshold(V::set1(a.p[1])) {}
+      : exp_nbx(a.c[1]), beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])), threshold(V::set1(a.p[1])),
+        x_lo(V::set1(a.c[2])), x_hi(V::set1(a.c[3])) {}
   SMELU_INLINE F forward(F x) const {
     const F bx = V::mul(x, beta);
     const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [0, 1]; NaN kept
@@ -224,20 +229,19 @@ struct SoftplusAct {
   }
   // f' = sigmoid(beta z), and 1 where the forward is the identity.
   SMELU_INLINE F backward(F z, F dy) const {
-    const F bx = V::mul(z, beta);
-    const F e = exp(V::min(hi, V::max(lo, V::neg(bx))));
+    const F e = exp_nbx(V::min(x_hi, V::max(x_lo, z)));
     const F s = V::div(one, V::add(one, e));
-    return V::mul(dy, V::select(V::gt(bx, threshold), one, s));
+    return V::mul(dy, V::select(V::gt(V::mul(z, beta), threshold), one, s));
   }
 };
 
 template <class V>
 struct SigmoidAct {
   using F = typename V::F;
-  ExpClamped<V> exp;
-  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  ExpScaled<V> exp{-0x1.715476p+0f};  // c = -1
+  F one = V::set1(1.0f), x_lo = V::set1(-ExpClamped<V>::kHi), x_hi = V::set1(-ExpClamped<V>::kLo);
   explicit SigmoidAct(const ActParams&) {}
-  SMELU_INLINE F forward(F x) const { return V::div(one, V::add(one, exp(V::min(hi, V::max(lo, V::neg(x)))))); }
+  SMELU_INLINE F forward(F x) const { return V::div(one, V::add(one, exp(V::min(x_hi, V::max(x_lo, x))))); }
   // f' = s (1 - s) = s - s^2 in one FMA (exact product): no 1 - s cancellation.
   SMELU_INLINE F backward(F z, F dy) const {
     const F s = forward(z);

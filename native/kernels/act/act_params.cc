@@ -10,8 +10,9 @@
 //              intercept, c4 / c5 = lowest / highest x used (finite where the slope there is 0)
 //   rescu2     c0 = 1/beta
 //   gelu_tanh  c0 = -k1, c1 = -k3, c2 = k1, c3 = 3 k3, where 2u = x (k1 + k3 x^2)
-//   swish      c0 = -beta, c1 = -89/beta (left of it exp(-beta x) is +inf in float32)
-//   softplus   c0 = 1/beta
+//   swish      c0 = -beta log2(e), [c1, c2] = [-89, 88] / beta: where exp(-beta x) is computed
+//              (left of c1 it is +inf in float32, right of c2 0)
+//   softplus   c0 = 1/beta, c1..c3 as swish's c0..c2
 namespace smelu {
 namespace {
 
@@ -44,6 +45,14 @@ void derive_gsmelu(ActParams& a, const double* raw) {
   a.c[5] = g_pos == 0 ? FLT_MAX : INFINITY;
 }
 
+// For ExpScaled's e^(c x), c = -beta < 0: c log2(e), and the x range where c x is in
+// [ExpClamped::kLo, kHi] = [-88, 89].
+void derive_exp_scaled(float* out, double c) {
+  out[0] = static_cast<float>(c * M_LOG2E);
+  out[1] = static_cast<float>(std::fmax(89.0 / c, -FLT_MAX));
+  out[2] = static_cast<float>(std::fmin(-88.0 / c, FLT_MAX));
+}
+
 void derive_gelu_tanh(ActParams& a) {
   const double k1 = 2 * std::sqrt(2 / M_PI), k3 = k1 * 0.044715;
   a.c[0] = static_cast<float>(-k1);
@@ -63,11 +72,11 @@ ActParams make_act_params(int32_t kind, const double* raw) {
     case ActKind::gsmelu: derive_gsmelu(a, raw); break;
     case ActKind::rescu2: a.c[0] = finite_inverse(raw[0]); break;
     case ActKind::gelu_tanh: derive_gelu_tanh(a); break;
-    case ActKind::swish:
-      a.c[0] = static_cast<float>(-raw[0]);
-      a.c[1] = static_cast<float>(std::fmax(-89.0 / raw[0], -FLT_MAX));
+    case ActKind::swish: derive_exp_scaled(a.c, -raw[0]); break;
+    case ActKind::softplus:
+      a.c[0] = finite_inverse(raw[0]);
+      derive_exp_scaled(a.c + 1, -raw[0]);
       break;
-    case ActKind::softplus: a.c[0] = finite_inverse(raw[0]); break;
     default: break;
   }
   return a;

@@ -1,22 +1,23 @@
 // AVX-512 tier: 14 x 32 tile = 28 zmm accumulators + 2 B vectors + 1 broadcast (31 of 32 zmm).
 // Per k step: 2 loads, 14 broadcasts, 28 FMAs = 14 cycles on Zen 5's two 512-bit FMA pipes.
-// KC = 256: the 32 KiB B micro-panel plus the tile's A rows (14 x 1 KiB, streamed) fit L1d (48 KiB);
-// the 168 x 256 packed A block (~180 KiB) stays in L2 (1 MiB) across the B panels.
+//
+// Blocking, measured on Zen 5 (bench/NOTES.md, "Fused dense"): KC = 512, MC = 84. The 64 KiB B
+// micro-panel (512 x 32 floats) lives in L2 rather than L1d (48 KiB): Zen 5 streams it from L2
+// fast enough, and a deep KC halves the passes over C (each pass reloads and stores the C tile),
+// which mattered more than L1 residency (KC = 256 was ~5% slower at k = 1024). The 84 x 528 packed
+// A block (~175 KiB) and the B micro-panel share the 1 MiB L2.
 #include "gemm_ukernel.h"
 #include "../simd/vec_avx512.h"
 
 namespace smelu {
 namespace gemm {
 namespace {
-#ifndef GEMM_KC
-#define GEMM_KC 512
-#define GEMM_MC 84
-#endif
-constexpr size_t kKc = GEMM_KC;
-constexpr size_t kRowStride = kKc + 16;  // 1088 B: consecutive rows land on different L1 sets
+constexpr size_t kKc = 512;
+constexpr size_t kMc = 84;                // 6 tiles of 14 rows
+constexpr size_t kRowStride = kKc + 16;  // 2112 B, an odd number of lines: rows spread over L1 sets
 using Kernel = MicroKernel<VecAvx512, 14, 2, kRowStride>;
 }  // namespace
-const Tier tier_avx512 = {Isa::avx512, "avx512_14x32", Kernel::MR, Kernel::NR, kKc, GEMM_MC, kRowStride,
+const Tier tier_avx512 = {Isa::avx512, "avx512_14x32", Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
                           &block_entry<Kernel>};
 }  // namespace gemm
 }  // namespace smelu

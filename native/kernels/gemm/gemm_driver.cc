@@ -78,14 +78,15 @@ struct Runtime {
   // Threads a call may use (1 after shutdown).
   int usable_threads() const { return shut_down ? 1 : std::min(threads.load(), 64); }
 
+  // f(item, tid) for every item on up to nt threads (tid < nt).
   template <class F>
-  void run(int nt, F& f) {
-    if (nt <= 1 || shut_down) {
-      f(0, 1);
+  void for_each(size_t items, int nt, F& f) {
+    if (nt <= 1 || items <= 1 || shut_down) {
+      for (size_t i = 0; i < items; ++i) f(i, 0);
       return;
     }
     if (!pool) pool.reset(new ThreadPool(usable_threads()));
-    pool->run(nt, f);
+    pool->for_each(items, nt, f);
   }
 
   void trim() {
@@ -218,29 +219,31 @@ size_t a_buffer_floats(const Tier& t) {
 // Below this many FLOPs per thread, waking another thread costs more than it saves.
 constexpr double kMinFlopsPerThread = 2e6;
 
-struct Grid {
-  int tm = 1, tn = 1;
+// The work of one GEMM as items of (a group of M tiles) x (a chunk of N panels) that threads take
+// in order from a shared counter: a thread slowed by other work (the event loop, another process)
+// then costs its share only, not the whole call. Each C element still belongs to exactly one item.
+struct WorkSplit {
+  size_t m_items, n_items;
+  size_t mtiles, panels, panel_unit;  // n chunks are whole multiples of panel_unit panels
+  size_t items() const { return m_items * n_items; }
 };
 
-// tm x tn threads over the M tiles x N panels, minimizing the largest share; ties split M (the
-// threads then share the packed B and each packs only its own rows of A).
-Grid choose_grid(int nt, size_t mtiles, size_t panels) {
-  for (; nt > 1; --nt) {
-    Grid best;
-    size_t best_cost = std::numeric_limits<size_t>::max();
-    for (int tm = nt; tm >= 1; --tm) {
-      if (nt % tm) continue;
-      const int tn = nt / tm;
-      if (static_cast<size_t>(tm) > mtiles || static_cast<size_t>(tn) > panels) continue;
-      const size_t cost = ceil_div(mtiles, tm) * ceil_div(panels, tn);
-      if (cost < best_cost) {
-        best_cost = cost;
-        best = Grid{tm, tn};
-      }
-    }
-    if (best_cost != std::numeric_limits<size_t>::max()) return best;
+WorkSplit split_work(const Tier& t, size_t M, size_t cols, int nt) {
+  WorkSplit w;
+  w.mtiles = ceil_div(M, t.mr);
+  w.panels = ceil_div(cols, t.nr);
+  w.panel_unit = M <= 3 ? 4 : 1;  // thin tiles take 4 panels at once (run_thin)
+  const size_t blocks = ceil_div(w.mtiles, t.mc / t.mr);
+  if (nt <= 1) {
+    w.m_items = blocks;
+    w.n_items = 1;
+    return w;
   }
-  return Grid{};
+  // About 4 items per thread evens out both the tile counts and a late thread.
+  const size_t target = 4 * static_cast<size_t>(nt);
+  w.m_items = std::min(w.mtiles, std::max(blocks, target));
+  w.n_items = std::min(ceil_div(w.panels, w.panel_unit), ceil_div(target, w.m_items));
+  return w;
 }
 
 int threads_for(const Runtime& rt, double flops) {
@@ -249,7 +252,7 @@ int threads_for(const Runtime& rt, double flops) {
 }
 
 // Part `i` of `parts` of [0, n) in units of `unit`.
-size_t part_begin(size_t n, size_t unit, int parts, int i) {
+size_t part_begin(size_t n, size_t unit, size_t parts, size_t i) {
   const size_t units = ceil_div(n, unit);
   return std::min(n, units * i / parts * unit);
 }
@@ -267,17 +270,18 @@ struct BPanels {
   }
 };
 
-// One thread's rectangle: rows [m0, m1) x columns [j0, j1), j0 on a panel boundary.
+// One work item: rows [m0, m1) x columns [j0, j1), j0 on a panel boundary. Each MC block of rows
+// runs all of K before the next, so its C rows stay in cache between the k blocks.
 void compute_rect(const Tier& t, const Problem& g, const BPanels& bp, size_t m0, size_t m1,
                   size_t j0, size_t j1, const float* bias_padded, float* abuf) {
   if (m0 >= m1 || j0 >= j1) return;
   const ALayout layout = (g.a.cs != 1 && g.a.rs == 1) ? ALayout::cols : ALayout::rows;
   const size_t nr = t.nr;
-  for (size_t pc = 0;; pc += t.kc) {
-    const size_t kc = std::min(t.kc, g.K - pc);
-    const bool last = pc + kc >= g.K;
-    for (size_t ic = m0; ic < m1; ic += t.mc) {
-      const size_t rows = std::min(t.mc, m1 - ic);
+  for (size_t ic = m0; ic < m1; ic += t.mc) {
+    const size_t rows = std::min(t.mc, m1 - ic);
+    for (size_t pc = 0;; pc += t.kc) {
+      const size_t kc = std::min(t.kc, g.K - pc);
+      const bool last = pc + kc >= g.K;
       pack_a_block(g.a, layout, t, ic, rows, pc, kc, abuf);
       BlockArgs b;
       b.rows = rows;
@@ -298,28 +302,29 @@ void compute_rect(const Tier& t, const Problem& g, const BPanels& bp, size_t m0,
       b.z = g.z ? g.z + ic * g.ldc + j0 : nullptr;
       b.ldz = g.ldc;
       t.block(b);
+      if (last) break;
     }
-    if (last) break;
   }
 }
 
 // Columns [c0, c1) of the problem, their B panels ready.
 void compute_columns(Runtime& rt, const Tier& t, const Problem& g, const BPanels& bp, size_t c0,
                      size_t c1, const float* bias_padded) {
-  const size_t mtiles = ceil_div(g.M, t.mr), panels = ceil_div(c1 - c0, t.nr);
   const int nt = threads_for(rt, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1));
-  const Grid grid = choose_grid(nt, mtiles, panels);
-  const size_t abuf_floats = a_buffer_floats(t);
+  const WorkSplit w = split_work(t, g.M, c1 - c0, nt);
+  const int used = static_cast<int>(std::min<size_t>(nt, w.items()));
   std::vector<float*> abufs;
-  for (int i = 0; i < grid.tm * grid.tn; ++i) abufs.push_back(rt.thread_buffer(i, abuf_floats));
-  auto body = [&](int tid, int) {
-    const int im = tid / grid.tn, in = tid % grid.tn;
-    const size_t m0 = part_begin(g.M, t.mr, grid.tm, im), m1 = part_begin(g.M, t.mr, grid.tm, im + 1);
-    const size_t j0 = c0 + part_begin(c1 - c0, t.nr, grid.tn, in);
-    const size_t j1 = c0 + part_begin(c1 - c0, t.nr, grid.tn, in + 1);
+  for (int i = 0; i < used; ++i) abufs.push_back(rt.thread_buffer(i, a_buffer_floats(t)));
+  const size_t chunks = ceil_div(w.panels, w.panel_unit);
+  auto item = [&](size_t i, int tid) {
+    const size_t im = i / w.n_items, in = i % w.n_items;
+    const size_t m0 = std::min(g.M, w.mtiles * im / w.m_items * t.mr);
+    const size_t m1 = std::min(g.M, w.mtiles * (im + 1) / w.m_items * t.mr);
+    const size_t j0 = c0 + std::min(c1 - c0, chunks * in / w.n_items * w.panel_unit * t.nr);
+    const size_t j1 = c0 + std::min(c1 - c0, chunks * (in + 1) / w.n_items * w.panel_unit * t.nr);
     compute_rect(t, g, bp, m0, m1, j0, j1, bias_padded, abufs[tid]);
   };
-  rt.run(grid.tm * grid.tn, body);
+  rt.for_each(w.items(), used, item);
 }
 
 // Packed B is built in column chunks of at most this many floats (all K rows each).
@@ -353,13 +358,11 @@ void run_gemm(Runtime& rt, const Tier& t, const Problem& g) {
   for (size_t q0 = 0; q0 < panels; q0 += chunk_panels) {
     const size_t q1 = std::min(panels, q0 + chunk_panels);
     const int nt = std::min<int>(threads_for(rt, 8.0 * (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
-    auto pack = [&](int tid, int n) {
-      for (size_t q = q0 + (q1 - q0) * tid / n; q < q0 + (q1 - q0) * (tid + 1) / n; ++q) {
-        const size_t j = q * nr;
-        pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + (q - q0) * panel_floats);
-      }
+    auto pack = [&](size_t i, int) {
+      const size_t j = (q0 + i) * nr;
+      pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + i * panel_floats);
     };
-    rt.run(nt, pack);
+    rt.for_each(q1 - q0, nt, pack);
     compute_columns(rt, t, g, BPanels{bpack, q0 * nr, g.K * nr, nr, nullptr}, q0 * nr,
                     std::min(g.N, q1 * nr), bias_padded);
   }
@@ -386,11 +389,10 @@ void pack_panels(Runtime& rt, size_t k, size_t n, size_t nr, const float* w, flo
   const size_t panels = ceil_div(n, nr), panel_floats = k * nr;
   const Strided b{w, n, 1};
   const int nt = std::min<int>(gemm::threads_for(rt, 8.0 * k * n), static_cast<int>(std::max<size_t>(panels, 1)));
-  auto pack = [&](int tid, int parts) {
-    for (size_t q = panels * tid / parts; q < panels * (tid + 1) / parts; ++q)
-      gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
+  auto pack = [&](size_t q, int) {
+    gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
   };
-  rt.run(nt, pack);
+  rt.for_each(panels, nt, pack);
 }
 
 // A pack made for another tile width (setIsa changed the tier since): back to row-major W.
@@ -446,31 +448,39 @@ void dense_forward(Isa isa, const DenseForward& a) {
 
 namespace {
 
-// dZ = dy * f'(saved) into dz [m x n], and db (+)= its column sums in row order. Threads take
-// column ranges (whole rows when alone), so each db element is summed by one thread, in order.
+// db (+)= the column sums of dz [m x n] over columns [j0, j1), row after row.
+void add_column_sums(const float* dz, size_t n, size_t i0, size_t i1, size_t j0, size_t j1, float* db) {
+  for (size_t i = i0; i < i1; ++i) {
+    const float* row = dz + i * n;
+    for (size_t j = j0; j < j1; ++j) db[j] += row[j];
+  }
+}
+
+// dZ = dy * f'(saved) into dz [m x n], and db (+)= its column sums in row order. Alone, a thread
+// adds each group of rows into db while it is still in L1; with several, dz is split by rows (few,
+// long activation calls) and then db by columns (each db element summed by one thread, in order).
 void derivative_pass(Runtime& rt, Isa isa, const DenseBackward& a, float* dz) {
   const ActKernels& k = act_kernels(isa);
   const auto act = a.saved_is_output ? k.backward_from_output : k.backward;
   const size_t m = a.m, n = a.n;
   if (a.db && !a.accumulate) std::fill(a.db, a.db + n, 0.0f);
-  const int nt = std::min<int>(gemm::threads_for(rt, 16.0 * m * n), static_cast<int>(ceil_div(n, 16)));
-  auto body = [&](int tid, int parts) {
-    const size_t j0 = gemm::part_begin(n, 16, parts, tid), j1 = gemm::part_begin(n, 16, parts, tid + 1);
-    if (j0 >= j1) return;
-    // Whole rows are contiguous: run the activation over a few rows per call.
-    const size_t rows_per = j1 - j0 == n ? std::max<size_t>(1, 2048 / n) : 1;
-    for (size_t i0 = 0; i0 < m; i0 += rows_per) {
-      const size_t i1 = std::min(m, i0 + rows_per);
-      const size_t len = (i1 - i0 - 1) * n + (j1 - j0), off = i0 * n + j0;
-      act(a.act, a.saved + off, a.dy + off, dz + off, len);
-      if (!a.db) continue;
-      for (size_t i = i0; i < i1; ++i) {
-        const float* row = dz + i * n;
-        for (size_t j = j0; j < j1; ++j) a.db[j] += row[j];
-      }
-    }
+  if (m == 0 || n == 0) return;
+  const size_t rows_per = std::max<size_t>(1, 4096 / n);
+  const size_t row_groups = ceil_div(m, rows_per);
+  const int nt = std::min<int>(gemm::threads_for(rt, 16.0 * m * n), static_cast<int>(row_groups));
+  auto rows = [&](size_t r, int) {
+    const size_t i0 = r * rows_per, i1 = std::min(m, i0 + rows_per);
+    act(a.act, a.saved + i0 * n, a.dy + i0 * n, dz + i0 * n, (i1 - i0) * n);
+    if (a.db && nt <= 1) add_column_sums(dz, n, i0, i1, 0, n, a.db);
   };
-  rt.run(nt, body);
+  rt.for_each(row_groups, nt, rows);
+  if (!a.db || nt <= 1) return;
+  const size_t chunks = std::min(ceil_div(n, 64), 4 * static_cast<size_t>(nt));
+  auto columns = [&](size_t c, int) {
+    const size_t j0 = gemm::part_begin(n, 16, chunks, c), j1 = gemm::part_begin(n, 16, chunks, c + 1);
+    add_column_sums(dz, n, 0, m, j0, j1, a.db);
+  };
+  rt.for_each(chunks, nt, columns);
 }
 
 }  // namespace

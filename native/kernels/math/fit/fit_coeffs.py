@@ -87,6 +87,14 @@ def fit_exp():
     return c, err
 
 
+# ---- 2^f on |f| <= 1/2 (relative error) ----
+def fit_exp2():
+    xs = np.linspace(-0.5, 0.5, 4001)
+    c = fit_f32(xs, np.exp2(xs), np.exp2(-xs), 5, {0: 1.0})
+    err = np.max(np.abs(horner_f32(c, xs) / np.exp2(xs) - 1))
+    return c, err
+
+
 # ---- log1p(e) = e * P(e) on e in [0, 1] (relative error) ----
 def fit_log1p(deg):
     xs = np.linspace(0, 1, 4001)
@@ -158,6 +166,12 @@ def main():
     print(f"exp deg 5: max rel err {err:.3g}")
     lines.append(f"// exp(r), |r| <= ln2/2, degree 5, c0 = 1: max relative error {err:.2g}")
     lines.append("inline constexpr float kExp[6] = {" + ", ".join(fmt(v) for v in c) + "};")
+    lines.append("")
+
+    c, err = fit_exp2()
+    print(f"exp2 deg 5: max rel err {err:.3g}")
+    lines.append(f"// 2^f, |f| <= 1/2, degree 5, c0 = 1: max relative error {err:.2g}")
+    lines.append("inline constexpr float kExp2[6] = {" + ", ".join(fmt(v) for v in c) + "};")
     lines.append("")
 
     for deg in (7, 8, 9, 10):
