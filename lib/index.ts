@@ -9,6 +9,8 @@ export * from './activations';
 export { forward, backward, backwardFromOutput, derivative } from './activate';
 export * from './dense';
 export type { BackendName, IsaTier, BackendInfo } from './backend/types';
+/** Float64 reference of every activation and the spec's error bound, for checking kernels. */
+export * as reference from './reference';
 /** Training building blocks: layers, losses, optimizers, data, checkpoints. */
 export * as nn from './nn';
 

@@ -131,6 +131,7 @@ Napi::Value ActBackwardFromOutput(const Napi::CallbackInfo& info) {
 // elapsed nanoseconds (steady_clock), so that a short kernel is not swamped by the cost of a
 // Node-API call. mode 0 forward x -> y; 1 backward (z = x, dy a buffer of ones, dz = y); 2 backward
 // from the output (y = x, dy ones, dz = y); 3 memcpy of x into y, the same bytes as a forward.
+// Benchmarks only: the dy buffer stays allocated (per thread) for the next call.
 Napi::Value ActBench(const Napi::CallbackInfo& info) {
   ActParams p = act_arg(info, 0);
   F32 x = float32_arg(info, 2, "x"), y = float32_arg(info, 3, "y");
@@ -141,11 +142,13 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
     throw_type(info.Env(), "backward from the output needs relu or smelu");
   }
   const ActKernels& k = act_kernels();
+  // The ones for dy persist per thread between calls (only ever read), so that a benchmark's own
+  // timing around the call (CPU time on a busy machine) does not include filling them.
   // dy shares x's address mod 64, as arrays from V8 do among themselves.
-  std::vector<float> dy_store = guarded(info.Env(), [&] {
-    return std::vector<float>(mode == 1 || mode == 2 ? x.length + 16 : 0, 1.0f);
-  });
-  float* dy = dy_store.data();
+  thread_local std::vector<float> dy_store;
+  const size_t dy_len = mode == 1 || mode == 2 ? x.length + 16 : 0;
+  if (dy_store.size() < dy_len) guarded(info.Env(), [&] { dy_store.assign(dy_len, 1.0f); });
+  float* dy = dy_len ? dy_store.data() : nullptr;
   while (dy && (reinterpret_cast<uintptr_t>(dy) - reinterpret_cast<uintptr_t>(x.data)) % 64 != 0) ++dy;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t r = 0; r < reps; ++r) {

@@ -2,7 +2,7 @@
  * Bench-only Node-API addon (never shipped with smelu):
  *   sgemm(m, k, n, A, B, C, threads, transA, transB)  C = op(A) op(B) with OpenBLAS, row-major
  *   blasInfo()                         { blas, corename, config }
- *   fmaPeak(isa, threads, ms)          measured FP32 FMA GFLOP/s over `threads` threads
+ *   fmaPeak(isa, threads, ms, runs)    measured FP32 FMA GFLOP/s over `threads` threads
  * The FMA probe is the ceiling the dense suite reports its figures against; it runs in the same
  * process and run as the figures so that clock and noise are shared.
  */
@@ -128,22 +128,26 @@ static double run_probe(fma_fn fn, long iters, int threads, float *sink) {
   return worst;
 }
 
-/* fmaPeak(isa: 'avx512'|'avx2'|'scalar', threads, ms): best of 9 runs of about ms each. */
+/* fmaPeak(isa: 'avx512'|'avx2'|'scalar', threads, ms = 2, runs = 31): best of `runs` runs of
+ * about ms each. Short runs on purpose: on a shared machine the scheduler slices every few ms,
+ * and the best of many short runs is one that no other process interrupted. */
 static napi_value FmaPeak(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char isa[16] = {0};
   size_t len = 0;
-  int32_t threads = 1;
-  double ms = 50;
+  int32_t threads = 1, runs = 31;
+  double ms = 2;
   if (argc < 1 || napi_get_value_string_utf8(env, argv[0], isa, sizeof isa, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "fmaPeak(isa, threads, ms): isa must be a string");
+    napi_throw_type_error(env, NULL, "fmaPeak(isa, threads, ms, runs): isa must be a string");
     return NULL;
   }
   if (argc > 1) CHECK(napi_get_value_int32(env, argv[1], &threads));
   if (argc > 2) CHECK(napi_get_value_double(env, argv[2], &ms));
+  if (argc > 3) CHECK(napi_get_value_int32(env, argv[3], &runs));
   if (threads < 1 || threads > 64) threads = 1;
+  if (runs < 1) runs = 1;
 
   __builtin_cpu_init();
   fma_fn fn = NULL;
@@ -174,9 +178,8 @@ static napi_value FmaPeak(napi_env env, napi_callback_info info) {
     }
     iters *= 4;
   }
-  /* Best of 9 short runs: on a shared machine, the best run is the one nobody interrupted. */
   double best = 1e300;
-  for (int r = 0; r < 9; r++) {
+  for (int r = 0; r < runs; r++) {
     double t = run_probe(fn, iters, threads, &sink);
     if (t < best) best = t;
   }

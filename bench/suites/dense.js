@@ -67,7 +67,8 @@ function makeData(m, k, n) {
 const flops = (m, k, n, direction) => (direction === 'forward' ? 2 : 4) * m * k * n;
 
 function row(impl, tier, threads, act, [m, k, n], direction, r) {
-  return { impl, tier, threads, activation: act, m, k, n, direction, ns: r.ns, gflops: flops(m, k, n, direction) / r.ns, samples: r.samples };
+  const f = flops(m, k, n, direction);
+  return { impl, tier, threads, activation: act, m, k, n, direction, ns: r.ns, gflops: f / r.ns, bestGflops: f / r.bestNs, samples: r.samples };
 }
 
 /** Buffers of one shape, reused by every activation and thread count. */
@@ -281,7 +282,7 @@ function probe(task) {
   const fma = {};
   for (const isa of ['avx512', 'avx2', 'scalar']) {
     for (const t of task.threads) {
-      const g = addon.fmaPeak(isa, t, task.quick ? 10 : 50);
+      const g = addon.fmaPeak(isa, t, 2, task.quick ? 15 : 61);
       if (g === null) continue;
       fma[isa] = fma[isa] || {};
       fma[isa][t] = g;

@@ -48,6 +48,7 @@ export function packageVersion(): string {
 class Scheduler {
   trained = 0;
   cached = 0;
+  private readonly fromCache = new Set<string>();
   private pool: WorkerPool | null = null;
   private readonly inflight = new Map<string, Promise<unknown>>();
 
@@ -61,6 +62,7 @@ class Scheduler {
       const hit = this.cache.get(job.key);
       if (hit) {
         this.cached++;
+        this.fromCache.add(job.key);
         return hit;
       }
       if (ckpt) await this.checkpoint(ckpt);
@@ -69,6 +71,10 @@ class Scheduler {
       this.trained++;
       return r;
     }) as Promise<ReplicaResult>;
+  }
+
+  wasCached(key: string): boolean {
+    return this.fromCache.has(key);
   }
 
   private checkpoint(job: CheckpointJob): Promise<unknown> {
@@ -108,9 +114,9 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
         const ckpt = p.source === 'warm' ? checkpointJob(cfg, p.activation, version, (k) => cache.file(k, 'ckpt')) : null;
         return Promise.all(
           Array.from({ length: p.replicas }, async (_, r) => {
-            const before = sched.cached;
-            const res = await sched.replica(replicaJob(cfg, p, r, version, ckpt), ckpt);
-            opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} #${r}`, cached: sched.cached > before });
+            const job = replicaJob(cfg, p, r, version, ckpt);
+            const res = await sched.replica(job, ckpt);
+            opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} #${r}`, cached: sched.wasCached(job.key) });
             return res;
           }),
         );

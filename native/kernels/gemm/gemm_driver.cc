@@ -239,10 +239,13 @@ WorkSplit split_work(const Tier& t, size_t M, size_t cols, int nt) {
     w.n_items = 1;
     return w;
   }
-  // About 4 items per thread evens out both the tile counts and a late thread.
-  const size_t target = 4 * static_cast<size_t>(nt);
+  // ~16 items per thread: the last item of a thread bounds the idle tail of the others. N is cut
+  // only into chunks of >= 4 panels (each chunk packs its rows of A again).
+  const size_t target = 16 * static_cast<size_t>(nt);
+  const size_t min_chunk = std::max<size_t>(w.panel_unit, 4);
   w.m_items = std::min(w.mtiles, std::max(blocks, target));
-  w.n_items = std::min(ceil_div(w.panels, w.panel_unit), ceil_div(target, w.m_items));
+  w.n_items = std::max<size_t>(1, std::min(w.panels / min_chunk, ceil_div(target, w.m_items)));
+  w.panel_unit = w.n_items > 1 ? min_chunk : w.panel_unit;
   return w;
 }
 
