@@ -31,13 +31,23 @@ struct F32 {
   throw Napi::TypeError::New(env, msg);
 }
 
+// One napi_get_typedarray_info call checks the type and yields data and length: a call into
+// Node-API costs tens of ns, and at L1 sizes the per-call cost rivals the kernel itself.
+bool typed_array_info(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
+  napi_typedarray_type type;
+  // No ArrayBuffer handle or offset asked for: creating that handle is a good part of the cost.
+  if (napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr) != napi_ok) return false;
+  return type == want;
+}
+
 F32 float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  F32 r;
+  void* data = nullptr;
+  if (!typed_array_info(info.Env(), info[i], napi_float32_array, &data, &r.length)) {
     throw_type(info.Env(), std::string(name) + " must be a Float32Array");
   }
-  auto a = v.As<Napi::Float32Array>();
-  return {a.Data(), a.ElementLength()};
+  r.data = static_cast<float*>(data);
+  return r;
 }
 
 // A Float32Array or null.
@@ -57,19 +67,19 @@ size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 }
 
 ActParams act_arg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsNumber()) throw_type(info.Env(), "activation code must be a number");
-  // Compared as a double: Int32Value() would wrap 2^32 + 2 or truncate 2.5 into a valid code.
-  const double d = info[i].As<Napi::Number>().DoubleValue();
+  // Compared as a double: an int32 read would wrap 2^32 + 2 or truncate 2.5 into a valid code.
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) throw_type(info.Env(), "activation code must be a number");
   if (!(d >= 0) || d >= static_cast<double>(ActKind::count) || d != std::floor(d)) {
     throw Napi::RangeError::New(info.Env(), "activation code out of range");
   }
   const int32_t code = static_cast<int32_t>(d);
-  Napi::Value p = info[i + 1];
-  if (!p.IsTypedArray() || p.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      p.As<Napi::Float64Array>().ElementLength() < kActParamSlots) {
+  void* params = nullptr;
+  size_t length = 0;
+  if (!typed_array_info(info.Env(), info[i + 1], napi_float64_array, &params, &length) || length < kActParamSlots) {
     throw_type(info.Env(), "activation params must be a Float64Array of 5");
   }
-  return make_act_params(code, p.As<Napi::Float64Array>().Data());
+  return make_act_params(code, static_cast<const double*>(params));
 }
 
 void require_length(Napi::Env env, const F32& a, size_t n, const char* name) {

@@ -122,6 +122,12 @@ function chartRows(cfg: ExperimentConfig, res: Results): Record<string, unknown>
   return [...pts, ...ens];
 }
 
+/** Fixed colors: ReLU and its ensembles in black and gray, the SmeLU family in warm colors. */
+const FAMILY_COLORS = {
+  domain: ['relu', 'relu ensemble', 'smelu', 'gsmelu', 'rescu2', 'gelu', 'gelu_tanh', 'swish', 'softplus'],
+  range: ['#000000', '#8c8c8c', '#d62728', '#ff7f0e', '#8c564b', '#1f77b4', '#17becf', '#2ca02c', '#9467bd'],
+};
+
 const band = (s: PairwiseSummary) => ({ y: s.mean, lo: s.lo, hi: s.hi });
 
 /**
@@ -132,7 +138,7 @@ export function tradeoffSpec(cfg: ExperimentConfig, res: Results): VegaLiteSpec 
   const pdName = isBinary(cfg) ? 'relative PD (%)' : 'L1 PD (%)';
   const enc = {
     x: { field: 'x', type: 'quantitative', title: 'log loss change vs ReLU (%)', scale: { zero: false } },
-    color: { field: 'family', type: 'nominal', title: 'family' },
+    color: { field: 'family', type: 'nominal', title: 'family', scale: FAMILY_COLORS },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
