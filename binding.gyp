@@ -1,5 +1,6 @@
-# node-gyp build for machines without CMake: the same sources and the same per-tier flags as
-# CMakeLists.txt. Each ISA tier is its own static library because gyp sets flags per target.
+# node-gyp build for machines without CMake: the same sources and per-tier flags as CMakeLists.txt,
+# both read from native/sources.json. Each ISA tier is its own static library because gyp sets
+# compiler flags per target.
 {
   "variables": {
     "common_cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden", "-std=c++17", "-fexceptions"]
@@ -13,13 +14,7 @@
   "targets": [
     {
       "target_name": "smelu",
-      "sources": [
-        "native/addon.cc",
-        "native/dispatch.cc",
-        "native/kernels/act/act_params.cc",
-        "native/kernels/act/act_scalar.cc",
-        "native/kernels/gemm/gemm_driver.cc"
-      ],
+      "sources": ["<!@(node -p \"require('./native/sources.json').common.join(' ')\")"],
       "cflags_cc": ["<@(common_cflags)"],
       "ldflags": ["-pthread"],
       "conditions": [
@@ -30,26 +25,26 @@
   ],
   "conditions": [
     ["target_arch=='x64'", { "targets": [
-    {
-      "target_name": "smelu_avx2",
-      "type": "static_library",
-      "sources": ["native/kernels/act/act_avx2.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-fPIC", "-mavx2", "-mfma"]
-    },
-    {
-      "target_name": "smelu_avx512",
-      "type": "static_library",
-      "sources": ["native/kernels/act/act_avx512.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-fPIC", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"]
-    }
+      {
+        "target_name": "smelu_avx2",
+        "type": "static_library",
+        "sources": ["<!@(node -p \"require('./native/sources.json').avx2.join(' ')\")"],
+        "cflags_cc": ["<@(common_cflags)", "-fPIC", "<!@(node -p \"require('./native/sources.json').flags.avx2.join(' ')\")"]
+      },
+      {
+        "target_name": "smelu_avx512",
+        "type": "static_library",
+        "sources": ["<!@(node -p \"require('./native/sources.json').avx512.join(' ')\")"],
+        "cflags_cc": ["<@(common_cflags)", "-fPIC", "<!@(node -p \"require('./native/sources.json').flags.avx512.join(' ')\")"]
+      }
     ] }],
     ["target_arch=='arm64'", { "targets": [
-    {
-      "target_name": "smelu_neon",
-      "type": "static_library",
-      "sources": ["native/kernels/act/act_neon.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-fPIC"]
-    }
+      {
+        "target_name": "smelu_neon",
+        "type": "static_library",
+        "sources": ["<!@(node -p \"require('./native/sources.json').neon.join(' ')\")"],
+        "cflags_cc": ["<@(common_cflags)", "-fPIC"]
+      }
     ] }]
   ]
 }

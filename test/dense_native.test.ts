@@ -23,19 +23,6 @@ import {
   type IsaTier,
 } from '../lib/index';
 import { refDerivative, refForward, seededRandom } from './reference';
-import { readFileSync } from 'node:fs';
-import Module from 'node:module';
-import ts from 'typescript';
-
-// lib/backend/select.ts loads './native' with a lazy require(), which vitest's transform does not
-// see: let Node's require compile .ts so that the native backend loads under vitest too.
-const extensions = (Module as unknown as { _extensions: Record<string, (m: { _compile(s: string, f: string): void }, f: string) => void> })._extensions;
-if (!extensions['.ts']) {
-  extensions['.ts'] = (module, filename) => {
-    const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
-    module._compile(ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions: options }).outputText, filename);
-  };
-}
 
 const native = info().backend === 'native';
 const tiers: IsaTier[] = native ? info().supportedIsas.filter((t) => t !== 'js') : [];

@@ -41,9 +41,10 @@ struct ReluAct {
   explicit ReluAct(const ActParams&) {}
   // max(0, x): x in the second operand, so NaN propagates.
   SMELU_INLINE F forward(F x) const { return V::max(zero, x); }
-  // f'(z) = 1 for z > 0 else 0 (0 at z = 0). The other branch, max(0, z), is 0 for z <= 0 (-0 for
-  // z = -0) and NaN for NaN z: one compare, one blend, one max.
-  SMELU_INLINE F backward(F z, F dy) const { return V::select(V::gt(z, zero), dy, V::max(zero, z)); }
+  // f'(z) = 1 for z > 0 else 0 (0 at z = 0). The other branch is dy * max(0, z): 0 for z <= 0, NaN
+  // for NaN z, and NaN for a NaN (or infinite) dy as dy * f'(z) is in the spec and the other
+  // backends (a plain 0 there dropped a NaN gradient).
+  SMELU_INLINE F backward(F z, F dy) const { return V::select(V::gt(z, zero), dy, V::mul(dy, V::max(zero, z))); }
   SMELU_INLINE F backward_from_output(F y, F dy) const { return backward(y, dy); }
 };
 
