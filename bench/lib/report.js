@@ -84,10 +84,17 @@ function activationsTables(a) {
       const c = a.memcpy.find((r) => r.tier === t && r.size === size);
       return c ? fmt(c.elemsPerNs) : '-';
     });
-    rows.push(['memcpy (set)', ...copy, '', '']);
+    rows.push(['memcpy', ...copy, '', '']);
+    // The same SmeLU through the public call: what one call on an array this size delivers.
+    const api = a.tiers.map((t) => {
+      const f = at(t, 'smelu', 'forward');
+      const b = at(t, 'smelu', 'backward');
+      return f && b && f.apiElemsPerNs ? `${fmt(f.apiElemsPerNs)} / ${fmt(b.apiElemsPerNs)}` : '-';
+    });
+    rows.push(['smelu, per API call', ...api, '', '']);
     if (a.callNs) rows.push(['ns per call', ...a.tiers.map((t) => fmt(a.callNs[t])), '', '']);
     return {
-      title: `activations, n = ${size} (${SIZE_NAMES[size] || ''}): elements/ns forward / backward, 1 thread`,
+      title: `activations, n = ${size} (${SIZE_NAMES[size] || ''}): kernel elements/ns forward / backward, 1 thread`,
       headers: ['activation', ...a.tiers, 'max err', `cost vs smelu (${best})`],
       rows,
     };

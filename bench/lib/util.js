@@ -112,4 +112,15 @@ function fmt(x, digits = 3) {
   return Number(x.toPrecision(digits)).toString();
 }
 
-module.exports = { ROOT, BENCH, progress, nowNs, median, loadSmelu, measure, measureAsync, rng, fillUniform, fmt };
+/**
+ * The backend object behind the public API of the module loadSmelu() loaded: the native one carries
+ * `actBench`, which times a kernel inside C++ (benchmarks only).
+ */
+function loadBackend() {
+  const entry = process.env.SMELU_BENCH_MODULE
+    ? path.resolve(path.dirname(process.env.SMELU_BENCH_MODULE), 'backend', 'select.js')
+    : path.join(ROOT, 'dist', 'backend', 'select.js');
+  return require(entry).selected().backend;
+}
+
+module.exports = { ROOT, BENCH, progress, loadBackend, nowNs, median, loadSmelu, measure, measureAsync, rng, fillUniform, fmt };

@@ -2,11 +2,13 @@
 /**
  * Activations suite: forward and backward throughput (elements per ns) of every activation, one
  * child process per ISA tier (SMELU_ISA) plus the TypeScript backend (SMELU_BACKEND=js), single
- * thread, at an L1, an L2 and a DRAM working set, timed with benchmark.js. Beside each figure: the
- * max error against the float64 reference, and a memcpy of the same bytes timed in the same process.
+ * thread, at an L1, an L2 and a DRAM working set, timed with benchmark.js. Native figures are the
+ * kernel looped inside C++ (actBench); the public call's figure, per-call cost included, is kept
+ * beside it. Also: the max error against the float64 reference, and a memcpy of the same bytes
+ * timed the same way in the same process.
  */
 const Benchmark = require('benchmark');
-const { loadSmelu, progress, fillUniform, median, rng } = require('../lib/util');
+const { loadSmelu, loadBackend, progress, fillUniform, median, rng } = require('../lib/util');
 const { runTask } = require('../lib/child');
 
 /** The activations measured, by the short name used in tables (gsmelu: a leaky variant). */
@@ -66,22 +68,56 @@ function maxError(smelu, desc, x, dy, y, idx, backward) {
   return worst;
 }
 
-/** Forward and backward rows of one activation on arrays of one size. */
-function activationRows(smelu, tier, data, name, desc) {
-  const { x, dy, out, idx, opts } = data;
+/**
+ * Calls per timed sample: enough to make one sample ~1 ms, so that a native kernel timed inside
+ * C++ (actBench) is not swamped by the ~150-300 ns cost of one Node-API call.
+ */
+function repsFor(size) {
+  return Math.max(1, Math.ceil(1e6 / size));
+}
+
+/**
+ * Kernel throughput: on a native tier through actBench (the kernel alone, looped in C++; the
+ * backward uses dy = 1), on the TypeScript backend through the public call (nothing to strip).
+ * `apiElemsPerNs` is the public call's figure, per-call cost included, for comparison.
+ */
+function timeKernel(smelu, backend, spec, data, name, mode) {
+  const { x, dy, out, opts } = data;
   const size = x.length;
+  const api = mode === 0 ? () => smelu.forward(spec, x, out) : () => smelu.backward(spec, x, dy, out);
+  const apiResult = bench(name, size, api, opts);
+  if (typeof backend.actBench !== 'function') return { ...apiResult, apiElemsPerNs: apiResult.elemsPerNs };
+  const reps = repsFor(size);
+  const kernel = bench(name, size * reps, () => backend.actBench(spec.code, spec.params, x, out, reps, mode), opts);
+  return { ...kernel, apiElemsPerNs: apiResult.elemsPerNs };
+}
+
+/** Forward and backward rows of one activation on arrays of one size. */
+function activationRows(smelu, backend, tier, data, name, desc) {
+  const { x, dy, out, idx } = data;
   const spec = smelu.activation(desc);
   const label = smelu.activationLabel(spec);
-  const fwd = bench(name, size, () => smelu.forward(spec, x, out), opts);
+  const size = x.length;
+  const fwd = timeKernel(smelu, backend, spec, data, name, 0);
   smelu.forward(spec, x, out);
   const fwdErr = maxError(smelu, spec.descriptor, x, dy, out, idx, false);
-  const bwd = bench(name, size, () => smelu.backward(spec, x, dy, out), opts);
+  const bwd = timeKernel(smelu, backend, spec, data, name, 1);
   smelu.backward(spec, x, dy, out);
   const bwdErr = maxError(smelu, spec.descriptor, x, dy, out, idx, true);
   return [
     { tier, activation: name, label, size, direction: 'forward', ...fwd, maxError: fwdErr },
     { tier, activation: name, label, size, direction: 'backward', ...bwd, maxError: bwdErr },
   ];
+}
+
+/** memcpy of the same bytes: native memcpy through actBench on native tiers, TypedArray.set in JS. */
+function timeCopy(backend, data) {
+  const { x, out, opts } = data;
+  const size = x.length;
+  if (typeof backend.actBench !== 'function') return bench('memcpy', size, () => out.set(x), opts);
+  const reps = repsFor(size);
+  const id = new Float64Array(5);
+  return bench('memcpy', size * reps, () => backend.actBench(0, id, x, out, reps, 3), opts);
 }
 
 /** The fixed cost of one call (argument checks + Node-API), in ns: it bounds what n = 4096 shows. */
@@ -94,6 +130,7 @@ function callCost(smelu, quick) {
 /** Child side: every activation at every size on this process's tier. */
 function runTier(task) {
   const smelu = loadSmelu();
+  const backend = loadBackend();
   smelu.setThreads(1);
   const info = smelu.info();
   const tier = info.backend === 'js' ? 'js' : info.isa;
@@ -109,10 +146,10 @@ function runTier(task) {
       idx: sampleIndices(size),
       opts: benchOptions(size, task.quick),
     };
-    memcpy.push({ tier, size, ...bench('memcpy', size, () => data.out.set(data.x), data.opts) });
+    memcpy.push({ tier, size, ...timeCopy(backend, data) });
     for (const [name, desc] of ACTIVATIONS) {
       progress(`activations ${tier} n=${size} ${name}`);
-      rows.push(...activationRows(smelu, tier, data, name, desc));
+      rows.push(...activationRows(smelu, backend, tier, data, name, desc));
     }
   }
   return { tier, info, rows, memcpy, callNs };

@@ -88,7 +88,7 @@ export function costTable(res: Results): string {
 }
 
 /** The whole markdown report of a run. */
-export function markdown(cfg: ExperimentConfig, res: Results, meta: { seconds: number; trained: number; cached: number }): string {
+export function markdown(cfg: ExperimentConfig, res: Results, meta: { seconds: number; trained: number; cached: number; replicaSeconds?: number }): string {
   const primary = res.points.filter((p) => p.source === cfg.sources[0]);
   const pdName = isBinary(cfg) ? 'relative PD' : 'L1 PD';
   const smooth = primary.filter((p) => p.family === 'smelu' || p.family === 'gelu' || (p.family === 'swish' && p.param === 1));
@@ -96,7 +96,8 @@ export function markdown(cfg: ExperimentConfig, res: Results, meta: { seconds: n
     `# Reproducibility sweep: preset \`${cfg.preset}\``,
     '',
     `${cfg.replicas} replicas per point; ${pdName} over all ${(cfg.replicas * (cfg.replicas - 1)) / 2} pairs (mean ± sd, and a 95% t-interval over pairs; pairs share models, so the interval is descriptive, not a test).`,
-    `Trained ${meta.trained} replicas, reused ${meta.cached} from the cache, in ${f(meta.seconds, 0)} s.`,
+    `This run trained ${meta.trained} replicas and reused ${meta.cached} from the cache, in ${f(meta.seconds, 0)} s` +
+      (meta.replicaSeconds === undefined ? '.' : `; the replicas' training times add up to ${f(meta.replicaSeconds, 0)} s (one worker each, on a shared machine).`),
     '',
     `## All activations, source \`${cfg.sources[0]}\``,
     '',

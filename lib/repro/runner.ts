@@ -125,15 +125,25 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     const results = aggregate(cfg, pts, byPoint, loadTask(cfg.data));
     results.cost = activationCosts(cfg.activations);
     const seconds = (Date.now() - t0) / 1000;
-    const files = await writeReports(cfg, results, opts.out, { seconds, trained: sched.trained, cached: sched.cached, version });
+    const replicaSeconds = totalSeconds(byPoint);
+    const files = await writeReports(cfg, results, opts.out, { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version });
     return { results, files, trained: sched.trained, cached: sched.cached, seconds };
   } finally {
     await sched.close();
   }
 }
 
+/** Training time summed over the distinct replicas, cached or not: what the whole sweep cost. */
+function totalSeconds(byPoint: ReplicaResult[][]): number {
+  const seen = new Map<string, number>();
+  for (const r of byPoint.flat()) seen.set(r.key, r.seconds);
+  return [...seen.values()].reduce((a, b) => a + b, 0);
+}
+
 interface Meta {
   seconds: number;
+  /** Sum of the replicas' own training times (one worker each). */
+  replicaSeconds: number;
   trained: number;
   cached: number;
   version: string;

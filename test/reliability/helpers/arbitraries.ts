@@ -19,11 +19,11 @@ function logUniform(lo: number, hi: number): fc.Arbitrary<number> {
  * (the native tiers round parameters to float32) is a known limit, not what these tests are about
  * (docs/reliability.md, "parameters below float32 range").
  */
-const small = (lo: number, hi: number): fc.Arbitrary<number> =>
+export const small = (lo: number, hi: number): fc.Arbitrary<number> =>
   fc.double({ min: lo, max: hi, noNaN: true }).map((v) => (Math.abs(v) < 1e-30 ? Math.max(0, lo) : v));
 
 /** smelu beta: 0 (exactly ReLU), ordinary values, and magnitudes from 1e-6 to 1e6. */
-const smeluBeta = fc.oneof(fc.constant(0), small(0, 5), logUniform(-6, 6));
+export const smeluBeta = fc.oneof(fc.constant(0), small(0, 5), logUniform(-6, 6));
 const positiveBeta = fc.oneof(small(0.01, 5), logUniform(-3, 3));
 
 /**

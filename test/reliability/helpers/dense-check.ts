@@ -79,8 +79,9 @@ export function checkForward(c: ForwardCheck): string {
 export interface BackwardCheck {
   m: number; k: number; n: number;
   x: Float32Array; W: Float32Array;
-  /** dZ from the TypeScript backend (its magnitude scales the derivative's error). */
+  /** dZ from the TypeScript backend, and dy (their magnitudes scale the derivative's error). */
   dZ: Float32Array;
+  dy: Float32Array;
   dx: Float32Array | null; dxJs: Float32Array | null;
   dW: Float32Array; dWJs: Float32Array; dW0: Float32Array | null;
   db: Float32Array | null; dbJs: Float32Array | null; db0: Float32Array | null;
@@ -89,9 +90,10 @@ export interface BackwardCheck {
 /** First mismatch of a dense backward, as a message ('' when everything is within bounds). */
 export function checkBackward(c: BackwardCheck): string {
   const { m, k, n } = c;
-  // Error of each dZ element: both backends within the spec bound of the exact dy f'(z).
+  // Error of each dZ element: each backend's f' within the spec bound (1e-6 max(1, |f'|)) times
+  // |dy|, plus the rounding of the product.
   const e = new Float64Array(m * n);
-  for (let o = 0; o < m * n; o++) e[o] = 2 * SPEC_TOL * Math.max(1, Math.abs(c.dZ[o]));
+  for (let o = 0; o < m * n; o++) e[o] = 2 * (SPEC_TOL * Math.max(Math.abs(c.dy[o]), Math.abs(c.dZ[o])) + EPS32 * Math.abs(c.dZ[o]));
   if (c.dx && c.dxJs) {
     // dx = dZ W^T: dx[i, p] = sum_j dZ[i, j] W[p, j]
     const S = absProducts(m, n, k, c.dZ, n, 1, c.W, 1, n);
