@@ -20,6 +20,7 @@ export const ACTIVATION_KINDS = [
   'sigmoid',
 ] as const;
 
+/** One of the {@link ACTIVATION_KINDS} names, e.g. 'smelu'. */
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
 
 /** Numeric code of each kind: the index in {@link ACTIVATION_KINDS}, the same as native `ActKind`. */
@@ -27,32 +28,81 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationKind, number>> = Object
   Object.fromEntries(ACTIVATION_KINDS.map((k, i) => [k, i])) as Record<ActivationKind, number>,
 );
 
-export interface IdentityActivation { kind: 'identity' }
-export interface ReluActivation { kind: 'relu' }
+/** Identity f(x) = x (no parameters). */
+export interface IdentityActivation {
+  /** Discriminant. */
+  kind: 'identity';
+}
+/** ReLU max(x, 0), with relu'(0) = 0 (no parameters). */
+export interface ReluActivation {
+  /** Discriminant. */
+  kind: 'relu';
+}
 /** SmeLU: quadratic transition of half-width `beta` (>= 0; 0 is exactly ReLU). Default beta = 1. */
-export interface SmeluActivation { kind: 'smelu'; beta?: number }
+export interface SmeluActivation {
+  /** Discriminant. */
+  kind: 'smelu';
+  /** Half-width of the quadratic piece on [-beta, beta]; finite, >= 0 (default 1). */
+  beta?: number;
+}
 /**
  * Generalized SmeLU: slopes `gNeg` (left) and `gPos` (right), transition [-alpha, beta], shift `t`.
  * Defaults: gNeg 0, gPos 1, alpha = beta = 1, t 0 (that is SmeLU with beta 1).
  */
 export interface GsmeluActivation {
+  /** Discriminant. */
   kind: 'gsmelu';
+  /** Slope left of the transition, x <= -alpha (finite, default 0). */
   gNeg?: number;
+  /** Slope right of the transition, x >= beta (finite, default 1). */
   gPos?: number;
+  /** The transition starts at -alpha (finite, default 1; alpha + beta must be > 0). */
   alpha?: number;
+  /** The transition ends at beta (finite, default 1; alpha + beta must be > 0). */
   beta?: number;
+  /** Vertical shift added to f (finite, default 0). */
   t?: number;
 }
 /** RESCU-2: ReLU convolved with a triangle on [-beta, beta] (C2). beta > 0, default 1. */
-export interface Rescu2Activation { kind: 'rescu2'; beta?: number }
-export interface GeluActivation { kind: 'gelu' }
-export interface GeluTanhActivation { kind: 'gelu_tanh' }
+export interface Rescu2Activation {
+  /** Discriminant. */
+  kind: 'rescu2';
+  /** Half-width of the smoothing triangle; finite, > 0 (default 1). */
+  beta?: number;
+}
+/** GELU x * Phi(x) with the exact normal CDF (erf based; no parameters). */
+export interface GeluActivation {
+  /** Discriminant. */
+  kind: 'gelu';
+}
+/** GELU with the tanh approximation of Phi (as in BERT / GPT-2; no parameters). */
+export interface GeluTanhActivation {
+  /** Discriminant. */
+  kind: 'gelu_tanh';
+}
 /** Swish x * sigmoid(beta x); beta > 0, default 1 (SiLU). Larger beta is less smooth. */
-export interface SwishActivation { kind: 'swish'; beta?: number }
+export interface SwishActivation {
+  /** Discriminant. */
+  kind: 'swish';
+  /** Sharpness; finite, > 0 (default 1). */
+  beta?: number;
+}
 /** Softplus log(1 + exp(beta x)) / beta, linear once beta x > threshold. Defaults beta 1, threshold 20. */
-export interface SoftplusActivation { kind: 'softplus'; beta?: number; threshold?: number }
-export interface SigmoidActivation { kind: 'sigmoid' }
+export interface SoftplusActivation {
+  /** Discriminant. */
+  kind: 'softplus';
+  /** Sharpness; finite, > 0 (default 1). */
+  beta?: number;
+  /** f(x) = x once beta x > threshold; finite, > 0 (default 20). */
+  threshold?: number;
+}
+/** Logistic sigmoid 1 / (1 + exp(-x)) (no parameters). */
+export interface SigmoidActivation {
+  /** Discriminant. */
+  kind: 'sigmoid';
+}
 
+/** An activation descriptor: `kind` plus that kind's optional parameters (unknown fields are refused). */
 export type Activation =
   | IdentityActivation
   | ReluActivation
@@ -76,8 +126,11 @@ export type ActivationLike = Activation | ActivationKind | ActivationSpec;
  * Unused slots are 0. `code` is the kind's index in {@link ACTIVATION_KINDS}.
  */
 export interface ActivationSpec {
+  /** The activation family. */
   readonly kind: ActivationKind;
+  /** Index of `kind` in {@link ACTIVATION_KINDS} (the native `ActKind`). */
   readonly code: number;
+  /** The {@link PARAM_SLOTS} parameter slots, laid out per kind as above. */
   readonly params: Readonly<Float64Array>;
   /** The descriptor with every default filled in (what `describe` and checkpoints record). */
   readonly descriptor: Readonly<Required<Activation>>;
@@ -87,6 +140,7 @@ export interface ActivationSpec {
   readonly validated: true;
 }
 
+/** Length of {@link ActivationSpec.params}: the most parameters any kind has (gsmelu's five). */
 export const PARAM_SLOTS = 5;
 
 function checkNumber(kind: string, name: string, v: unknown, fallback: number): number {
@@ -112,6 +166,10 @@ function checkPositive(kind: string, name: string, v: unknown, fallback: number)
   return x;
 }
 
+/**
+ * A short description of a value for error messages ('null', 'a Float64Array', "the string 'x'").
+ * @internal
+ */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an Array';
@@ -136,7 +194,14 @@ const ALLOWED_KEYS: Readonly<Record<ActivationKind, readonly string[]>> = {
 
 /**
  * Validates a descriptor once and returns a frozen {@link ActivationSpec}.
- * @throws TypeError for an unknown kind, an unknown field or a non-number parameter.
+ *
+ * Validate once and pass the spec to hot loops: a spec made here is recognized and returned as is,
+ * without validating again. Pure and deterministic.
+ * @param desc a descriptor such as `{ kind: 'smelu', beta: 0.5 }`, a bare kind name (all defaults),
+ *   or a spec made by this function.
+ * @returns the frozen spec; `desc` itself when it already is one.
+ * @throws TypeError for a `desc` that is neither object nor kind name, an unknown kind, an unknown
+ *   field or a non-number (or NaN) parameter.
  * @throws RangeError for a parameter out of its domain (beta < 0 for smelu, beta <= 0 for
  *   rescu2 / swish / softplus, threshold <= 0, alpha + beta <= 0 for gsmelu, non-finite values).
  */
@@ -218,7 +283,13 @@ export function activation(desc: ActivationLike): ActivationSpec {
 /** Specs made by {@link activation}; anything else is validated again. */
 const VALIDATED = new WeakSet<object>();
 
-/** Human-readable label, e.g. `smelu(beta=0.5)`: used in benchmark tables, charts and the CLI. */
+/**
+ * Human-readable label, e.g. `smelu(beta=0.5)`: used in benchmark tables, charts and the CLI.
+ * @param act descriptor, kind name or spec.
+ * @returns the kind followed by every parameter with its default filled in; the bare kind when it
+ *   has none.
+ * @throws TypeError / RangeError as {@link activation} for an invalid descriptor.
+ */
 export function activationLabel(act: ActivationLike): string {
   const s = activation(act);
   const parts = Object.entries(s.descriptor)

@@ -18,15 +18,28 @@ export * as nn from './nn';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 export const version: string = require('../package.json').version;
 
+/** What {@link info} returns: the backend in use and the versions around it. */
 export interface Info extends BackendInfo {
   /** Why this backend was chosen (e.g. 'SMELU_BACKEND=js', or the addon's load error). */
   reason: string;
+  /** This package's version (the same as {@link version}). */
   version: string;
+  /** Node.js version (`process.versions.node`). */
   node: string;
+  /** Node-API version of this Node.js (`process.versions.napi`; '' when unknown). */
   napi: string;
 }
 
-/** Backend ('native' | 'js'), ISA tier, thread count, versions, and why this backend is in use. */
+/**
+ * Backend ('native' | 'js'), ISA tier, thread count, versions, and why this backend is in use.
+ *
+ * The first call of this or any compute function selects the backend (loading the addon) and
+ * applies SMELU_BACKEND, SMELU_ISA and SMELU_THREADS.
+ * @returns a new object on every call.
+ * @throws RangeError when SMELU_BACKEND, SMELU_ISA or SMELU_THREADS holds an invalid value, and
+ * Error when SMELU_BACKEND=native but the addon cannot be loaded (every compute function throws
+ * these too, until the environment is fixed: a failed selection is not cached).
+ */
 export function info(): Info {
   const s = selected();
   return { ...s.backend.info(), reason: s.reason, version, node: process.versions.node, napi: process.versions.napi ?? '' };
@@ -34,7 +47,11 @@ export function info(): Info {
 
 /**
  * Sets the native thread pool size (default: the available cores; env SMELU_THREADS).
- * Results do not depend on it: every thread count gives the same bits.
+ *
+ * Results do not depend on it: every thread count gives the same bits. A no-op on the TypeScript
+ * backend, which is single-threaded. Process-wide: it applies to every later call from any thread.
+ * @param n threads including the calling one, an integer from 1 to 1024.
+ * @throws RangeError when `n` is not an integer from 1 to 1024.
  */
 export function setThreads(n: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
@@ -45,6 +62,9 @@ export function setThreads(n: number): void {
 
 /**
  * Forces an ISA tier of the native backend ('scalar' | 'avx2' | 'avx512' | 'neon'), like SMELU_ISA.
+ *
+ * Every tier gives the same bits; only the speed changes. Process-wide.
+ * @param isa the tier; `info().supportedIsas` lists those this CPU can run.
  * @throws RangeError when this CPU cannot run it, or when the TypeScript backend is in use.
  */
 export function setIsa(isa: IsaTier): void {
@@ -58,6 +78,10 @@ export function setIsa(isa: IsaTier): void {
   }
 }
 
+/**
+ * The thread count in use (see {@link setThreads}).
+ * @returns the native pool size including the calling thread; 1 on the TypeScript backend.
+ */
 export function getThreads(): number {
   return selected().backend.info().threads;
 }
