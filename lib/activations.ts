@@ -70,12 +70,12 @@ export interface Rescu2Activation {
   /** Half-width of the smoothing triangle; finite, > 0 (default 1). */
   beta?: number;
 }
-/** GELU x * Phi(x) with the exact normal CDF (erf based; no parameters). */
+/** GELU x * Phi(x), Phi the standard normal CDF computed through erf (no parameters). */
 export interface GeluActivation {
   /** Discriminant. */
   kind: 'gelu';
 }
-/** GELU with the tanh approximation of Phi (as in BERT / GPT-2; no parameters). */
+/** GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (no parameters). */
 export interface GeluTanhActivation {
   /** Discriminant. */
   kind: 'gelu_tanh';

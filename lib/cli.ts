@@ -48,8 +48,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: Error) => {
+      // Bad options are reported by each command with exit code 2; anything thrown is a failure.
       process.stderr.write(`smelu: ${e.message}\n`);
-      process.exitCode = e instanceof RangeError || e instanceof TypeError ? 2 : 1;
+      process.exitCode = 1;
     },
   );
 }

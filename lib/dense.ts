@@ -15,15 +15,30 @@ import { allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, 
 
 /**
  * W packed once for repeated forwards (evaluation and serving loops). It copies W at packing time:
- * after W changes, call {@link PackedWeights.update} (or pack again); a stale pack is refused.
+ * after W changes, call {@link PackedWeights.update} (or pack again). Nothing detects a change of W
+ * by itself: call {@link PackedWeights.invalidate} when W changes and forwards then refuse the
+ * stale pack until it is updated.
+ *
+ * A packed W gives the same bits as the plain array, on every tier and thread count.
  */
 export class PackedWeights {
+  /** Rows of W (input features). */
   readonly k: number;
+  /** Columns of W (output units). */
   readonly n: number;
   /** The array this pack was made from. */
   readonly source: Float32Array;
   private handle: PackedHandle | null;
 
+  /**
+   * Packs W now (synchronous, on the calling thread). Same as {@link packWeights}.
+   * @param W weights [k x n], row-major; kept as {@link PackedWeights.source}.
+   * @param k rows of W, an integer in [0, 2^31).
+   * @param n columns of W, an integer in [0, 2^31).
+   * @throws TypeError when W is not a Float32Array or k / n is not a non-negative integer.
+   * @throws RangeError when k or n is >= 2^31, W.length is not k * n, or the pack cannot be
+   *   allocated.
+   */
   constructor(W: Float32Array, k: number, n: number) {
     this.k = checkDim('k', k);
     this.n = checkDim('n', n);
@@ -33,7 +48,11 @@ export class PackedWeights {
     this.handle = selected().backend.packWeights(k, n, W);
   }
 
-  /** Packs `source` again (after an optimizer step changed it). */
+  /**
+   * Packs `source` again (after an optimizer step changed it); also makes an invalidated pack
+   * usable again. Synchronous. Do not call it while an async forward using this pack is pending.
+   * @throws RangeError when the new pack cannot be allocated.
+   */
   update(): void {
     this.handle = selected().backend.packWeights(this.k, this.n, this.source);
   }
@@ -43,6 +62,7 @@ export class PackedWeights {
     this.handle = null;
   }
 
+  /** False after {@link invalidate}, until {@link update}. */
   get valid(): boolean {
     return this.handle !== null;
   }
@@ -56,62 +76,96 @@ export class PackedWeights {
   }
 }
 
-/** Packs W [k x n] for repeated {@link denseForward} calls. */
+/**
+ * Packs W [k x n] for repeated {@link denseForward} calls (saves the per-call packing of W).
+ * @param W weights [k x n], row-major.
+ * @param k rows of W (input features).
+ * @param n columns of W (output units).
+ * @returns a {@link PackedWeights} holding a copy of W in the kernel's layout.
+ * @throws TypeError / RangeError as the {@link PackedWeights} constructor.
+ */
 export function packWeights(W: Float32Array, k: number, n: number): PackedWeights {
   return new PackedWeights(W, k, n);
 }
 
+/** Arguments of {@link denseForward} and {@link denseForwardAsync}. All arrays are row-major. */
 export interface DenseForwardArgs {
   /** Input [m x k]. */
   x: Float32Array;
-  /** Weights [k x n], or a {@link PackedWeights}. */
+  /** Weights [k x n], or a {@link PackedWeights} packed for the same k and n. */
   W: Float32Array | PackedWeights;
   /** Bias [n]; omitted or null for none. */
   b?: Float32Array | null;
+  /** Rows (batch size): an integer in [0, 2^31). */
   m: number;
+  /** Input features: an integer in [0, 2^31). */
   k: number;
+  /** Output units: an integer in [0, 2^31). */
   n: number;
+  /** The activation f: descriptor, kind name or validated spec. */
   activation: ActivationLike;
-  /** Output [m x n]; allocated when omitted. */
+  /** Output [m x n]; allocated when omitted. Must not share memory with x, W or b. */
   out?: Float32Array;
-  /** Where to write z = x W + b [m x n]. Allocated when the activation's backward needs z. */
+  /**
+   * Where to write z = x W + b [m x n]. Allocated when omitted and the activation's backward needs
+   * z. Must not share memory with x, W, b or out.
+   */
   zOut?: Float32Array;
   /** Also return z for relu / smelu (whose backward works from y). */
   keepZ?: boolean;
 }
 
+/** What {@link denseForward} returns. */
 export interface DenseForwardResult {
+  /** The output f(x W + b) [m x n]: `out` when given. */
   y: Float32Array;
   /** The pre-activation, returned when the activation's backward needs it (or keepZ / zOut). */
   z?: Float32Array;
 }
 
+/** Arguments of {@link denseBackward} and {@link denseBackwardAsync}. All arrays are row-major. */
 export interface DenseBackwardArgs {
+  /** The forward's input [m x k]. */
   x: Float32Array;
+  /** The forward's weights [k x n]; for a {@link PackedWeights}, its `source` array is read. */
   W: Float32Array | PackedWeights;
   /** Gradient of the loss with respect to y, [m x n]. */
   dy: Float32Array;
+  /** Rows (batch size): an integer in [0, 2^31). */
   m: number;
+  /** Input features: an integer in [0, 2^31). */
   k: number;
+  /** Output units: an integer in [0, 2^31). */
   n: number;
+  /** The forward's activation: descriptor, kind name or validated spec. */
   activation: ActivationLike;
-  /** Pre-activation from the forward; needed unless the activation is relu / smelu and y is given. */
+  /**
+   * Pre-activation from the forward [m x n]; needed unless the activation is identity, or relu /
+   * smelu with y given. Takes precedence over y.
+   */
   z?: Float32Array;
-  /** Forward output; enough for relu / smelu. */
+  /** Forward output [m x n]; enough for relu / smelu (refused for other activations). */
   y?: Float32Array;
-  /** [m x k] to fill; false to skip (a first layer needs no dx). Allocated when omitted. */
+  /**
+   * [m x k] to fill; false to skip (a first layer needs no dx). Allocated when omitted. Outputs
+   * must not share memory with any input or with each other.
+   */
   dx?: Float32Array | false;
-  /** [k x n] to fill or accumulate into. Allocated (zeroed) when omitted. */
+  /** [k x n] to fill or accumulate into. Allocated (zeroed) when omitted; required with `accumulate`. */
   dW?: Float32Array;
-  /** [n] to fill or accumulate into; false to skip. Allocated when omitted. */
+  /** [n] to fill or accumulate into; false to skip (no bias). Allocated when omitted; required (or false) with `accumulate`. */
   db?: Float32Array | false;
   /** Add into dW and db instead of overwriting them (gradient accumulation). */
   accumulate?: boolean;
 }
 
+/** What {@link denseBackward} returns: the given or allocated gradient arrays. */
 export interface DenseBackwardResult {
+  /** dL/dx [m x k]; absent when `dx: false`. */
   dx?: Float32Array;
+  /** dL/dW [k x n] (added to the given dW with `accumulate`). */
   dW: Float32Array;
+  /** dL/db [n] (added to the given db with `accumulate`); absent when `db: false`. */
   db?: Float32Array;
 }
 
@@ -173,8 +227,18 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
 /**
  * y = f(x W + b). Returns y, and z when the activation's backward needs it (not relu / smelu /
  * identity, whose backward works from y) or when asked (keepZ, zOut).
- * @throws TypeError / RangeError naming the argument: non-Float32Array, non-integer or negative
- *   dims, lengths that do not match m, k, n, an output sharing memory with an input.
+ *
+ * Synchronous: blocks the calling thread until done; the native backend splits the work over its
+ * thread pool ({@link setThreads}). Bitwise deterministic: each output is one fused multiply-add
+ * chain in k order, so the same inputs give the same bits for every thread count, ISA tier and run,
+ * packed W or not.
+ * @param args x [m x k], W [k x n] or packed, b [n], dims, activation, optional outputs.
+ * @returns `{ y }`, plus `z` [m x n] when kept.
+ * @throws TypeError naming the argument: `args` not an object, a non-Float32Array, non-integer or
+ *   negative dims, an invalid activation.
+ * @throws RangeError naming the argument: a dim >= 2^31, lengths that do not match m, k, n, a
+ *   PackedWeights made for other k / n or invalidated, an output sharing memory with an input, a
+ *   failed allocation.
  */
 export function denseForward(args: DenseForwardArgs): DenseForwardResult {
   const c = prepareForward(args);
@@ -184,7 +248,15 @@ export function denseForward(args: DenseForwardArgs): DenseForwardResult {
 
 /**
  * {@link denseForward} off the main thread. The arrays are kept alive until the promise settles;
- * do not write to any of them (x, W, b, out, zOut) before it does.
+ * do not write to any of them (x, W, b, out, zOut), nor update the PackedWeights, before it does.
+ *
+ * On the native backend the work runs on a libuv worker and the thread pool; several calls may be
+ * pending at once (they run one after another). The TypeScript backend has no threads: it computes
+ * on the calling thread before returning the promise. Same bits as the synchronous call.
+ * @param args as {@link denseForward}.
+ * @returns a promise of `{ y }`, plus `z` when kept.
+ * @throws TypeError / RangeError as {@link denseForward}, as a rejection of the promise (never
+ *   thrown synchronously).
  */
 export async function denseForwardAsync(args: DenseForwardArgs): Promise<DenseForwardResult> {
   const c = prepareForward(args);
@@ -276,7 +348,18 @@ function backwardResult(c: BackwardCall): DenseBackwardResult {
 /**
  * Gradients of y = f(x W + b): dZ = dy * f'(z) (or from y for relu / smelu), dx = dZ W^T,
  * dW = x^T dZ, db = sum of dZ over the batch. dW and db are overwritten, or added into with
- * `accumulate`. The reductions over the batch run in row order whatever the thread count.
+ * `accumulate`.
+ *
+ * Synchronous: blocks the calling thread; the native backend splits the work over its thread pool.
+ * Bitwise deterministic: the reductions over the batch run in row order whatever the thread count,
+ * so the same inputs give the same bits on every run, thread count and ISA tier.
+ * @param args x, W, dy, dims, activation, the saved z or y, optional outputs and `accumulate`.
+ * @returns the gradient arrays (given or allocated).
+ * @throws TypeError naming the argument: `args` not an object, a non-Float32Array, non-integer or
+ *   negative dims, an invalid activation, neither z nor y given (y given for an activation other
+ *   than relu / smelu), a non-boolean `accumulate`, `accumulate` without dW or db.
+ * @throws RangeError naming the argument: a dim >= 2^31, lengths that do not match m, k, n, an
+ *   output sharing memory with an input or another output, a failed allocation.
  */
 export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
   const c = prepareBackward(args);
@@ -287,7 +370,17 @@ export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
   return backwardResult(c);
 }
 
-/** {@link denseBackward} off the main thread; do not touch the arrays until the promise settles. */
+/**
+ * {@link denseBackward} off the main thread; do not touch the arrays (inputs or outputs) until the
+ * promise settles.
+ *
+ * Threading as {@link denseForwardAsync}: native calls run on a libuv worker and the thread pool;
+ * the TypeScript backend computes on the calling thread. Same bits as the synchronous call.
+ * @param args as {@link denseBackward}.
+ * @returns a promise of the gradient arrays.
+ * @throws TypeError / RangeError as {@link denseBackward}, as a rejection of the promise (never
+ *   thrown synchronously).
+ */
 export async function denseBackwardAsync(args: DenseBackwardArgs): Promise<DenseBackwardResult> {
   const c = prepareBackward(args);
   await selected().backend.denseBackwardAsync(

@@ -81,6 +81,7 @@ export function setIsa(isa: IsaTier): void {
 /**
  * The thread count in use (see {@link setThreads}).
  * @returns the native pool size including the calling thread; 1 on the TypeScript backend.
+ * @throws RangeError / Error as {@link info} when the backend cannot be selected.
  */
 export function getThreads(): number {
   return selected().backend.info().threads;

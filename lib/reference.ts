@@ -22,7 +22,12 @@ export const SPEC_TOL = 1e-6;
 /** Largest finite float32. */
 export const FLT_MAX = 3.4028234663852886e38;
 
-/** Parameters (Float64Array, ActivationSpec layout) of a descriptor, with defaults filled in. */
+/**
+ * Parameters (Float64Array, ActivationSpec layout) of a descriptor, with defaults filled in.
+ * @param act descriptor, kind name or spec.
+ * @returns a new array of the five parameter slots (a copy: changing it changes no spec).
+ * @throws TypeError / RangeError as `activation` for an invalid descriptor.
+ */
 export function paramsOf(act: ActivationLike): Float64Array {
   return new Float64Array(activation(act).params);
 }
@@ -56,26 +61,44 @@ function erfcContinuedFraction(z: number): number {
   return Math.exp(-z * z) / (Math.sqrt(Math.PI) * k);
 }
 
+/**
+ * erfc(z) = 1 - erf(z) in float64, with relative accuracy in the right tail.
+ * @param z any number; NaN gives NaN.
+ * @returns erfc(z), in [0, 2].
+ */
 export function refErfc(z: number): number {
   if (z !== z) return z;
   if (z < 2) return z > -2 ? 1 - erfMaclaurin(z) : 2 - refErfc(-z);
   return erfcContinuedFraction(z);
 }
 
+/**
+ * erf(z) in float64: Maclaurin series for |z| < 2, continued fraction beyond.
+ * @param z any number; NaN gives NaN.
+ * @returns erf(z), in [-1, 1].
+ */
 export function refErf(z: number): number {
   if (z !== z) return z;
   if (Math.abs(z) < 2) return erfMaclaurin(z);
   return z > 0 ? 1 - erfcContinuedFraction(z) : erfcContinuedFraction(-z) - 1;
 }
 
-/** Standard normal CDF, with relative accuracy on the left tail (through erfc). */
+/**
+ * Standard normal CDF, with relative accuracy on the left tail (through erfc).
+ * @param x any number.
+ * @returns Phi(x), in [0, 1].
+ */
 export function refNormalCdf(x: number): number {
   return 0.5 * refErfc(-x / Math.SQRT2);
 }
 
 // --------------------------------------------------------------------------- helpers
 
-/** sigma(u) = 1 / (1 + exp(-u)), written so that exp never overflows. */
+/**
+ * sigma(u) = 1 / (1 + exp(-u)), written so that exp never overflows.
+ * @param u any number.
+ * @returns sigma(u), in [0, 1].
+ */
 export function refSigmoid(u: number): number {
   if (u >= 0) return 1 / (1 + Math.exp(-u));
   const e = Math.exp(u);
@@ -90,7 +113,13 @@ function rectifierLimit(x: number, derivative: boolean): number {
 
 // --------------------------------------------------------------------------- forward
 
-/** f(x) in float64 exactly as the spec defines it, including the limits at +-Infinity. */
+/**
+ * f(x) in float64 exactly as the spec defines it, including the limits at +-Infinity.
+ * @param kind the activation family.
+ * @param p its parameter slots (ActivationSpec layout, e.g. from {@link paramsOf}); not validated.
+ * @param x the input; evaluate at the float32 value the backend saw (Math.fround).
+ * @returns f(x); NaN for NaN.
+ */
 export function refForward(kind: ActivationKind, p: ArrayLike<number>, x: number): number {
   if (x !== x) return NaN;
   switch (kind) {
@@ -173,7 +202,13 @@ function refSoftplus(x: number, beta: number, threshold: number): number {
 
 // --------------------------------------------------------------------------- derivative
 
-/** f'(x) in float64 per the spec; at +-Infinity the limit slopes (never NaN). */
+/**
+ * f'(x) in float64 per the spec; at +-Infinity the limit slopes (never NaN).
+ * @param kind the activation family.
+ * @param p its parameter slots (ActivationSpec layout); not validated.
+ * @param x the input (the pre-activation z).
+ * @returns f'(x); NaN for NaN.
+ */
 export function refDerivative(kind: ActivationKind, p: ArrayLike<number>, x: number): number {
   if (x !== x) return NaN;
   switch (kind) {
@@ -233,7 +268,13 @@ function refRescu2Derivative(x: number, beta: number): number {
   return 1;
 }
 
-/** f' computed from y = f(x) per the spec (relu and smelu only), for checking the formula itself. */
+/**
+ * f' computed from y = f(x) per the spec (relu and smelu only), for checking the formula itself.
+ * @param kind 'relu' or 'smelu'.
+ * @param p parameter slots (p[0] = beta for smelu; ignored for relu).
+ * @param y the forward output.
+ * @returns f' at the x with f(x) = y; NaN for NaN.
+ */
 export function refDerivativeFromOutput(kind: 'relu' | 'smelu', p: ArrayLike<number>, y: number): number {
   if (y !== y) return NaN;
   const beta = kind === 'relu' ? 0 : p[0];
@@ -244,7 +285,12 @@ export function refDerivativeFromOutput(kind: 'relu' | 'smelu', p: ArrayLike<num
 
 // --------------------------------------------------------------------------- inputs
 
-/** Deterministic 32-bit generator (xorshift32) returning floats in [0, 1). */
+/**
+ * Deterministic 32-bit generator (xorshift32) returning floats in [0, 1).
+ * For test inputs only (not the training {@link nn.Rng}).
+ * @param seed taken as uint32; 0 is replaced by a fixed nonzero seed.
+ * @returns a function giving the next value on each call; the same seed, the same sequence.
+ */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
   return () => {
@@ -257,7 +303,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The next float32 above / below x (x finite float32). */
+/**
+ * The next float32 above / below x (x finite float32).
+ * @param x a finite float32 value.
+ * @param dir 1 for the next one up, -1 for the next one down.
+ * @returns the neighbouring float32 (from 0: the smallest denormal of that sign).
+ */
 export function nextFloat32(x: number, dir: 1 | -1): number {
   const f = new Float32Array([x]);
   const i = new Int32Array(f.buffer);
@@ -268,7 +319,11 @@ export function nextFloat32(x: number, dir: 1 | -1): number {
   return f[0];
 }
 
-/** The dense grid on [-30, 30] (step 1/256 by default: 15361 points, every one a float32). */
+/**
+ * The dense grid on [-30, 30] (step 1/256 by default: 15361 points, every one a float32).
+ * @param step grid spacing (default 1/256).
+ * @returns round(60 / step) + 1 points from -30 upwards.
+ */
 export function gridPoints(step = 1 / 256): Float32Array {
   const n = Math.round(60 / step) + 1;
   const g = new Float32Array(n);
@@ -276,7 +331,12 @@ export function gridPoints(step = 1 / 256): Float32Array {
   return g;
 }
 
-/** The knots of one kind: where its pieces meet (and the threshold for softplus). */
+/**
+ * The knots of one kind: where its pieces meet (and the threshold for softplus).
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @returns the knots, unsorted, possibly repeated; [0] for kinds without parameters.
+ */
 export function knotsOf(kind: ActivationKind, p: ArrayLike<number>): number[] {
   switch (kind) {
     case 'smelu':
@@ -320,6 +380,9 @@ const SPECIAL_MAGNITUDES = [
  * The spec's edge points for one activation: +-0, the knots (+-beta, +-alpha, ...) and the float32
  * neighbours of each, denormals, |x| > 88 and the float32 extremes. All finite float32 values;
  * +-Infinity and NaN are tested separately.
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @returns the points without duplicates (+0 and -0 are kept apart).
  */
 export function edgePoints(kind: ActivationKind, p: ArrayLike<number>): Float32Array {
   const pts: number[] = [0, -0];
@@ -335,6 +398,11 @@ export function edgePoints(kind: ActivationKind, p: ArrayLike<number>): Float32A
 /**
  * Seeded random float32 inputs: uniform on [-30, 30], uniform across the transition region of the
  * kind (knots +- 1), and log-uniform magnitudes from 1e-40 to 1e38 with random signs.
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @param count number of points (default 6000), the three kinds in turn.
+ * @param seed {@link seededRandom} seed (default 12345): the same seed, the same points.
+ * @returns `count` float32 values.
  */
 export function randomPoints(kind: ActivationKind, p: ArrayLike<number>, count = 6000, seed = 12345): Float32Array {
   const rnd = seededRandom(seed);
@@ -352,7 +420,13 @@ export function randomPoints(kind: ActivationKind, p: ArrayLike<number>, count =
   return out;
 }
 
-/** Everything the spec asks to test for one activation: grid + random + edges, all finite float32. */
+/**
+ * Everything the spec asks to test for one activation: grid + random + edges, all finite float32.
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @param opts grid `step`, random `count` and `seed` (see {@link gridPoints}, {@link randomPoints}).
+ * @returns the grid, then the random points, then the edge points, in one array.
+ */
 export function specGrid(kind: ActivationKind, p: ArrayLike<number>, opts: { step?: number; count?: number; seed?: number } = {}): Float32Array {
   const g = gridPoints(opts.step);
   const r = randomPoints(kind, p, opts.count, opts.seed);
@@ -384,6 +458,9 @@ function dedupe(values: number[]): Float32Array {
  * The error of a float32 result against the float64 reference, in units of the spec bound's scale
  * max(1, |ref|). NaN must match NaN, and a reference beyond the float32 range (or infinite) must be
  * matched by the value it rounds to (+-Infinity, or FLT_MAX); a mismatch there counts as Infinity.
+ * @param got the backend's result.
+ * @param ref the reference value.
+ * @returns |got - ref| / max(1, |ref|), 0 for a matching NaN or infinity, Infinity for a mismatch.
  */
 export function scaledError(got: number, ref: number): number {
   if (ref !== ref) return got !== got ? 0 : Infinity;
@@ -394,11 +471,18 @@ export function scaledError(got: number, ref: number): number {
   return Math.abs(got - ref) / Math.max(1, Math.abs(ref));
 }
 
-/** |got - ref| <= 1e-6 * max(1, |ref|), with the NaN / infinity rules of scaledError. */
+/**
+ * |got - ref| <= 1e-6 * max(1, |ref|), with the NaN / infinity rules of scaledError.
+ * @param got the backend's result.
+ * @param ref the reference value.
+ * @param tol the bound (default {@link SPEC_TOL}).
+ * @returns whether `got` meets the bound.
+ */
 export function withinBound(got: number, ref: number, tol = SPEC_TOL): boolean {
   return scaledError(got, ref) <= tol;
 }
 
+/** The worst element found by {@link maxError}. */
 export interface ErrorReport {
   /** Largest scaledError over all elements (0 for empty input). */
   err: number;
@@ -406,7 +490,13 @@ export interface ErrorReport {
   index: number;
 }
 
-/** The worst scaledError of got[i] against ref[i]. */
+/**
+ * The worst scaledError of got[i] against ref[i].
+ * @param got results.
+ * @param ref reference values, of the same length.
+ * @returns the largest error and its first index.
+ * @throws RangeError when the lengths differ.
+ */
 export function maxError(got: ArrayLike<number>, ref: ArrayLike<number>): ErrorReport {
   if (got.length !== ref.length) throw new RangeError(`maxError: lengths ${got.length} and ${ref.length} differ`);
   let err = 0;
@@ -421,14 +511,27 @@ export function maxError(got: ArrayLike<number>, ref: ArrayLike<number>): ErrorR
   return { err, index };
 }
 
-/** Reference values at each input, as float64. */
+/**
+ * Reference values at each input, as float64.
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @param xs inputs.
+ * @returns f(xs[i]) for each i.
+ */
 export function refForwardAll(kind: ActivationKind, p: ArrayLike<number>, xs: ArrayLike<number>): Float64Array {
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = refForward(kind, p, xs[i]);
   return out;
 }
 
-/** dy[i] * f'(x[i]) in float64 (dy defaults to 1). */
+/**
+ * dy[i] * f'(x[i]) in float64 (dy defaults to 1).
+ * @param kind the activation family.
+ * @param p its parameter slots.
+ * @param xs inputs (pre-activations).
+ * @param dy upstream gradients of `xs.length`; all ones when omitted.
+ * @returns dy[i] * f'(xs[i]) for each i.
+ */
 export function refBackwardAll(
   kind: ActivationKind,
   p: ArrayLike<number>,
@@ -443,6 +546,12 @@ export function refBackwardAll(
 /**
  * A readable description of the worst element, for test failure messages:
  * "kind(params) at x = ...: got ..., ref ..., scaled error ...".
+ * @param label prefix, e.g. an {@link activationLabel}.
+ * @param xs the inputs.
+ * @param got results.
+ * @param ref reference values.
+ * @returns the message; "label: no elements" for empty input.
+ * @throws RangeError when got and ref differ in length.
  */
 export function describeWorst(label: string, xs: ArrayLike<number>, got: ArrayLike<number>, ref: ArrayLike<number>): string {
   const { err, index } = maxError(got, ref);

@@ -183,6 +183,7 @@ using PackedRef = std::shared_ptr<PackedWeights>;
 struct PackedExternal {
   PackedRef ref;
   size_t k, n;
+  int64_t bytes;  // reported to V8 as external memory while the handle lives
 };
 constexpr napi_type_tag kPackedTag = {0x736d656c75706b77ULL, 0x9b1f2c3d4e5f6071ULL};
 
@@ -336,8 +337,18 @@ Napi::Value PackWeights(const Napi::CallbackInfo& info) {
   F32 w = float32_arg(info, 2, "W");
   require_length(env, w, checked_product(env, k, n), "W");
   PackedRef ref = guarded(env, [&] { return pack_weights(current_isa(), k, n, w.data); });
-  auto* packed = new PackedExternal{std::move(ref), k, n};
-  auto ext = Napi::External<PackedExternal>::New(env, packed, [](Napi::Env, PackedExternal* p) { delete p; });
+  // The pack's native memory (W padded to whole column panels, plus bookkeeping) is reported to V8:
+  // the handle itself is a tiny JS object, and without this a loop of packs grows native memory
+  // without bound until something else triggers a GC (1e6 small packs held 630 MB).
+  const int64_t bytes = static_cast<int64_t>((k * (n + 63) + 16) * sizeof(float) + 256);
+  auto* packed = new PackedExternal{std::move(ref), k, n, bytes};
+  int64_t total = 0;
+  napi_adjust_external_memory(env, bytes, &total);
+  auto ext = Napi::External<PackedExternal>::New(env, packed, [](Napi::Env e, PackedExternal* p) {
+    int64_t remaining = 0;
+    napi_adjust_external_memory(e, -p->bytes, &remaining);
+    delete p;
+  });
   ext.TypeTag(&kPackedTag);
   return ext;
 }

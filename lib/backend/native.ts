@@ -2,6 +2,7 @@
  * The native backend: the Node-API addon (SIMD kernels, fused dense, thread pool). Arguments arrive
  * validated by the public API; the addon re-checks only what keeps memory safe.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
 
@@ -24,41 +25,92 @@ interface Addon {
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Prebuilt addons shipped in the package, tried after a local build. */
-export function addonCandidates(): string[] {
-  return [path.join(PACKAGE_ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'smelu.node')];
+/** Local builds, relative to the package root: cmake-js and node-gyp both write build/Release. */
+const LOCAL_BUILDS = [path.join('build', 'Release', 'smelu.node'), path.join('build', 'Debug', 'smelu.node')];
+
+/** The prebuilt addon shipped in the package for this platform, relative to the package root. */
+export function prebuiltFile(): string {
+  return path.join('prebuilds', `${process.platform}-${process.arch}`, 'smelu.node');
 }
 
-function loadAddon(): { addon: Addon; file: string } {
-  const errors: string[] = [];
+/** An addon file to try (relative to the package root) and why it is tried at that place. */
+interface Candidate {
+  file: string;
+  why: string;
+}
+
+function mtimeOf(rel: string): number | undefined {
+  try {
+    return fs.statSync(path.join(PACKAGE_ROOT, rel)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The addons to try, in order. When a local build and a prebuilt both exist, the newer file goes
+ * first, because that is the one somebody chose last:
+ * - a build made on purpose (SMELU_BUILD_FROM_SOURCE=1 at install, `npm rebuild`, or
+ *   `npm run build:native` in a checkout) is newer than the prebuilt, whose npm tarball date is 1985;
+ * - when scripts/install.js settles on the prebuilt it touches it, so a build directory left over
+ *   from an earlier install or build cannot shadow a prebuilt that works;
+ * - in a checkout, whichever of `npm run build:native` and `npm run build:prebuilds` ran last wins.
+ * The other file stays in the list: it is used when the first one does not load.
+ */
+export function addonCandidates(): Candidate[] {
+  const local = LOCAL_BUILDS.find((f) => mtimeOf(f) !== undefined);
+  const prebuilt = prebuiltFile();
+  const prebuiltTime = mtimeOf(prebuilt);
+  const platform = `${process.platform}-${process.arch}`;
+  if (local !== undefined && prebuiltTime !== undefined) {
+    if (mtimeOf(local)! >= prebuiltTime) {
+      return [
+        { file: local, why: `local build, newer than ${prebuilt}` },
+        { file: prebuilt, why: `prebuilt for ${platform}` },
+      ];
+    }
+    return [
+      { file: prebuilt, why: `prebuilt for ${platform}, newer than the local build ${local}` },
+      { file: local, why: 'local build' },
+    ];
+  }
+  if (local !== undefined) return [{ file: local, why: 'local build' }];
+  if (prebuiltTime !== undefined) return [{ file: prebuilt, why: `prebuilt for ${platform}` }];
+  return [];
+}
+
+/** What a prebuilt's load error leaves out on Linux: the prebuilts are built for glibc. */
+function libcNote(file: string): string {
+  if (process.platform !== 'linux' || !file.startsWith('prebuilds')) return '';
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = report?.header?.glibcVersionRuntime;
+  return glibc ? ` (this system has glibc ${glibc})` : ' (the Linux prebuilts need glibc; this system has another C library, e.g. musl)';
+}
+
+function loadAddon(): { addon: Addon; file: string; why: string } {
   // SMELU_ADDON_PATH loads one given build instead (the sanitizer build in build-asan for
   // test/native/run_sanitizers.sh); it is used alone, so a failure is not hidden by a fallback.
   const override = (process.env.SMELU_ADDON_PATH ?? '').trim();
   if (override !== '') {
     const file = path.resolve(override);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file) };
+    return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file), why: 'SMELU_ADDON_PATH' };
   }
-  try {
-    // `bindings` knows the local build layouts (build/Release, build/Debug, ...).
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const bindings = require('bindings') as (o: { bindings: string; module_root: string }) => Addon;
-    const addon = bindings({ bindings: 'smelu.node', module_root: PACKAGE_ROOT });
-    return { addon, file: 'build/Release/smelu.node' };
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (!/Could not locate the bindings file/.test(msg)) errors.push(`local build: ${msg.split('\n')[0]}`);
+  const candidates = addonCandidates();
+  if (candidates.length === 0) {
+    throw new Error(`no local build (${LOCAL_BUILDS[0]}) and no prebuilt addon for ${process.platform}-${process.arch}`);
   }
-  for (const file of addonCandidates()) {
+  const failures: string[] = [];
+  for (const { file, why } of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file) };
+      const addon = require(path.join(PACKAGE_ROOT, file)) as Addon;
+      return { addon, file, why: failures.length ? `${why}; ${failures.join('; ')}` : why };
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code !== 'MODULE_NOT_FOUND') errors.push(`${path.relative(PACKAGE_ROOT, file)}: ${err.message.split('\n')[0]}`);
+      failures.push(`${file} did not load: ${(e as Error).message.split('\n')[0]}${libcNote(file)}`);
     }
   }
-  throw new Error(errors.length ? errors.join('; ') : 'no local build (build/Release/smelu.node) and no prebuilt addon for this platform');
+  throw new Error(failures.join('; '));
 }
 
 /** Wraps the packed-W External so the public layer sees a PackedHandle. */
@@ -72,16 +124,20 @@ interface NativePacked extends PackedHandle {
  * output, 3 memcpy of the same bytes as a forward) and returns the elapsed nanoseconds.
  */
 export type NativeBackend = Backend & {
+  /** The addon file, relative to the package root. */
   addonFile: string;
+  /** Why that file: where it sits in the load order, and what failed before it. */
+  addonWhy: string;
   actBench(code: number, params: Float64Array, x: Float32Array, y: Float32Array, reps: number, mode: number): number;
 };
 
 export function loadNativeBackend(): NativeBackend {
-  const { addon, file } = loadAddon();
+  const { addon, file, why } = loadAddon();
   const unpack = (w: Float32Array | PackedHandle) => (w instanceof Float32Array ? w : (w as NativePacked).external);
   const backend: NativeBackend = {
     name: 'native',
     addonFile: file,
+    addonWhy: why,
     actBench: (code, params, x, y, reps, mode) => addon.actBench(code, params, x, y, reps, mode),
     info(): BackendInfo {
       const i = addon.info();

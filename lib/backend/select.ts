@@ -37,7 +37,7 @@ function select(env: NodeJS.ProcessEnv): Selection {
     result = { backend: jsBackend, reason: 'SMELU_BACKEND=js' };
   } else {
     const loaded = tryLoadNative();
-    if (loaded.backend) result = { backend: loaded.backend, reason: `native addon loaded from ${loaded.file}` };
+    if (loaded.backend) result = { backend: loaded.backend, reason: `native addon loaded from ${loaded.file} (${loaded.why})` };
     else if (wanted === 'native') throw new Error(`SMELU_BACKEND=native but the addon did not load: ${loaded.error}`);
     else result = { backend: jsBackend, reason: `native addon unavailable (${loaded.error})` };
   }
@@ -46,12 +46,12 @@ function select(env: NodeJS.ProcessEnv): Selection {
   return result;
 }
 
-function tryLoadNative(): { backend?: Backend; file?: string; error?: string } {
+function tryLoadNative(): { backend?: Backend; file?: string; why?: string; error?: string } {
   try {
     // The addon is loaded only here, at first use, so a missing or broken addon never breaks
     // `require('smelu')`.
     const backend = loadNativeBackend();
-    return { backend, file: backend.addonFile };
+    return { backend, file: backend.addonFile, why: backend.addonWhy };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
   }

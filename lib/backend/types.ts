@@ -5,6 +5,7 @@
  * alias inputs except exactly in place where that is documented.
  */
 
+/** 'native': the Node-API addon; 'js': the pure TypeScript fallback. */
 export type BackendName = 'native' | 'js';
 
 /** An ISA tier of the native backend; 'js' for the TypeScript fallback. */
@@ -16,11 +17,15 @@ export interface PackedHandle {
   readonly n: number;
 }
 
+/** The compute backend in use, as reported by `info()`. */
 export interface BackendInfo {
+  /** Which backend runs the kernels. */
   backend: BackendName;
+  /** The ISA tier in use ('js' for the TypeScript backend). */
   isa: IsaTier;
   /** Tiers this CPU and OS can run, lowest first. */
   supportedIsas: IsaTier[];
+  /** Thread pool size including the calling thread (1 for js). */
   threads: number;
   /** Compiler that built the addon ('' for js). */
   compiler: string;

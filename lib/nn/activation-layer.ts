@@ -6,21 +6,37 @@ import { activation, type Activation, type ActivationLike, type ActivationSpec }
 import { backward, backwardFromOutput, forward } from '../activate';
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 
+/** An ActivationLayer's JSON config. */
 export interface ActivationLayerConfig {
+  /** Discriminant of {@link LayerConfig}. */
   type: 'activation';
+  /** Features per row. */
   size: number;
+  /** The full descriptor (defaults filled in). */
   activation: Required<Activation>;
 }
 
+/**
+ * An elementwise activation layer with fixed parameters, on the selected backend (synchronous,
+ * bitwise deterministic; see `forward`).
+ */
 export class ActivationLayer implements Layer {
   readonly inSize: number;
   readonly outSize: number;
+  /** The validated activation. */
   readonly spec: ActivationSpec;
   private readonly yBuf = new Buf();
   private readonly dxBuf = new Buf();
   private saved: Float32Array | null = null;
   private m = 0;
 
+  /**
+   * Validates the activation once.
+   * @param opts `size`: features per row (a positive integer); `activation`: descriptor, kind name
+   *   or spec.
+   * @throws TypeError when size is not a positive integer, or as `activation` for a bad descriptor.
+   * @throws RangeError for an activation parameter out of its domain.
+   */
   constructor(opts: { size: number; activation: ActivationLike }) {
     this.inSize = this.outSize = checkPositiveInt('activation.size', opts.size);
     this.spec = activation(opts.activation);

@@ -22,43 +22,73 @@ import { basename, dirname, join } from 'path';
 import type { ModelConfig } from './model';
 import type { OptimizerConfig } from './optim';
 
+/** The first 8 bytes of every checkpoint file. */
 export const CHECKPOINT_MAGIC = 'SMELUCKP';
+/** The format version written, and the only one read. */
 export const CHECKPOINT_VERSION = 1;
 const PREFIX = 24;
 const DIGEST = 32;
 
+/** One finished epoch in a training history. */
 export interface EpochRecord {
+  /** The epoch, 0-based. */
   epoch: number;
+  /** Mean training loss over the epoch's examples (NaN for an empty epoch). */
   loss: number;
+  /** Validation metrics at the epoch's end (see `evaluate`), when validation data was given. */
   validation?: Record<string, number>;
 }
 
 /** Everything needed to continue a run bit for bit. */
 export interface TrainState {
+  /** The model's config. */
   model: ModelConfig;
   /** Parameter values, in the model's params() order. */
-  params: Array<{ name: string; value: Float32Array }>;
-  optimizer: { config: OptimizerConfig; t: number; state: Float32Array[] };
+  params: Array<{
+    /** The parameter's name (checked against the model's on load). */
+    name: string;
+    /** Its values. */
+    value: Float32Array;
+  }>;
+  /** The optimizer. */
+  optimizer: {
+    /** Its config. */
+    config: OptimizerConfig;
+    /** Steps applied (the schedule's position). */
+    t: number;
+    /** Its state arrays, in `Optimizer.stateTensors` order. */
+    state: Float32Array[];
+  };
   /** State (4 x uint32) of the shuffle RNG at the start of the current epoch. */
   shuffleRng: number[];
+  /** Where the loop stands. */
   position: {
     /** Optimizer steps done. */
     step: number;
-    /** Current epoch (0-based) and the next batch in it. */
+    /** Current epoch (0-based). */
     epoch: number;
+    /** The next batch in the current epoch. */
     batch: number;
-    /** Running sums for the current epoch's mean loss. */
+    /** Sum of batch loss x batch rows so far in the current epoch. */
     epochLossSum: number;
+    /** Examples so far in the current epoch. */
     epochExamples: number;
+    /** The finished epochs. */
     history: EpochRecord[];
   };
   /** The run's settings; a resume checks that its own match. */
   run: {
+    /** Rows per batch. */
     batchSize: number;
+    /** The loss name. */
     loss: string;
+    /** Whether each epoch is shuffled. */
     shuffle: boolean;
+    /** The shuffle seed, as a decimal string (a uint64). */
     shuffleSeed: string;
+    /** Gradient clipping norm, or null for none. */
     clipNorm: number | null;
+    /** Rows of the training data. */
     rows: number;
     /** SHA-1 of the training data (Dataset.fingerprint): a resume on other data is refused. */
     data: string;
@@ -67,6 +97,11 @@ export interface TrainState {
 
 /** A checkpoint that cannot be read (corrupt, truncated, other version, not a checkpoint). */
 export class CheckpointError extends Error {
+  /**
+   * Names the file and what is wrong with it.
+   * @param file the file (or '<buffer>'); the message starts with it.
+   * @param reason what is wrong.
+   */
   constructor(
     readonly file: string,
     reason: string,
@@ -131,14 +166,25 @@ function emit(state: TrainState, sink: (chunk: Uint8Array) => void): void {
   sink(hash.digest());
 }
 
-/** The checkpoint file's bytes. */
+/**
+ * The checkpoint file's bytes (see the module comment for the layout).
+ * @param state the state to encode.
+ * @returns one Buffer holding the whole file.
+ */
 export function encodeCheckpoint(state: TrainState): Buffer {
   const parts: Buffer[] = [];
   emit(state, (c) => parts.push(Buffer.from(c)));
   return Buffer.concat(parts);
 }
 
-/** Writes a checkpoint atomically (see the module comment). */
+/**
+ * Writes a checkpoint atomically: a temp file next to `file`, fsync, rename over `file`, fsync of
+ * the directory. Synchronous: blocks the calling thread for the whole write.
+ * @param file destination path; its directory must exist.
+ * @param state the state to write.
+ * @throws Error on a big-endian host, and the file system's errors (the temp file is removed when
+ *   writing it fails).
+ */
 export function saveCheckpoint(file: string, state: TrainState): void {
   if (endianness() !== 'LE') throw new Error('checkpoints are written on little-endian hosts only');
   const dir = dirname(file);
@@ -173,7 +219,12 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Reads and fully validates a checkpoint file. @throws CheckpointError */
+/**
+ * Reads and fully validates a checkpoint file. Synchronous.
+ * @param file path of the file.
+ * @returns the state; nothing is returned from a file that fails any check.
+ * @throws CheckpointError when the file cannot be read or is not a valid checkpoint.
+ */
 export function loadCheckpoint(file: string): TrainState {
   let buf: Buffer;
   try {
@@ -184,7 +235,15 @@ export function loadCheckpoint(file: string): TrainState {
   return decodeCheckpoint(buf, file);
 }
 
-/** Parses checkpoint bytes; every check runs before any state is returned. @throws CheckpointError */
+/**
+ * Parses checkpoint bytes; every check runs before any state is returned.
+ * @param buf the file's bytes (tensors are copied out of it).
+ * @param file name used in error messages (default '<buffer>').
+ * @returns the state.
+ * @throws CheckpointError for a truncated, corrupt (checksum), foreign (magic) or other-version
+ *   file, a header that is not valid JSON or misses a section, a tensor outside the data, or a byte
+ *   order other than this host's.
+ */
 export function decodeCheckpoint(buf: Uint8Array, file = '<buffer>'): TrainState {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const fail = (why: string): never => {

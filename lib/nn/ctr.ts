@@ -11,27 +11,41 @@ import type { ParamInit } from './layer';
 import { BaseModel, Sequential, towerConfig, type Batch, type DataShape, type LayerConfig } from './model';
 import type { Seed } from './rng';
 
+/** One categorical field of a {@link CtrConfig}: its embedding, single- or multi-valued. */
 export interface CtrFieldConfig extends EmbeddingConfig {
   /** Multi-valued (read from batch.bags, pooled) rather than one id per row. */
   bag: boolean;
 }
 
+/** A {@link CtrModel}'s JSON config. */
 export interface CtrConfig {
+  /** Discriminant of {@link ModelConfig}. */
   kind: 'ctr';
+  /** Dense features per row (a non-negative integer). */
   numDense: number;
+  /** One entry per categorical field: single-valued ones read batch.cat, bags batch.bags, in order. */
   fields: CtrFieldConfig[];
+  /** The MLP over [dense, embeddings...]: its input width must be numDense + the sum of the dims. */
   tower: LayerConfig[];
 }
 
+/** One field of {@link CtrOptions.fields}. */
 export interface CtrFieldOptions {
+  /** Rows of the field's embedding table (ids 0 .. vocab-1). */
   vocab: number;
+  /** Embedding width (default: the model's `embeddingDim`). */
   dim?: number;
+  /** Multi-valued: read from batch.bags and pooled (default false). */
   bag?: boolean;
+  /** Bag pooling (default 'sum'). */
   pooling?: Pooling;
+  /** Embedding initializer (default normal with std 0.05). */
   init?: Initializer;
 }
 
+/** Options of {@link ctrModel}. */
 export interface CtrOptions {
+  /** Dense features per row. */
   numDense: number;
   /** One entry per categorical field: its vocabulary size, or the full options. */
   fields: ReadonlyArray<number | CtrFieldOptions>;
@@ -41,22 +55,41 @@ export interface CtrOptions {
   hidden?: readonly number[];
   /** Tower activation (default relu). */
   activation?: ActivationLike;
+  /** Train the tower's gSmeLU parameters, per layer or per unit (needs a gsmelu activation). */
   learnable?: false | 'layer' | 'unit';
+  /** Layer normalization in the tower's hidden layers. */
   layerNorm?: boolean;
+  /** Initialization seed (default 0). */
   seed?: Seed;
 }
 
+/**
+ * CTR model: embeddings per categorical field, concatenated with the dense features, then an MLP
+ * tower. Synchronous and deterministic (see {@link Model}).
+ */
 export class CtrModel extends BaseModel {
   readonly outputs: number;
+  /** Dense features per row. */
   readonly numDense: number;
+  /** One embedding per field, in config order (tables named `emb<i>.table`). */
   readonly embeddings: readonly Embedding[];
+  /** Per field: true when it is a bag field. */
   readonly bagField: readonly boolean[];
+  /** The MLP tower (layers named `tower<i>`). */
   readonly tower: Sequential;
   private readonly concat: Concat;
   private readonly parts: Float32Array[];
   private readonly numSingle: number;
   private readonly numBags: number;
 
+  /**
+   * Builds the model from its config and initializes it from `seed`.
+   * @param config the config (see {@link ctrModel} for a shorter way to make one).
+   * @param seed initialization seed (default 0).
+   * @throws TypeError for a config not of kind 'ctr', a bad numDense, invalid embedding or layer
+   *   options, or an invalid seed.
+   * @throws RangeError when the tower's input width is not numDense + the embedding widths.
+   */
   constructor(config: CtrConfig, seed: Seed = 0) {
     super();
     if (config?.kind !== 'ctr') throw new TypeError(`CtrModel needs a config of kind 'ctr'`);
@@ -126,7 +159,13 @@ export class CtrModel extends BaseModel {
   }
 }
 
-/** A CTR model from short options: embeddings of `embeddingDim`, a tower of `hidden` widths. */
+/**
+ * A CTR model from short options: embeddings of `embeddingDim`, a tower of `hidden` widths and
+ * one output logit, initialized from `o.seed`.
+ * @param o fields, sizes, activation and seed.
+ * @returns a new model.
+ * @throws TypeError / RangeError as the {@link CtrModel} constructor.
+ */
 export function ctrModel(o: CtrOptions): CtrModel {
   const dim0 = o.embeddingDim ?? 8;
   const fields: CtrFieldConfig[] = o.fields.map((f, i) => {

@@ -17,8 +17,11 @@ import { Param } from './param';
 
 const IDENTITY = activation('identity');
 
+/** Options of {@link Dense} and {@link denseConfig}. */
 export interface DenseOptions {
+  /** Input features per row: a positive integer. */
   inSize: number;
+  /** Output units: a positive integer. */
   units: number;
   /** Default identity. For a learnable one, give a gsmelu descriptor (its starting values). */
   activation?: ActivationLike;
@@ -26,29 +29,51 @@ export interface DenseOptions {
   learnable?: false | 'layer' | 'unit';
   /** Layer normalization between x W + b and the activation. */
   layerNorm?: boolean;
+  /** Add a bias b [units] (default true); it is initialized to zeros and not weight-decayed. */
   bias?: boolean;
   /** Default he_uniform, or glorot_uniform for identity and sigmoid. */
   init?: Initializer;
+  /** Prefix of the parameter names ('dense' by default; models use l0, l1, ...). */
   name?: string;
 }
 
+/** A Dense layer's JSON config: the options with every default filled in. */
 export interface DenseConfig {
+  /** Discriminant of {@link LayerConfig}. */
   type: 'dense';
+  /** Input features per row. */
   inSize: number;
+  /** Output units. */
   units: number;
+  /** The activation's full descriptor (defaults filled in; the starting values when learnable). */
   activation: Required<Activation>;
+  /** Whether the gSmeLU parameters are trained, per layer or per unit. */
   learnable: false | 'layer' | 'unit';
+  /** Layer normalization before the activation. */
   layerNorm: boolean;
+  /** Whether the layer has a bias. */
   bias: boolean;
+  /** Initializer of W. */
   init: Initializer;
 }
 
+/**
+ * Fully connected layer y = f(LN?(x W + b)), x [m x inSize], W [inSize x units], y [m x units].
+ *
+ * Synchronous; the fused kernels use the native thread pool. Bitwise deterministic whatever the
+ * thread count (see `denseForward`).
+ */
 export class Dense implements Layer {
   readonly inSize: number;
+  /** Equals `units`. */
   readonly outSize: number;
+  /** The validated activation (the starting values when learnable). */
   readonly spec: ActivationSpec;
+  /** Weights [inSize x units], row-major, named `<name>.W`. */
   readonly W: Param;
+  /** Bias [units], or null without bias. */
   readonly b: Param | null;
+  /** The layer norm, when `layerNorm` is set. */
   readonly ln: LayerNorm | null;
   /** The learnable activation, when `learnable` is set. */
   readonly act: LearnableGsmelu | null;
@@ -63,6 +88,12 @@ export class Dense implements Layer {
   private u: Float32Array | null = null;
   private m = 0;
 
+  /**
+   * Validates the options and allocates the parameters (zeros: a model initializes them).
+   * @param opts sizes, activation, options.
+   * @throws TypeError / RangeError as {@link denseConfig}, and RangeError when a learnable gSmeLU
+   *   starts with alpha + beta below 1e-3.
+   */
   constructor(opts: DenseOptions) {
     const name = opts.name ?? 'dense';
     this.cfg = denseConfig(opts);
@@ -138,13 +169,23 @@ export class Dense implements Layer {
     return { ...this.cfg, activation: { ...this.cfg.activation } };
   }
 
-  /** The learnable activation's config, for inspection. */
+  /**
+   * The learnable activation's config, for inspection.
+   * @returns its config (with the starting values), or null when the activation is fixed.
+   */
   activationConfig(): GsmeluLayerConfig | null {
     return this.act ? this.act.config() : null;
   }
 }
 
-/** Validates Dense options and fills the defaults, without allocating the weights. */
+/**
+ * Validates Dense options and fills the defaults, without allocating the weights.
+ * @param opts the options.
+ * @returns the config a {@link Dense} with these options reports.
+ * @throws TypeError for a non-positive-integer inSize or units, a bad `learnable`, `learnable` with
+ *   an activation other than gsmelu, an invalid initializer or activation.
+ * @throws RangeError for an activation parameter out of its domain.
+ */
 export function denseConfig(opts: DenseOptions): DenseConfig {
   const name = opts.name ?? 'dense';
   const inSize = checkPositiveInt(`${name}.inSize`, opts.inSize);

@@ -14,26 +14,46 @@ import { activation, type ActivationLike } from '../activations';
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 import { Param } from './param';
 
+/** The five gSmeLU parameters (see {@link GsmeluActivation}). */
 export interface GsmeluValues {
+  /** Slope left of the transition. */
   gNeg: number;
+  /** Slope right of the transition. */
   gPos: number;
+  /** The transition starts at -alpha. */
   alpha: number;
+  /** The transition ends at beta. */
   beta: number;
+  /** Vertical shift. */
   t: number;
 }
 
-/** Index of each quantity in the array filled by {@link gsmeluPartials}. */
+/** Index of f in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_F = 0;
+/** Index of df/dx in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DX = 1;
+/** Index of df/dgNeg in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DGNEG = 2;
+/** Index of df/dgPos in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DGPOS = 3;
+/** Index of df/dalpha in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DALPHA = 4;
+/** Index of df/dbeta in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DBETA = 5;
+/** Index of df/dt in the array filled by {@link gsmeluPartials}. */
 export const GSMELU_DT = 6;
 
 /**
- * f and its seven partials at x, in float64: out = [f, df/dx, df/dgNeg, df/dgPos, df/dalpha,
- * df/dbeta, df/dt]. Needs alpha + beta > 0.
+ * f and its six partials at x, in float64: out = [f, df/dx, df/dgNeg, df/dgPos, df/dalpha,
+ * df/dbeta, df/dt]. Needs alpha + beta > 0 (not checked: the result is then meaningless).
+ * @param x the input.
+ * @param gNeg slope left of the transition.
+ * @param gPos slope right of the transition.
+ * @param alpha the transition starts at -alpha.
+ * @param beta the transition ends at beta.
+ * @param t vertical shift.
+ * @param out at least 7 entries, filled at the GSMELU_* indices.
+ * @returns `out`.
  */
 export function gsmeluPartials(
   x: number, gNeg: number, gPos: number, alpha: number, beta: number, t: number, out: Float64Array,
@@ -68,8 +88,11 @@ export function gsmeluPartials(
   return out;
 }
 
+/** A LearnableGsmelu's JSON config. */
 export interface GsmeluLayerConfig {
+  /** Discriminant of {@link LayerConfig}. */
   type: 'gsmelu';
+  /** Features per row. */
   size: number;
   /** One parameter set per unit (true) or one shared by the layer (false). */
   perUnit: boolean;
@@ -81,12 +104,18 @@ export interface GsmeluLayerConfig {
 
 const NAMES = ['gNeg', 'gPos', 'alpha', 'beta', 't'] as const;
 
-/** gSmeLU whose five parameters are trained (per layer or per unit). */
+/**
+ * gSmeLU whose five parameters are trained (per layer or per unit). Synchronous, float64
+ * arithmetic in fixed order: deterministic.
+ */
 export class LearnableGsmelu implements Layer {
   readonly inSize: number;
   readonly outSize: number;
+  /** One parameter set per unit (true) or one shared by the layer (false). */
   readonly perUnit: boolean;
+  /** Smallest transition width alpha + beta kept by {@link postStep}. */
   readonly minWidth: number;
+  /** Starting values (what {@link paramInits} fills the parameters with). */
   readonly start: GsmeluValues;
   /** gNeg, gPos, alpha, beta, t: each of length 1 or size. */
   readonly p: readonly [Param, Param, Param, Param, Param];
@@ -98,6 +127,17 @@ export class LearnableGsmelu implements Layer {
   private x: Float32Array | null = null;
   private m = 0;
 
+  /**
+   * Validates the options and allocates the five parameters (length 1, or size when perUnit).
+   * @param opts `size`: features per row (a positive integer); `perUnit` (default false); `init`:
+   *   starting values as a gsmelu descriptor or spec, or some of the five values (the rest take
+   *   gsmelu's defaults); `minWidth` (default 1e-3, > 0); `name`: prefix of the parameter names
+   *   (default 'gsmelu').
+   * @throws TypeError when size is not a positive integer, `init` is not gsmelu, or a starting
+   *   value is not a number.
+   * @throws RangeError when minWidth is not > 0, a starting value is not finite, or alpha + beta
+   *   is below minWidth.
+   */
   constructor(opts: { size: number; perUnit?: boolean; init?: ActivationLike | Partial<GsmeluValues>; minWidth?: number; name?: string }) {
     this.inSize = this.outSize = checkPositiveInt('gsmelu.size', opts.size);
     this.perUnit = opts.perUnit ?? false;
@@ -191,7 +231,11 @@ export class LearnableGsmelu implements Layer {
     }
   }
 
-  /** The current values of unit `k` (0 when shared). */
+  /**
+   * The current values of unit `k` (0 when shared).
+   * @param k the unit, in [0, size) (ignored when the parameters are shared).
+   * @returns the five values, read from the (float32) parameters.
+   */
   values(k = 0): GsmeluValues {
     const i = this.perUnit ? k : 0;
     const [gNeg, gPos, alpha, beta, t] = this.p.map((q) => q.value[i]);

@@ -21,25 +21,39 @@ import { createOptimizer, type OptimizerConfig } from './optim';
 import { permutation, Rng, type Seed } from './rng';
 import { checkTask, evaluate, resolveShuffleSeed, Trainer, type FitResult, type ProgressEvent } from './train';
 
+/** Options of {@link fitAsync}: those of {@link FitOptions} that make sense across threads. */
 export interface AsyncFitOptions {
+  /** Epochs to train, an integer >= 0. */
   epochs: number;
+  /** Rows per batch within a worker's shard, a positive integer. */
   batchSize: number;
   /** A config, not an instance: every worker builds its own optimizer (state is per worker). */
   optimizer: OptimizerConfig;
+  /** The loss, by name (workers rebuild it). */
   loss: LossName;
+  /** Re-initializes the weights from this seed first; omit to start from the current weights. */
   seed?: Seed;
+  /** Seed of the example order (default: derived from seed, or 0). */
   shuffleSeed?: Seed;
+  /** Shuffle each epoch (default true). */
   shuffle?: boolean;
+  /** Clip each worker's gradients to this global norm. */
   clipNorm?: number;
-  /** Racing worker threads (default 2). */
+  /** Racing worker threads, an integer from 1 to 256 (default 2). */
   workers?: number;
+  /** Called on the main thread as workers report ('step' events only). */
   onProgress?: (e: ProgressEvent) => void;
   /** Steps per worker between progress messages (default 20). */
   progressEvery?: number;
+  /** Evaluated once, after the last epoch (its metrics go into the last history record). */
   validation?: Dataset;
 }
 
-export type AsyncFitResult = Omit<FitResult, 'optimizer'> & { workers: number };
+/** What {@link fitAsync} returns: a {@link FitResult} without the optimizer (each worker had its own). */
+export type AsyncFitResult = Omit<FitResult, 'optimizer'> & {
+  /** Worker threads used. */
+  workers: number;
+};
 
 /** A dataset as SharedArrayBuffers plus its shape: what a worker rebuilds a Dataset from. */
 interface SharedData {
@@ -106,7 +120,12 @@ function bindShared(model: Model, buf: SharedArrayBuffer, lengths: readonly numb
   }
 }
 
-/** Worker side: trains its shard of every epoch on the shared weights. */
+/**
+ * Worker side: trains its shard of every epoch on the shared weights.
+ * @param input what the main thread sent.
+ * @param port where progress, 'done' and errors are posted (errors are not thrown).
+ * @internal
+ */
 export function runHogwildWorker(input: WorkerInput, port: MessagePort): void {
   try {
     trainShard(input, port);
@@ -190,6 +209,17 @@ function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): num
 /**
  * Trains `model` with `workers` racing threads (Hogwild). The model's weights are replaced by the
  * result. Resolves when every worker is done; rejects (and stops the others) if one fails.
+ *
+ * Nondeterministic on purpose with workers > 1: the same seeds give different bits from run to
+ * run. With workers = 1 the result equals {@link fit}'s bit for bit. The training runs in worker
+ * threads (the data are copied into SharedArrayBuffers once); do not use or change `model` until
+ * the promise settles.
+ * @param model the model; workers rebuild it from its config.
+ * @param data the training rows.
+ * @param o epochs, batch size, optimizer config, loss, seeds, workers and progress.
+ * @returns a promise of steps, epochs, loss history and the worker count.
+ * @throws TypeError / RangeError for invalid options or data that do not fit the model, as a
+ *   rejection (nothing is thrown synchronously); Error when a worker fails.
  */
 export async function fitAsync(model: Model, data: Dataset, o: AsyncFitOptions): Promise<AsyncFitResult> {
   const workers = checkAsyncOptions(model, data, o);

@@ -4,6 +4,10 @@
  */
 import { Rng } from './rng';
 
+/**
+ * Named initializers. Glorot: limit sqrt(6 / (fanIn + fanOut)) (uniform) or std
+ * sqrt(2 / (fanIn + fanOut)) (normal). He: limit sqrt(6 / fanIn) or std sqrt(2 / fanIn).
+ */
 export type InitializerName =
   | 'glorot_uniform'
   | 'glorot_normal'
@@ -12,12 +16,29 @@ export type InitializerName =
   | 'zeros'
   | 'ones';
 
+/** A named initializer, or an explicit uniform / normal / constant fill. */
 export type Initializer =
   | InitializerName
-  | { kind: 'uniform'; limit: number }
-  | { kind: 'normal'; std: number }
-  | { kind: 'constant'; value: number };
+  | {
+      /** Uniform on [-limit, limit). */
+      kind: 'uniform';
+      /** Half-width, finite and >= 0. */
+      limit: number;
+    }
+  | {
+      /** Normal with mean 0. */
+      kind: 'normal';
+      /** Standard deviation, finite and >= 0. */
+      std: number;
+    }
+  | {
+      /** Every value the same. */
+      kind: 'constant';
+      /** The value, finite. */
+      value: number;
+    };
 
+/** Every {@link InitializerName}. */
 export const INITIALIZER_NAMES: readonly InitializerName[] = [
   'glorot_uniform',
   'glorot_normal',
@@ -27,7 +48,13 @@ export const INITIALIZER_NAMES: readonly InitializerName[] = [
   'ones',
 ];
 
-/** Checks an initializer descriptor early (at layer construction), with a message naming it. */
+/**
+ * Checks an initializer descriptor early (at layer construction), with a message naming it.
+ * @param init the value to check.
+ * @param where prefix for the error message, e.g. 'dense.init'.
+ * @returns `init`, typed.
+ * @throws TypeError when it is not a known name or a well-formed uniform / normal / constant object.
+ */
 export function checkInitializer(init: unknown, where: string): Initializer {
   if (typeof init === 'string' && (INITIALIZER_NAMES as readonly string[]).includes(init)) {
     return init as Initializer;
@@ -45,7 +72,15 @@ export function checkInitializer(init: unknown, where: string): Initializer {
   );
 }
 
-/** Fills `out` from `init`. */
+/**
+ * Fills `out` from `init`. Deterministic: a function of `init`, the fans and the state of `rng`
+ * (which it advances; zeros, ones and constant draw nothing).
+ * @param out the tensor to fill.
+ * @param init the initializer (not validated here: see {@link checkInitializer}).
+ * @param fanIn input width of the layer (W is [fanIn x fanOut]).
+ * @param fanOut output width of the layer.
+ * @param rng the generator to draw from.
+ */
 export function initialize(out: Float32Array, init: Initializer, fanIn: number, fanOut: number, rng: Rng): void {
   if (typeof init === 'string') {
     switch (init) {

@@ -6,17 +6,28 @@
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 import { Param } from './param';
 
+/** A LayerNorm's JSON config. */
 export interface LayerNormConfig {
+  /** Discriminant of {@link LayerConfig}. */
   type: 'layernorm';
+  /** Features per row. */
   size: number;
+  /** Added to the variance before the square root. */
   eps: number;
 }
 
+/**
+ * Layer normalization over the features of each row, with a learned scale gamma and shift beta
+ * per feature. Synchronous; row statistics in float64, in index order: deterministic.
+ */
 export class LayerNorm implements Layer {
   readonly inSize: number;
   readonly outSize: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Scale [size], initialized to ones, named `<name>.gamma`; not weight-decayed. */
   readonly gamma: Param;
+  /** Shift [size], initialized to zeros, named `<name>.beta`; not weight-decayed. */
   readonly beta: Param;
   private readonly yBuf = new Buf();
   private readonly xhatBuf = new Buf();
@@ -24,6 +35,13 @@ export class LayerNorm implements Layer {
   private invStd = new Float64Array(0);
   private m = 0;
 
+  /**
+   * Allocates gamma and beta (filled with ones and zeros when a model initializes them).
+   * @param opts `size`: features per row (a positive integer); `eps` (default 1e-5, > 0); `name`:
+   *   prefix of the parameter names (default 'ln').
+   * @throws TypeError when size is not a positive integer.
+   * @throws RangeError when eps is not > 0.
+   */
   constructor(opts: { size: number; eps?: number; name?: string }) {
     this.inSize = this.outSize = checkPositiveInt('layernorm.size', opts.size);
     this.eps = opts.eps ?? 1e-5;
@@ -62,7 +80,13 @@ export class LayerNorm implements Layer {
     return y;
   }
 
-  /** dx = invStd / n * (n dxhat - sum(dxhat) - xhat sum(dxhat xhat)), dxhat = dy * gamma. */
+  /**
+   * Fills the gamma and beta gradients and, when asked, dx = invStd / n * (n dxhat - sum(dxhat) -
+   * xhat sum(dxhat xhat)), dxhat = dy * gamma.
+   * @param dy gradient with respect to the last forward's output [m x size].
+   * @param needDx whether to compute dx.
+   * @returns dx [m x size] in a buffer owned by the layer, or null.
+   */
   backward(dy: Float32Array, needDx: boolean): Float32Array | null {
     const n = this.inSize;
     const m = this.m;

@@ -1,10 +1,19 @@
 /** Evaluation metrics: log loss, AUC (ties counted as one half), accuracy. */
 
+/**
+ * Any array of numbers (number[], Float32Array, ...).
+ * @inline
+ */
 type Num = ArrayLike<number>;
 
 /**
  * Mean binary log loss of probabilities p against labels in [0, 1]. p is clipped to
  * [eps, 1 - eps] so that one confident mistake gives a large finite number, not Infinity.
+ * @param labels [n], each in [0, 1].
+ * @param probs predicted probabilities [n].
+ * @param eps clipping margin (default 1e-7).
+ * @returns the mean; NaN for n = 0.
+ * @throws RangeError when the lengths differ.
  */
 export function logLoss(labels: Num, probs: Num, eps = 1e-7): number {
   sameLength(labels, probs);
@@ -17,7 +26,15 @@ export function logLoss(labels: Num, probs: Num, eps = 1e-7): number {
   return labels.length ? sum / labels.length : NaN;
 }
 
-/** Mean multiclass log loss: probs [n x classes] (rows of a softmax), labels class indices [n]. */
+/**
+ * Mean multiclass log loss: probs [n x classes] (rows of a softmax), labels class indices [n].
+ * @param labels [n] class indices (not checked).
+ * @param probs [n x classes], row-major.
+ * @param classes columns of probs.
+ * @param eps smallest probability taken (default 1e-7).
+ * @returns the mean of -log(p[label]); NaN for n = 0.
+ * @throws RangeError when probs is not n x classes long.
+ */
 export function multiclassLogLoss(labels: Num, probs: Num, classes: number, eps = 1e-7): number {
   if (probs.length !== labels.length * classes) {
     throw new RangeError(`probs must have length ${labels.length * classes} (n x classes), got ${probs.length}`);
@@ -32,7 +49,10 @@ export function multiclassLogLoss(labels: Num, probs: Num, classes: number, eps 
  * counting 1/2 (the Mann-Whitney statistic), so it does not depend on how ties are ordered.
  * O(n log n): positives and negatives are sorted apart and merged with two monotone pointers.
  * Labels > 0.5 are positives. NaN when one class is absent.
- * @throws RangeError on a NaN score (it has no place in the order).
+ * @param labels [n].
+ * @param scores [n], any monotone score (probabilities or logits).
+ * @returns the AUC in [0, 1], or NaN.
+ * @throws RangeError when the lengths differ, or on a NaN score (it has no place in the order).
  */
 export function auc(labels: Num, scores: Num): number {
   sameLength(labels, scores);
@@ -69,6 +89,12 @@ export function auc(labels: Num, scores: Num): number {
  * Fraction of correct predictions. classes = 1: binary, scores are probabilities compared with
  * `threshold` (labels > 0.5 are positives). classes > 1: scores [n x classes], the first maximal
  * column is the prediction.
+ * @param labels [n]: 0 / 1, or class indices.
+ * @param scores [n x classes].
+ * @param classes 1 (default) for binary, else the number of classes.
+ * @param threshold binary decision threshold (default 0.5; a score equal to it counts as positive).
+ * @returns the fraction in [0, 1]; NaN for n = 0.
+ * @throws RangeError when scores is not n x classes long.
  */
 export function accuracy(labels: Num, scores: Num, classes = 1, threshold = 0.5): number {
   const n = labels.length;

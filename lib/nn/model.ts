@@ -17,52 +17,100 @@ import type { CtrConfig } from './ctr';
 
 /** A multi-valued categorical field of a batch: row i has ids[offsets[i] .. offsets[i + 1]). */
 export interface Bag {
+  /** The ids of all rows, one after another. */
   ids: Uint32Array;
+  /** m + 1 non-decreasing offsets into `ids`, from 0 to ids.length. */
   offsets: Uint32Array;
 }
 
 /** What a model reads: m rows of dense features, single-valued ids, bags and labels. */
 export interface Batch {
+  /** Rows in the batch. */
   m: number;
-  /** [m x numDense] */
+  /** Dense features [m x numDense], row-major. */
   dense: Float32Array;
-  /** [m x numCat], row-major */
+  /** Single-valued categorical ids [m x numCat], row-major. */
   cat: Uint32Array;
+  /** One bag per multi-valued field. */
   bags: Bag[];
-  /** [m x labelWidth]: 0/1, a class index, or regression targets. */
+  /** Labels [m x labelWidth]: a 0 or 1, a class index, or regression targets. */
   labels: Float32Array;
 }
 
 /** The columns a dataset provides, checked against what a model expects before training. */
 export interface DataShape {
+  /** Dense features per row. */
   numDense: number;
+  /** Single-valued categorical fields. */
   numCat: number;
+  /** Multi-valued (bag) fields. */
   numBags: number;
 }
 
+/** The JSON config of any single-input layer, told apart by `type`. */
 export type LayerConfig = DenseConfig | LayerNormConfig | ActivationLayerConfig | GsmeluLayerConfig;
 
+/** A {@link SequentialModel}'s JSON config. */
 export interface SequentialConfig {
+  /** Discriminant of {@link ModelConfig}. */
   kind: 'sequential';
+  /** The layers, input first. */
   layers: LayerConfig[];
 }
 
+/** The JSON config of any model, told apart by `kind`: what {@link buildModel} and checkpoints read. */
 export type ModelConfig = SequentialConfig | CtrConfig;
 
+/**
+ * The model contract of the train loop, the checkpoints and the asynchronous trainer. Models are
+ * synchronous and not thread-safe: one forward / backward at a time.
+ */
 export interface Model {
   /** Logits per row (1 for binary / single regression, C for C classes). */
   readonly outputs: number;
+  /**
+   * The JSON config that rebuilds this model (without its weights).
+   * @returns a new config object.
+   */
   config(): ModelConfig;
-  /** All trainable tensors, in a fixed order (checkpoints and optimizers index by it). */
+  /**
+   * All trainable tensors, in a fixed order (checkpoints and optimizers index by it).
+   * @returns the tensors (the same list on every call).
+   */
   params(): AnyParam[];
+  /**
+   * Every parameter tensor with its initializer, in {@link Model.params} order.
+   * @returns one entry per tensor.
+   */
   paramInits(): ParamInit[];
-  /** Draws every parameter from `seed` (tensor i from its own derived stream). */
+  /**
+   * Draws every parameter from `seed` (tensor i from its own derived stream).
+   * Deterministic: the same config and seed give the same bits.
+   * @param seed the initialization seed.
+   * @throws TypeError for an invalid seed.
+   */
   init(seed: Seed): void;
-  /** Logits [m x outputs], in a buffer owned by the model. */
+  /**
+   * Logits [m x outputs], in a buffer owned by the model (valid until its next forward).
+   * @param batch the rows; the model keeps references to them for backward.
+   * @returns the logits, row-major.
+   * @throws RangeError for a batch that does not fit (e.g. an embedding id outside its table).
+   */
   forward(batch: Batch): Float32Array;
-  /** Fills every parameter gradient from d(loss)/d(logits). */
+  /**
+   * Fills every parameter gradient from d(loss)/d(logits) (overwriting the previous ones).
+   * Must follow the forward of the same batch.
+   * @param dLogits gradient with respect to the last forward's logits [m x outputs].
+   * @throws RangeError when dLogits is not m x outputs long (caught by Dense and ActivationLayer).
+   */
   backward(dLogits: Float32Array): void;
+  /** Projects parameters back into their domain after an optimizer step. */
   postStep(): void;
+  /**
+   * Checks that data of this shape fits the model's inputs.
+   * @param shape the columns a dataset provides.
+   * @throws RangeError when they do not match.
+   */
   checkShape(shape: DataShape): void;
 }
 
@@ -89,6 +137,14 @@ export abstract class BaseModel implements Model {
   }
 }
 
+/**
+ * Builds a layer from its config (parameters zeroed: initialize them through a model).
+ * @param c the config.
+ * @param name prefix of the layer's parameter names.
+ * @returns a new layer.
+ * @throws TypeError for an unknown `type`, and as the layer's constructor for invalid options.
+ * @throws RangeError as the layer's constructor.
+ */
 export function layerFromConfig(c: LayerConfig, name: string): Layer {
   switch (c?.type) {
     case 'dense':
@@ -106,10 +162,19 @@ export function layerFromConfig(c: LayerConfig, name: string): Layer {
 
 /** A stack of single-input layers. */
 export class Sequential {
+  /** The layers, input first. */
   readonly layers: readonly Layer[];
+  /** The first layer's input width. */
   readonly inSize: number;
+  /** The last layer's output width. */
   readonly outSize: number;
 
+  /**
+   * Stacks the layers (they keep their parameters).
+   * @param layers at least one; each layer's inSize must equal the previous layer's outSize.
+   * @throws TypeError for an empty list.
+   * @throws RangeError when adjacent sizes do not match.
+   */
   constructor(layers: readonly Layer[]) {
     if (!layers.length) throw new TypeError('Sequential needs at least one layer');
     for (let i = 1; i < layers.length; i++) {
@@ -122,17 +187,37 @@ export class Sequential {
     this.outSize = layers[layers.length - 1].outSize;
   }
 
+  /**
+   * A stack from layer configs; layer i is named `<prefix><i>`.
+   * @param configs the layer configs, input first.
+   * @param prefix name prefix (default 'l').
+   * @returns a new stack (parameters zeroed).
+   * @throws TypeError / RangeError as {@link layerFromConfig} and the constructor.
+   */
   static fromConfig(configs: readonly LayerConfig[], prefix = 'l'): Sequential {
     return new Sequential(configs.map((c, i) => layerFromConfig(c, `${prefix}${i}`)));
   }
 
+  /**
+   * Forward through every layer.
+   * @param x input [m x inSize].
+   * @param m rows.
+   * @returns the last layer's output [m x outSize], in a buffer it owns.
+   * @throws RangeError from a layer, as {@link Layer.forward}.
+   */
   forward(x: Float32Array, m: number): Float32Array {
     let h = x;
     for (const l of this.layers) h = l.forward(h, m);
     return h;
   }
 
-  /** Backward through every layer; dx of the first layer only when asked. */
+  /**
+   * Backward through every layer; dx of the first layer only when asked.
+   * @param dy gradient with respect to the output [m x outSize].
+   * @param needDx whether to compute the gradient with respect to the input.
+   * @returns dx [m x inSize], or null when not asked.
+   * @throws RangeError from a layer, as {@link Layer.backward}.
+   */
   backward(dy: Float32Array, needDx: boolean): Float32Array | null {
     let d: Float32Array | null = dy;
     for (let i = this.layers.length - 1; i >= 0; i--) {
@@ -141,14 +226,23 @@ export class Sequential {
     return d;
   }
 
+  /**
+   * The parameter tensors of every layer, input layer first.
+   * @returns one entry per tensor.
+   */
   paramInits(): ParamInit[] {
     return this.layers.flatMap((l) => l.paramInits());
   }
 
+  /** Runs every layer's postStep. */
   postStep(): void {
     for (const l of this.layers) l.postStep();
   }
 
+  /**
+   * The layer configs, input first.
+   * @returns a new array.
+   */
   config(): LayerConfig[] {
     return this.layers.map((l) => l.config() as LayerConfig);
   }
@@ -156,9 +250,16 @@ export class Sequential {
 
 /** A Sequential over the dense features of a batch (the MLP). */
 export class SequentialModel extends BaseModel {
+  /** The layer stack. */
   readonly net: Sequential;
   readonly outputs: number;
 
+  /**
+   * Builds the stack and initializes it from `seed`.
+   * @param layers layer configs, or a stack whose layers are (re)initialized here.
+   * @param seed initialization seed (default 0).
+   * @throws TypeError / RangeError as {@link Sequential.fromConfig}, or for an invalid seed.
+   */
   constructor(layers: readonly LayerConfig[] | Sequential, seed: Seed = 0) {
     super();
     this.net = layers instanceof Sequential ? layers : Sequential.fromConfig(layers);
@@ -193,19 +294,30 @@ export class SequentialModel extends BaseModel {
   }
 }
 
+/** Options of {@link towerConfig}. */
 export interface TowerOptions {
+  /** Input features. */
   inputs: number;
   /** Hidden layer widths, e.g. [64, 32]. */
   hidden: readonly number[];
+  /** Output logits (units of the linear output layer). */
   outputs: number;
   /** Hidden activation; default relu. */
   activation?: ActivationLike;
+  /** Train the hidden gSmeLU parameters, per layer or per unit (needs a gsmelu activation). */
   learnable?: false | 'layer' | 'unit';
+  /** Layer normalization in every hidden layer. */
   layerNorm?: boolean;
+  /** Initializer of the hidden weights (default: see {@link DenseOptions.init}). */
   init?: Initializer;
 }
 
-/** Layer configs of an MLP: hidden Dense layers with the activation, then a linear output. */
+/**
+ * Layer configs of an MLP: hidden Dense layers with the activation, then a linear output.
+ * @param o sizes and options.
+ * @returns one Dense config per hidden layer, then the output layer's.
+ * @throws TypeError / RangeError as {@link denseConfig}.
+ */
 export function towerConfig(o: TowerOptions): LayerConfig[] {
   const sizes = [o.inputs, ...o.hidden];
   const layers: LayerConfig[] = [];
@@ -224,7 +336,12 @@ export interface MlpOptions extends TowerOptions {
   seed?: Seed;
 }
 
-/** An MLP from dense features to logits. */
+/**
+ * An MLP from dense features to logits, initialized from `o.seed`.
+ * @param o sizes, options and seed.
+ * @returns a new model.
+ * @throws TypeError / RangeError as {@link towerConfig}, or for an invalid seed.
+ */
 export function mlp(o: MlpOptions): SequentialModel {
   return new SequentialModel(towerConfig(o), o.seed ?? 0);
 }

@@ -11,40 +11,64 @@
 import type { AnyParam, SparseParam } from './param';
 import { checkSchedule, lrAt, type LrSchedule } from './schedule';
 
+/** The optimizer families. */
 export type OptimizerKind = 'sgd' | 'adagrad' | 'adam' | 'adamw';
 
+/** SGD with optional (Nesterov) momentum. */
 export interface SgdConfig {
+  /** Discriminant. */
   kind: 'sgd';
+  /** Learning rate: a number or a schedule. */
   lr: LrSchedule;
+  /** Momentum in [0, 1) (default 0: plain SGD, no state). */
   momentum?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
-  /** L2 penalty added to the gradient of weights (not biases, norms, activation parameters). */
+  /** L2 penalty added to the gradient of weights (not biases, norms, activation parameters), >= 0. */
   weightDecay?: number;
 }
 
+/** Adagrad: w -= lr g / (sqrt(sum of g^2) + eps). */
 export interface AdagradConfig {
+  /** Discriminant. */
   kind: 'adagrad';
+  /** Learning rate: a number or a schedule. */
   lr: LrSchedule;
   /** Starting accumulator (default 0.1, as in TensorFlow): keeps the first steps bounded. */
   initialAccumulator?: number;
+  /** Added to the root of the accumulator, >= 0 (default 1e-10; it and initialAccumulator may not both be 0). */
   eps?: number;
+  /** L2 penalty added to the gradient of weights, >= 0 (default 0). */
   weightDecay?: number;
 }
 
+/** Adam, or AdamW with decoupled weight decay. */
 export interface AdamConfig {
+  /** 'adam', or 'adamw' for decoupled weight decay. */
   kind: 'adam' | 'adamw';
+  /** Learning rate: a number or a schedule. */
   lr: LrSchedule;
+  /** Decay of the first moment, in [0, 1) (default 0.9). */
   beta1?: number;
+  /** Decay of the second moment, in [0, 1) (default 0.999). */
   beta2?: number;
+  /** Added to the root of the second moment, > 0 (default 1e-8). */
   eps?: number;
   /** adam: L2 added to the gradient; adamw: decoupled decay w -= lr * wd * w (default 0.01). */
   weightDecay?: number;
 }
 
+/** Any optimizer's config, told apart by `kind`: the form checkpoints and worker threads carry. */
 export type OptimizerConfig = SgdConfig | AdagradConfig | AdamConfig;
 
 
+/**
+ * The optimizer base: a step counter, the schedule, and per-parameter state arrays allocated at the
+ * first step. Synchronous; updates run in a fixed order in float64, so the same gradients give the
+ * same bits. One optimizer per model: its state is bound to that model's parameters.
+ */
 export abstract class Optimizer {
+  /** The frozen config (with `kind` filled in). */
   readonly config: Readonly<OptimizerConfig>;
   /** Updates applied so far (the schedule reads it; checkpoints store it). */
   t = 0;
@@ -53,20 +77,47 @@ export abstract class Optimizer {
   private state: Float32Array[][] | null = null;
   private lengths: number[] = [];
 
+  /**
+   * Freezes a copy of the config; state arrays are allocated at the first step.
+   * @param config the config; its learning rate schedule is checked here.
+   * @throws TypeError for an invalid schedule.
+   */
   constructor(config: OptimizerConfig) {
     checkSchedule(config.lr, `${config.kind}.lr`);
     this.config = Object.freeze({ ...config });
   }
 
-  /** Number of state arrays per parameter (0, 1 or 2). */
+  /**
+   * Number of state arrays per parameter (0, 1 or 2).
+   * @returns the count, constant for an instance.
+   */
   protected abstract slots(): number;
+  /**
+   * The value state arrays start from.
+   * @returns e.g. Adagrad's initial accumulator.
+   */
   protected abstract initialState(): number;
-  /** Updates `n` values of one tensor: value[v0 + i] from grad[g0 + i], its state at v0 + i. */
+  /**
+   * Updates `n` values of one tensor: value[v0 + i] from grad[g0 + i], its state at v0 + i.
+   * @param w the parameter values.
+   * @param v0 first value (and state) index.
+   * @param g the gradient.
+   * @param g0 first gradient index.
+   * @param n values to update.
+   * @param st the tensor's state arrays ({@link slots} of them).
+   * @param decay whether weight decay applies to this tensor.
+   * @param lr the step's learning rate.
+   */
   protected abstract update(
     w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number,
   ): void;
 
-  /** Applies one update to every parameter from its gradient. */
+  /**
+   * Applies one update to every parameter from its gradient, at the schedule's rate for step `t`.
+   * Sparse tables update only the rows the last backward touched.
+   * @param params the model's parameters, in the same order at every call.
+   * @throws RangeError when `params` differ (in count or lengths) from those of the first step.
+   */
   step(params: readonly AnyParam[]): void {
     const state = this.ensureState(params);
     const lr = lrAt(this.config.lr, this.t);
@@ -88,12 +139,24 @@ export abstract class Optimizer {
     for (let s = 0; s < p.count; s++) this.update(p.value, p.rows[s] * d, p.grad, s * d, d, state, true, lr);
   }
 
-  /** The optimizer state arrays, parameter by parameter (allocated for `params` if needed). */
+  /**
+   * The optimizer state arrays, parameter by parameter (allocated for `params` if needed).
+   * @param params the model's parameters.
+   * @returns the live arrays (not copies), slot after slot for each parameter.
+   * @throws RangeError when `params` differ from those the state was made for.
+   */
   stateTensors(params: readonly AnyParam[]): Float32Array[] {
     return this.ensureState(params).flat();
   }
 
-  /** Replaces the state (from a checkpoint). Lengths are checked before anything is copied. */
+  /**
+   * Replaces the state (from a checkpoint). Lengths are checked before anything is copied.
+   * @param params the model's parameters.
+   * @param t the step count to continue from.
+   * @param tensors state arrays in {@link stateTensors} order.
+   * @throws RangeError for a wrong number or length of tensors, a `t` that is not a non-negative
+   *   safe integer, or `params` other than those the state was made for.
+   */
   loadState(params: readonly AnyParam[], t: number, tensors: readonly Float32Array[]): void {
     const mine = this.stateTensors(params);
     if (tensors.length !== mine.length) {
@@ -126,11 +189,18 @@ function num(v: number | undefined, fallback: number, name: string, ok: (x: numb
   return x;
 }
 
+/** SGD with optional momentum: one state array (the velocity) per parameter when momentum > 0. */
 export class Sgd extends Optimizer {
   private readonly mu: number;
   private readonly wd: number;
   private readonly nesterov: boolean;
 
+  /**
+   * Checks the hyperparameters and fills the defaults.
+   * @param config the config (`kind` may be omitted).
+   * @throws TypeError for an invalid schedule.
+   * @throws RangeError for momentum outside [0, 1) or a negative or non-finite weightDecay.
+   */
   constructor(config: Omit<SgdConfig, 'kind'> & { kind?: 'sgd' }) {
     super({ ...config, kind: 'sgd' });
     this.mu = num(config.momentum, 0, 'sgd.momentum', (x) => x >= 0 && x < 1);
@@ -163,11 +233,19 @@ export class Sgd extends Optimizer {
   }
 }
 
+/** Adagrad: one accumulator per value. */
 export class Adagrad extends Optimizer {
   private readonly eps: number;
   private readonly wd: number;
   private readonly acc0: number;
 
+  /**
+   * Checks the hyperparameters and fills the defaults.
+   * @param config the config (`kind` may be omitted).
+   * @throws TypeError for an invalid schedule.
+   * @throws RangeError for a negative or non-finite initialAccumulator, eps or weightDecay, or
+   *   initialAccumulator and eps both 0.
+   */
   constructor(config: Omit<AdagradConfig, 'kind'> & { kind?: 'adagrad' }) {
     super({ ...config, kind: 'adagrad' });
     this.acc0 = num(config.initialAccumulator, 0.1, 'adagrad.initialAccumulator', (x) => x >= 0);
@@ -197,6 +275,7 @@ export class Adagrad extends Optimizer {
   }
 }
 
+/** Adam / AdamW with bias correction: two moment arrays per parameter. */
 export class Adam extends Optimizer {
   private readonly b1: number;
   private readonly b2: number;
@@ -206,6 +285,13 @@ export class Adam extends Optimizer {
   private c1 = 1;
   private c2 = 1;
 
+  /**
+   * Checks the hyperparameters and fills the defaults.
+   * @param config the config; `kind` defaults to 'adam'.
+   * @throws TypeError for an invalid schedule.
+   * @throws RangeError for beta1 / beta2 outside [0, 1), eps not > 0, or a negative or non-finite
+   *   weightDecay.
+   */
   constructor(config: Omit<AdamConfig, 'kind'> & { kind?: 'adam' | 'adamw' }) {
     const kind = config.kind ?? 'adam';
     super({ ...config, kind });
@@ -247,7 +333,13 @@ export class Adam extends Optimizer {
   }
 }
 
-/** An optimizer from its config (the form checkpoints and worker threads carry). */
+/**
+ * An optimizer from its config (the form checkpoints and worker threads carry).
+ * @param config the config.
+ * @returns a new {@link Sgd}, {@link Adagrad} or {@link Adam}.
+ * @throws TypeError for an unknown kind or an invalid schedule.
+ * @throws RangeError for a hyperparameter out of range.
+ */
 export function createOptimizer(config: OptimizerConfig): Optimizer {
   switch (config?.kind) {
     case 'sgd':
@@ -262,7 +354,11 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
   }
 }
 
-/** sqrt of the sum of squared gradients over all parameters (sparse: the touched rows), in float64. */
+/**
+ * sqrt of the sum of squared gradients over all parameters (sparse: the touched rows), in float64.
+ * @param params the parameters, summed in order (deterministic).
+ * @returns the global L2 norm.
+ */
 export function gradNorm(params: readonly AnyParam[]): number {
   let s = 0;
   for (const p of params) {
@@ -276,6 +372,10 @@ export function gradNorm(params: readonly AnyParam[]): number {
 /**
  * Scales all gradients by maxNorm / norm when their global norm exceeds maxNorm (one factor for
  * all tensors keeps the update direction). Returns the norm before clipping.
+ * @param params the parameters whose gradients are scaled in place.
+ * @param maxNorm the largest allowed global norm, > 0.
+ * @returns the global norm before clipping.
+ * @throws RangeError when maxNorm is not > 0.
  */
 export function clipGradNorm(params: readonly AnyParam[], maxNorm: number): number {
   if (!(maxNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${maxNorm}`);

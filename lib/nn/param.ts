@@ -7,12 +7,17 @@
  * SharedArrayBuffer, and every layer reads `param.value` at use time instead of caching it.
  */
 
+/** A dense trainable tensor: value and gradient of the same length. */
 export class Param {
+  /** Discriminant of {@link AnyParam}. */
   readonly sparse = false as const;
+  /** The values (zeros until the model initializes them). Rebindable: read it at use time. */
   value: Float32Array;
+  /** The gradient, same length; layers overwrite it on each backward. */
   readonly grad: Float32Array;
 
   /**
+   * Allocates value and grad, both zeroed.
    * @param name stable name (checkpoints match tensors by it).
    * @param shape dims; the product is the length.
    * @param decay whether weight decay applies (not to biases, norms, activation parameters).
@@ -27,6 +32,7 @@ export class Param {
     this.grad = new Float32Array(n);
   }
 
+  /** Number of values (the product of the shape). */
   get length(): number {
     return this.value.length;
   }
@@ -38,17 +44,28 @@ export class Param {
  * optimizer's loop order (and so the bits) a function of the batch alone.
  */
 export class SparseParam {
+  /** Discriminant of {@link AnyParam}. */
   readonly sparse = true as const;
+  /** Always true: weight decay applies to embedding rows (only to the rows a step touches). */
   readonly decay = true;
+  /** The table [numRows x dim], row-major. Rebindable: read it at use time. */
   value: Float32Array;
   /** Rows touched by the last backward, in first-use order; the first `count` entries are valid. */
   rows: Uint32Array;
   /** Gradient of the touched rows: slot s holds row rows[s] at [s * dim, (s + 1) * dim). */
   grad: Float32Array;
+  /** Number of valid entries in {@link rows} (rows touched since the last {@link clearGrad}). */
   count = 0;
   /** rows -> slot + 1 (0 = untouched); reset after each backward for the rows used only. */
   private readonly slotOf: Int32Array;
 
+  /**
+   * Allocates the table (zeroed) and gradient slots for `initialCapacity` rows (grown on demand).
+   * @param name stable name (checkpoints match tensors by it).
+   * @param numRows rows of the table (the vocabulary).
+   * @param dim values per row.
+   * @param initialCapacity starting number of gradient slots (default 256, at most numRows).
+   */
   constructor(
     readonly name: string,
     readonly numRows: number,
@@ -62,10 +79,12 @@ export class SparseParam {
     this.grad = new Float32Array(cap * dim);
   }
 
+  /** Number of values, numRows * dim. */
   get length(): number {
     return this.value.length;
   }
 
+  /** [numRows, dim]. */
   get shape(): readonly number[] {
     return [this.numRows, this.dim];
   }
@@ -76,7 +95,12 @@ export class SparseParam {
     this.count = 0;
   }
 
-  /** The slot of `row` in {@link grad}, adding it (with a zero gradient) on first use. */
+  /**
+   * The slot of `row` in {@link grad}, adding it (with a zero gradient) on first use.
+   * May replace `grad` and `rows` by larger arrays: read them after calling.
+   * @param row a row of the table, in [0, numRows) (not checked).
+   * @returns the slot index s: the row's gradient is grad[s * dim, (s + 1) * dim).
+   */
   slot(row: number): number {
     const s = this.slotOf[row];
     if (s !== 0) return s - 1;
@@ -100,9 +124,14 @@ export class SparseParam {
   }
 }
 
+/** Any trainable tensor; `sparse` tells which kind. */
 export type AnyParam = Param | SparseParam;
 
-/** Total number of trainable values. */
+/**
+ * Total number of trainable values.
+ * @param params the tensors, e.g. `model.params()`.
+ * @returns the sum of their lengths (embedding tables count in full).
+ */
 export function countParams(params: readonly AnyParam[]): number {
   let n = 0;
   for (const p of params) n += p.value.length;

@@ -3,21 +3,74 @@
  * same rate at the same step without any schedule state in the checkpoint.
  */
 
+/**
+ * A learning rate: a constant number (>= 0), or one of the schedule objects below. Each is checked
+ * by {@link checkSchedule} when an optimizer is made.
+ */
 export type LrSchedule =
   | number
-  | { kind: 'constant'; lr: number }
-  /** Linear ramp from lr/warmupSteps to the `then` schedule's first value, then `then` (shifted). */
-  | { kind: 'warmup'; warmupSteps: number; then: LrSchedule }
-  /** lr * decayRate^(step / decaySteps), or ^floor(...) when staircase. */
-  | { kind: 'exponential'; lr: number; decayRate: number; decaySteps: number; staircase?: boolean }
-  /** lr / sqrt(1 + step / scaleSteps). */
-  | { kind: 'inverse_sqrt'; lr: number; scaleSteps: number }
-  /** Cosine from lr to minLr over totalSteps, minLr after. */
-  | { kind: 'cosine'; lr: number; totalSteps: number; minLr?: number }
-  /** lr * gamma^floor(step / every). */
-  | { kind: 'step'; lr: number; every: number; gamma: number };
+  | {
+      /** The same rate at every step. */
+      kind: 'constant';
+      /** The rate, >= 0. */
+      lr: number;
+    }
+  | {
+      /** Linear ramp from lr/warmupSteps to the `then` schedule's first value, then `then` (shifted). */
+      kind: 'warmup';
+      /** Length of the ramp, a positive integer. */
+      warmupSteps: number;
+      /** The schedule after the ramp; its step 0 is the first step after the ramp. */
+      then: LrSchedule;
+    }
+  | {
+      /** lr * decayRate^(step / decaySteps), or ^floor(...) when staircase. */
+      kind: 'exponential';
+      /** The rate at step 0, >= 0. */
+      lr: number;
+      /** Factor per decaySteps, > 0. */
+      decayRate: number;
+      /** Steps per factor of decayRate, > 0. */
+      decaySteps: number;
+      /** Decay in whole multiples of decaySteps (default false). */
+      staircase?: boolean;
+    }
+  | {
+      /** lr / sqrt(1 + step / scaleSteps). */
+      kind: 'inverse_sqrt';
+      /** The rate at step 0, >= 0. */
+      lr: number;
+      /** Time scale, > 0: the rate is lr / sqrt(2) at step scaleSteps. */
+      scaleSteps: number;
+    }
+  | {
+      /** Cosine from lr to minLr over totalSteps, minLr after. */
+      kind: 'cosine';
+      /** The rate at step 0, >= 0. */
+      lr: number;
+      /** Length of the decay, > 0. */
+      totalSteps: number;
+      /** The final rate, >= 0 (default 0). */
+      minLr?: number;
+    }
+  | {
+      /** lr * gamma^floor(step / every). */
+      kind: 'step';
+      /** The rate at step 0, >= 0. */
+      lr: number;
+      /** Steps between two drops, > 0. */
+      every: number;
+      /** Factor per drop, > 0. */
+      gamma: number;
+    };
 
-/** The learning rate at `step` (0 for the first update). */
+/**
+ * The learning rate at `step` (0 for the first update). A pure function of its arguments, so a
+ * resumed run gets the same rates.
+ * @param s the schedule (not validated here: see {@link checkSchedule}).
+ * @param step the 0-based step number.
+ * @returns the rate.
+ */
 export function lrAt(s: LrSchedule, step: number): number {
   if (typeof s === 'number') return s;
   switch (s.kind) {
@@ -41,7 +94,13 @@ export function lrAt(s: LrSchedule, step: number): number {
   }
 }
 
-/** Validates a schedule up front so that a typo fails at construction, not at step 10 000. */
+/**
+ * Validates a schedule up front so that a typo fails at construction, not at step 10 000.
+ * @param s the value to check (nested `then` schedules included).
+ * @param where prefix for the error message (default 'lr').
+ * @returns `s`, typed.
+ * @throws TypeError for a negative or non-finite rate, an unknown kind, or a field out of range.
+ */
 export function checkSchedule(s: unknown, where = 'lr'): LrSchedule {
   const bad = (why: string): never => {
     throw new TypeError(`${where}: ${why}; got ${JSON.stringify(s)}`);

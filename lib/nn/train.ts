@@ -13,30 +13,43 @@ import { clipGradNorm, createOptimizer, Optimizer, type OptimizerConfig } from '
 import type { AnyParam } from './param';
 import { deriveSeed, permutation, Rng, toSeed64, type Seed } from './rng';
 
+/** What {@link FitOptions.onProgress} receives. Only the timing fields depend on the clock. */
 export interface ProgressEvent {
   /** 'step': during an epoch; 'epoch': an epoch ended; 'done': training ended. */
   phase: 'step' | 'epoch' | 'done';
+  /** The current epoch, 0-based (at an 'epoch' event: the one that ended). */
   epoch: number;
+  /** Epochs asked for. */
   epochs: number;
-  /** Steps done in total, and the position in the current epoch. */
+  /** Steps done in total (a resume continues the count). */
   step: number;
+  /** Batches done in the current epoch. */
   batch: number;
+  /** Batches per epoch, ceil(rows / batchSize). */
   batchesPerEpoch: number;
   /** Examples processed by this call of fit (not counting those before a resume). */
   examples: number;
   /** Mean training loss of the current epoch so far. */
   loss: number;
+  /** Learning rate of the last step. */
   lr: number;
+  /** Throughput of this call so far. */
   examplesPerSec: number;
+  /** Wall time since this call started, in ms (at least 1). */
   elapsedMs: number;
   /** Metrics on the validation data, at epoch ends. */
   validation?: Record<string, number>;
 }
 
+/** Options of {@link fit}. */
 export interface FitOptions {
+  /** Epochs to train, an integer >= 0 (a resume counts those already done). */
   epochs: number;
+  /** Rows per batch, a positive integer; the last batch of an epoch may be shorter. */
   batchSize: number;
+  /** An optimizer (its state carries over between calls) or a config for a new one. */
   optimizer: Optimizer | OptimizerConfig;
+  /** The loss, by name or as an object. */
   loss: LossName | Loss;
   /**
    * Re-initializes the weights from this seed first; omit to train from the current weights
@@ -51,18 +64,26 @@ export interface FitOptions {
   clipNorm?: number;
   /** Called every `progressEvery` steps and at every epoch end; training is silent without it. */
   onProgress?: (e: ProgressEvent) => void;
+  /** Steps between two 'step' events, a positive integer (default 20). */
   progressEvery?: number;
   /** Evaluated at each epoch end (metrics go into the history and the progress event). */
   validation?: Dataset;
   /** Save the training state every `everySteps` steps (and at the end). */
-  checkpoint?: { path: string; everySteps: number };
+  checkpoint?: {
+    /** The checkpoint file, overwritten atomically each time. */
+    path: string;
+    /** Steps between two saves, a positive integer. */
+    everySteps: number;
+  };
   /** Continue from a checkpoint file (or a state): weights, optimizer, order and position. */
   resume?: string | TrainState;
   /** Stop after this many steps in total (the run can be resumed later). */
   maxSteps?: number;
 }
 
+/** What {@link fit} returns. */
 export interface FitResult {
+  /** Steps done in total (including those before a resume). */
   steps: number;
   /** Epochs completed. */
   epochs: number;
@@ -70,16 +91,28 @@ export interface FitResult {
   examples: number;
   /** Mean training loss of the last completed epoch (NaN if none completed). */
   loss: number;
+  /** Every completed epoch (including those before a resume). */
   history: EpochRecord[];
+  /** Wall time of this call. */
   seconds: number;
+  /** The optimizer used (pass it to a later fit to continue with its state). */
   optimizer: Optimizer;
 }
 
 /** One gradient step: forward, loss, backward, clipping, update, projection. */
 export class Trainer {
+  /** The model's parameters, read once. */
   readonly params: AnyParam[];
   private grad = new Float32Array(0);
 
+  /**
+   * Binds a model, loss and optimizer; reads the model's parameter list once.
+   * @param model the model to train.
+   * @param loss the loss.
+   * @param optimizer the optimizer (one per model).
+   * @param clipNorm optional global gradient norm limit, > 0.
+   * @throws RangeError when clipNorm is given and not > 0.
+   */
   constructor(
     readonly model: Model,
     readonly loss: Loss,
@@ -90,7 +123,12 @@ export class Trainer {
     if (clipNorm !== undefined && !(clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${clipNorm}`);
   }
 
-  /** Trains on one batch; returns its mean loss. */
+  /**
+   * Trains on one batch; returns its mean loss. Synchronous and deterministic.
+   * @param batch the rows.
+   * @returns the batch's mean loss before the update.
+   * @throws RangeError for labels the loss refuses or a batch that does not fit the model.
+   */
   step(batch: Batch): number {
     const logits = this.model.forward(batch);
     if (this.grad.length < logits.length) this.grad = new Float32Array(logits.length);
@@ -118,7 +156,13 @@ function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
   if (o.validation) checkTask(model, o.validation, getLoss(o.loss));
 }
 
-/** The data fit the model's inputs, and the labels fit the loss and the model's outputs. */
+/**
+ * The data fit the model's inputs, and the labels fit the loss and the model's outputs.
+ * @param model the model.
+ * @param data the dataset.
+ * @param loss the loss.
+ * @throws RangeError naming what does not match.
+ */
 export function checkTask(model: Model, data: Dataset, loss: Loss): void {
   model.checkShape(data.shape());
   const width = loss.labelWidth(model.outputs);
@@ -131,7 +175,16 @@ export function checkTask(model: Model, data: Dataset, loss: Loss): void {
   }
 }
 
-/** Evaluation metrics for a model's loss kind: loss always; logLoss, auc, accuracy for bce; accuracy for softmax. */
+/**
+ * Evaluation metrics for a model's loss kind: loss always; logLoss, auc, accuracy for bce; accuracy for softmax.
+ * One pass in dataset order; synchronous and deterministic.
+ * @param model the model (its weights are not changed).
+ * @param data the rows to evaluate.
+ * @param opts the loss, and rows per forward (default 1024).
+ * @returns metric name to value.
+ * @throws TypeError for an unknown loss name.
+ * @throws RangeError for labels the loss refuses or data that do not fit the model.
+ */
 export function evaluate(model: Model, data: Dataset, opts: { loss: LossName | Loss; batchSize?: number }): Record<string, number> {
   const loss = getLoss(opts.loss);
   const { predictions, loss: mean } = forwardAll(model, data, loss, opts.batchSize);
@@ -146,7 +199,15 @@ export function evaluate(model: Model, data: Dataset, opts: { loss: LossName | L
   return r;
 }
 
-/** Predictions for every row: probabilities (bce; softmax as [n x classes]) or values (mse). */
+/**
+ * Predictions for every row: probabilities (bce; softmax as [n x classes]) or values (mse).
+ * Synchronous and deterministic.
+ * @param model the model.
+ * @param data the rows, in order.
+ * @param opts the loss (it decides the transform), and rows per forward (default 1024).
+ * @returns [n x outputs].
+ * @throws TypeError / RangeError as {@link evaluate}.
+ */
 export function predict(model: Model, data: Dataset, opts: { loss: LossName | Loss; batchSize?: number }): Float32Array {
   return forwardAll(model, data, getLoss(opts.loss), opts.batchSize).predictions;
 }
@@ -173,7 +234,12 @@ function identity(n: number): Uint32Array {
   return a;
 }
 
-/** The shuffle seed a run uses: given, or derived from the init seed, or 0. */
+/**
+ * The shuffle seed a run uses: given, or derived from the init seed, or 0.
+ * @param o the run's `seed` and `shuffleSeed`.
+ * @returns the seed as a uint64.
+ * @throws TypeError for an invalid seed.
+ */
 export function resolveShuffleSeed(o: { seed?: Seed; shuffleSeed?: Seed }): bigint {
   if (o.shuffleSeed !== undefined) return toSeed64(o.shuffleSeed, 'shuffleSeed');
   return o.seed !== undefined ? deriveSeed(o.seed, 0x5348554646n) : 0n;
@@ -193,7 +259,20 @@ interface Cursor {
 /**
  * Trains `model` on `data`. Synchronous and silent unless `onProgress` is given.
  * The same model config, data, options and seeds give bitwise-identical weights, also across a
- * checkpoint and resume.
+ * checkpoint and resume, and whatever the kernels' thread count.
+ *
+ * Blocks the calling thread until done (use a worker thread to keep an event loop responsive).
+ * The model's weights are updated in place.
+ * @param model the model to train.
+ * @param data the training rows.
+ * @param o epochs, batch size, optimizer, loss, seeds, checkpointing and progress.
+ * @returns steps, epochs, the loss history and the optimizer.
+ * @throws TypeError for invalid options (epochs, batchSize, progressEvery, checkpoint.everySteps,
+ *   loss, optimizer, seeds).
+ * @throws RangeError when the data do not fit the model or the loss, for a hyperparameter out of
+ *   range, or a resume state made for another model, optimizer, run settings or data.
+ * @throws CheckpointError for an unreadable or invalid `resume` file; file system errors of
+ *   checkpoint writes propagate.
  */
 export function fit(model: Model, data: Dataset, o: FitOptions): FitResult {
   checkFitOptions(model, data, o);
@@ -332,6 +411,11 @@ function captureState(model: Model, opt: Optimizer, run: TrainState['run'], cur:
 /**
  * Loads only the weights of a checkpoint into `model` (for a warm start that then trains on its
  * own terms, e.g. with another example order). All tensors are checked before any is copied.
+ * @param model the model; its config must equal the checkpoint's.
+ * @param source a checkpoint path, or a state already loaded.
+ * @returns the state the weights came from.
+ * @throws CheckpointError for an unreadable or invalid file.
+ * @throws RangeError for another model config or mismatched tensors.
  */
 export function loadWeights(model: Model, source: string | TrainState): TrainState {
   const st = typeof source === 'string' ? loadCheckpoint(source) : source;

@@ -102,7 +102,7 @@ function describeAct(spec: ActivationSpec): string {
 }
 
 /**
- * The inputs whose reference a result may match: x itself, and for softplus within 2 float32 ulps
+ * The inputs whose reference a result may match: x itself, and for softplus within 4 float32 ulps
  * of its threshold the neighbours too. f jumps there (by log1p(e^-threshold) / beta: 31% of f for
  * threshold 1), and a float32 beta x lands on either side of the threshold where float64 does not
  * (docs/reliability.md, finding "softplus threshold").
@@ -111,8 +111,9 @@ function inputsToMatch(spec: ActivationSpec, x: number): number[] {
   if (spec.kind !== 'softplus' || !Number.isFinite(x)) return [x];
   const knot = spec.params[1] / spec.params[0];
   const ulp = Math.abs(nudge(x, 1) - x);
-  if (Math.abs(x - knot) > 2 * ulp) return [x];
-  return [-2, -1, 0, 1, 2].map((s) => nudge(x, s));
+  // float32 beta x against float32 threshold: three roundings of 2^-24 each, at most 3 ulps of x.
+  if (Math.abs(x - knot) > 4 * ulp) return [x];
+  return [-4, -3, -2, -1, 0, 1, 2, 3, 4].map((s) => nudge(x, s));
 }
 
 /**

@@ -7,23 +7,37 @@ import { Dataset } from './dataset';
 
 const CHUNK_ROWS = 16384;
 
+/** The columns of the rows a {@link DatasetBuilder} collects. */
 export interface BuilderShape {
+  /** Dense features per row. */
   numDense: number;
+  /** Single-valued categorical fields per row. */
   numCat: number;
+  /** Bag fields per row (default 0). */
   numBags?: number;
+  /** Label values per row (default 1). */
   labelWidth?: number;
+  /** Classes, for class-index labels. */
   numClasses?: number;
 }
 
+/** Collects rows one at a time, then assembles a {@link Dataset}. */
 export class DatasetBuilder {
+  /** Dense features per row. */
   readonly numDense: number;
+  /** Categorical fields per row. */
   readonly numCat: number;
+  /** Bag fields per row. */
   readonly numBags: number;
+  /** Label values per row. */
   readonly labelWidth: number;
+  /** Classes, passed on to the dataset. */
   readonly numClasses: number | undefined;
   /** Scratch row a parser fills before {@link commit}: nothing reaches the data before that. */
   readonly rowDense: Float32Array;
+  /** Scratch categorical ids of the current row. */
   readonly rowCat: Uint32Array;
+  /** Scratch labels of the current row. */
   readonly rowLabel: Float32Array;
   /** Scratch bag ids of the current row, per bag field. */
   readonly rowBags: number[][];
@@ -35,6 +49,10 @@ export class DatasetBuilder {
   private inChunk = CHUNK_ROWS;
   private total = 0;
 
+  /**
+   * An empty builder with scratch rows for `shape`.
+   * @param shape the columns.
+   */
   constructor(shape: BuilderShape) {
     this.numDense = shape.numDense;
     this.numCat = shape.numCat;
@@ -49,11 +67,12 @@ export class DatasetBuilder {
     this.bagLens = Array.from({ length: this.numBags }, () => []);
   }
 
+  /** Rows committed since the last {@link finish}. */
   get rows(): number {
     return this.total;
   }
 
-  /** Appends the scratch row. */
+  /** Appends the scratch row (a copy) and empties the scratch bags. */
   commit(): void {
     if (this.inChunk === CHUNK_ROWS) {
       this.dense.push(new Float32Array(CHUNK_ROWS * this.numDense));
@@ -75,7 +94,10 @@ export class DatasetBuilder {
     this.total++;
   }
 
-  /** The rows so far as a Dataset; the builder is emptied (chunks are released as they are copied). */
+  /**
+   * The rows so far as a Dataset; the builder is emptied (chunks are released as they are copied).
+   * @returns a new dataset of {@link rows} rows.
+   */
   finish(): Dataset {
     const n = this.total;
     const take = <T extends Float32Array | Uint32Array>(chunks: T[], width: number, out: T): T => {

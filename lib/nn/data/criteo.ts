@@ -8,9 +8,12 @@ import type { BuilderShape, DatasetBuilder } from './builder';
 import { bucketOf, checkBuckets, hashUint32 } from './hash';
 import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
+/** Integer columns I1..I13 (the dense features). */
 export const CRITEO_INT_COLUMNS = 13;
+/** Categorical columns C1..C26. */
 export const CRITEO_CAT_COLUMNS = 26;
 
+/** Options of the Criteo loaders. */
 export interface CriteoOptions extends LoadOptions {
   /** Buckets per categorical field: one number for all, or 26 (default 2^20). */
   buckets?: number | readonly number[];
@@ -21,11 +24,19 @@ export interface CriteoOptions extends LoadOptions {
 const INT = /^-?\d+$/;
 const HEX = /^[0-9a-fA-F]{1,8}$/;
 
+/** The {@link LineParser} of the Criteo loaders: label 0 / 1, 13 dense and 26 categorical columns. */
 export class CriteoParser implements LineParser {
   readonly shape: BuilderShape = { numDense: CRITEO_INT_COLUMNS, numCat: CRITEO_CAT_COLUMNS };
   private readonly buckets: number[];
   private readonly log: boolean;
 
+  /**
+   * Checks the options.
+   * @param o buckets and integer transform.
+   * @throws RangeError when buckets is a list of other than 26 entries.
+   * @throws TypeError for a bucket count that is not an integer from 2 to 2^32, or an unknown
+   *   intTransform.
+   */
   constructor(o: CriteoOptions = {}) {
     const b = o.buckets ?? 2 ** 20;
     this.buckets = typeof b === 'number' ? new Array<number>(CRITEO_CAT_COLUMNS).fill(b) : [...b];
@@ -65,17 +76,37 @@ export class CriteoParser implements LineParser {
   }
 }
 
-/** Loads a Criteo TSV file (optionally gzipped), streamed line by line. */
+/**
+ * Loads a Criteo TSV file (optionally gzipped), streamed line by line.
+ * @param file path of the file.
+ * @param opts buckets, integer transform, malformed-line policy.
+ * @returns a promise of the dataset and the report.
+ * @throws TypeError / RangeError for invalid options (synchronously); the errors of
+ *   {@link loadLines} as a rejection.
+ */
 export function loadCriteo(file: string, opts: CriteoOptions = {}): Promise<Loaded> {
   return loadLines(file, new CriteoParser(opts), opts);
 }
 
-/** A Criteo file as chunks of at most `chunkRows` rows, for files larger than memory. */
+/**
+ * A Criteo file as chunks of at most `chunkRows` rows, for files larger than memory.
+ * @param file path of the file.
+ * @param opts as {@link loadCriteo}, and `chunkRows` (default 65536).
+ * @returns an async generator of chunks.
+ * @throws TypeError / RangeError for invalid options (synchronously); the errors of
+ *   {@link loadLineChunks} when iterating.
+ */
 export function loadCriteoChunks(file: string, opts: CriteoOptions & { chunkRows?: number } = {}): AsyncGenerator<Loaded> {
   return loadLineChunks(file, new CriteoParser(opts), opts);
 }
 
-/** Parses Criteo TSV text already in memory. */
+/**
+ * Parses Criteo TSV text already in memory. Synchronous.
+ * @param text the whole text.
+ * @param opts as {@link loadCriteo}, and the `file` name for messages.
+ * @returns the dataset and the report.
+ * @throws TypeError / RangeError for invalid options; MalformedLineError under the 'error' policy.
+ */
 export function parseCriteo(text: string, opts: CriteoOptions & { file?: string } = {}): Loaded {
   return parseLines(text, new CriteoParser(opts), opts);
 }

@@ -6,13 +6,15 @@ import type { DatasetBuilder, BuilderShape } from './builder';
 import { bucketOf, checkBuckets, hashString } from './hash';
 import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
+/** Options of the CSV loaders. Column indices are 0-based; negative ones count from the end. */
 export interface CsvOptions extends LoadOptions {
+  /** Cell separator, non-empty, possibly several characters (default ','). */
   delimiter?: string;
   /** 'auto' (default): the first line is a header when a numeric column of it is not a number. */
   header?: boolean | 'auto';
   /** Index of the label column; negative counts from the end (default -1, the last). */
   labelColumn?: number;
-  /** Columns holding categorical values (hashed into `buckets`, one field each, in order). */
+  /** Columns holding categorical values (hashed into `buckets`, one field each, in column order). */
   categorical?: readonly number[];
   /** Columns to leave out. */
   ignore?: readonly number[];
@@ -24,7 +26,12 @@ export interface CsvOptions extends LoadOptions {
   numClasses?: number;
 }
 
-/** Splits a CSV line; null when a quote is not closed. */
+/**
+ * Splits a CSV line; null when a quote is not closed.
+ * @param line one line, without its line break.
+ * @param delimiter cell separator (default ',').
+ * @returns the cells, quotes removed and doubled quotes undone; null for an unclosed quote.
+ */
 export function splitCsvLine(line: string, delimiter = ','): string[] | null {
   if (!line.includes('"')) return line.split(delimiter);
   const cells: string[] = [];
@@ -48,7 +55,11 @@ export function splitCsvLine(line: string, delimiter = ','): string[] | null {
   return cells;
 }
 
-/** A finite number, or NaN for anything else (empty, text, Infinity). */
+/**
+ * A finite number, or NaN for anything else (empty, text, Infinity).
+ * @param cell the cell text (surrounding spaces allowed).
+ * @returns the number, or NaN.
+ */
 export function parseNumber(cell: string): number {
   if (cell.trim() === '') return NaN;
   const v = Number(cell);
@@ -57,6 +68,7 @@ export function parseNumber(cell: string): number {
 
 type Role = 'label' | 'dense' | 'cat' | 'ignore';
 
+/** The {@link LineParser} of the CSV loaders: column roles are fixed from the first line. */
 export class CsvParser implements LineParser {
   private roles: Role[] = [];
   private numDense = 0;
@@ -64,6 +76,12 @@ export class CsvParser implements LineParser {
   private readonly delimiter: string;
   private readonly buckets: number;
 
+  /**
+   * Checks the options; the column roles are set by {@link prepare}.
+   * @param o the CSV options.
+   * @throws TypeError for an empty delimiter, buckets not an integer from 2 to 2^32, or numClasses
+   *   not an integer >= 2.
+   */
   constructor(private readonly o: CsvOptions = {}) {
     this.delimiter = o.delimiter ?? ',';
     if (!this.delimiter) throw new TypeError('delimiter must not be empty');
@@ -73,11 +91,16 @@ export class CsvParser implements LineParser {
     }
   }
 
+  /** Dense and categorical column counts (known after {@link prepare}). */
   get shape(): BuilderShape {
     return { numDense: this.numDense, numCat: this.numCat, numClasses: this.o.numClasses };
   }
 
-  /** Column roles from the first line's column count. */
+  /**
+   * Column roles from the first line's column count.
+   * @param firstLine the first non-blank line.
+   * @throws RangeError when labelColumn or a categorical column is outside the columns.
+   */
   prepare(firstLine: string): void {
     const n = (splitCsvLine(firstLine, this.delimiter) ?? []).length;
     const idx = (c: number): number => (c < 0 ? n + c : c);
@@ -94,6 +117,11 @@ export class CsvParser implements LineParser {
     this.numCat = this.roles.filter((r) => r === 'cat').length;
   }
 
+  /**
+   * With header 'auto': a header when a dense or label cell is not a number.
+   * @param line the first non-blank line.
+   * @returns whether to skip it as a header.
+   */
   isHeader(line: string): boolean {
     const h = this.o.header ?? 'auto';
     if (h !== 'auto') return h;
@@ -136,17 +164,38 @@ export class CsvParser implements LineParser {
   }
 }
 
-/** Loads a CSV file (optionally gzipped), streamed line by line. */
+/**
+ * Loads a CSV file (optionally gzipped), streamed line by line.
+ * @param file path of the file.
+ * @param opts columns, header, hashing and malformed-line policy.
+ * @returns a promise of the dataset and the report.
+ * @throws TypeError for invalid options (synchronously); the errors of {@link loadLines} as a
+ *   rejection.
+ */
 export function loadCsv(file: string, opts: CsvOptions = {}): Promise<Loaded> {
   return loadLines(file, new CsvParser(opts), opts);
 }
 
-/** A CSV file as chunks of at most `chunkRows` rows (bounded memory). */
+/**
+ * A CSV file as chunks of at most `chunkRows` rows (bounded memory).
+ * @param file path of the file.
+ * @param opts as {@link loadCsv}, and `chunkRows` (default 65536).
+ * @returns an async generator of chunks.
+ * @throws TypeError for invalid options (synchronously); the errors of {@link loadLineChunks}
+ *   when iterating.
+ */
 export function loadCsvChunks(file: string, opts: CsvOptions & { chunkRows?: number } = {}): AsyncGenerator<Loaded> {
   return loadLineChunks(file, new CsvParser(opts), opts);
 }
 
-/** Parses CSV text already in memory. */
+/**
+ * Parses CSV text already in memory. Synchronous.
+ * @param text the whole text.
+ * @param opts as {@link loadCsv}, and the `file` name for messages.
+ * @returns the dataset and the report.
+ * @throws TypeError for invalid options, RangeError for a column out of range, MalformedLineError
+ *   under the 'error' policy.
+ */
 export function parseCsv(text: string, opts: CsvOptions & { file?: string } = {}): Loaded {
   return parseLines(text, new CsvParser(opts), opts);
 }

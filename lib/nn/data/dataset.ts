@@ -6,13 +6,17 @@ import { createHash } from 'crypto';
 import type { Bag, Batch, DataShape } from '../model';
 import { permutation, Rng, type Seed } from '../rng';
 
+/** The columns of a {@link Dataset}; n is labels.length / labelWidth. Arrays are used, not copied. */
 export interface DatasetInit {
+  /** Labels [n x labelWidth]. */
   labels: Float32Array;
-  /** [n x numDense] */
+  /** Dense features [n x numDense], row-major. */
   dense?: Float32Array;
+  /** Dense features per row (default dense.length / n, or 0). */
   numDense?: number;
-  /** [n x numCat] */
+  /** Single-valued categorical ids [n x numCat], row-major. */
   cat?: Uint32Array;
+  /** Categorical fields per row (default cat.length / n, or 0). */
   numCat?: number;
   /** One per multi-valued field; offsets has n + 1 entries starting at 0. */
   bags?: Bag[];
@@ -24,18 +28,39 @@ export interface DatasetInit {
   teacher?: Float32Array;
 }
 
+/**
+ * An in-memory dataset of n rows: flat row-major arrays, shared with whoever made them (not copied).
+ * Its methods are synchronous; none changes the data.
+ */
 export class Dataset {
+  /** Rows. */
   readonly n: number;
+  /** Dense features per row. */
   readonly numDense: number;
+  /** Single-valued categorical fields per row. */
   readonly numCat: number;
+  /** Label values per row. */
   readonly labelWidth: number;
+  /** Classes, for class-index labels. */
   readonly numClasses: number | undefined;
+  /** Dense features [n x numDense]. */
   readonly dense: Float32Array;
+  /** Categorical ids [n x numCat]. */
   readonly cat: Uint32Array;
+  /** One bag per multi-valued field. */
   readonly bags: readonly Bag[];
+  /** Labels [n x labelWidth]. */
   readonly labels: Float32Array;
+  /** Optional per-row extra (e.g. the synthetic teacher's probability) [n]. */
   readonly teacher: Float32Array | undefined;
 
+  /**
+   * Checks the column lengths against n.
+   * @param init the columns.
+   * @throws TypeError when labels is not a Float32Array.
+   * @throws RangeError when labels is not a multiple of labelWidth long, dense / cat / teacher do
+   *   not have n rows, or a bag's offsets are not n + 1 non-decreasing entries from 0 to ids.length.
+   */
   constructor(init: DatasetInit) {
     this.labelWidth = init.labelWidth ?? 1;
     if (!(init.labels instanceof Float32Array)) throw new TypeError('labels must be a Float32Array');
@@ -71,11 +96,16 @@ export class Dataset {
     if (this.teacher && this.teacher.length !== n) throw new RangeError(`teacher must have n = ${n} values`);
   }
 
+  /** Multi-valued fields per row. */
   get numBags(): number {
     return this.bags.length;
   }
 
-  /** SHA-1 over every value (labels, features, ids, bags): equal data, equal fingerprint. */
+  /**
+   * SHA-1 over every value (labels, features, ids, bags): equal data, equal fingerprint.
+   * A full pass over the data.
+   * @returns 40 hex digits.
+   */
   fingerprint(): string {
     const h = createHash('sha1');
     const add = (a: Float32Array | Uint32Array): void => void h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -87,11 +117,19 @@ export class Dataset {
     return h.digest('hex');
   }
 
+  /**
+   * The columns, for `Model.checkShape`.
+   * @returns numDense, numCat and numBags.
+   */
   shape(): DataShape {
     return { numDense: this.numDense, numCat: this.numCat, numBags: this.bags.length };
   }
 
-  /** The rows at `indices`, copied into a new dataset. */
+  /**
+   * The rows at `indices`, copied into a new dataset.
+   * @param indices row numbers in [0, n), in the order wanted (repeats allowed).
+   * @returns a new dataset.
+   */
   subset(indices: ArrayLike<number>): Dataset {
     const g = new BatchGatherer(this, indices.length);
     const idx = Uint32Array.from(indices as ArrayLike<number>);
@@ -105,7 +143,12 @@ export class Dataset {
     });
   }
 
-  /** Rows [start, end). */
+  /**
+   * Rows [start, end), copied.
+   * @param start first row.
+   * @param end row after the last (default n; clamped to n).
+   * @returns a new dataset.
+   */
   slice(start: number, end = this.n): Dataset {
     const idx = new Uint32Array(Math.max(0, Math.min(end, this.n) - start));
     for (let i = 0; i < idx.length; i++) idx[i] = start + i;
@@ -115,6 +158,11 @@ export class Dataset {
   /**
    * Splits into (first, second) with round(fraction * n) rows in the first. With a seed the rows
    * are shuffled first (deterministically); without, the split keeps the file order.
+   * @param fraction share of rows in the first part, in [0, 1].
+   * @param seed optional shuffle seed.
+   * @returns two new datasets.
+   * @throws RangeError when fraction is outside [0, 1].
+   * @throws TypeError for an invalid seed.
    */
   split(fraction: number, seed?: Seed): [Dataset, Dataset] {
     if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`fraction must be in [0, 1], got ${fraction}`);
@@ -123,7 +171,12 @@ export class Dataset {
     return [this.subset(order.subarray(0, k)), this.subset(order.subarray(k))];
   }
 
-  /** Rows of several datasets with the same columns, in order. */
+  /**
+   * Rows of several datasets with the same columns, in order.
+   * @param parts at least one dataset.
+   * @returns a new dataset (the teacher column is kept only when every part has one).
+   * @throws RangeError for an empty list or datasets with different columns.
+   */
   static concat(parts: readonly Dataset[]): Dataset {
     if (!parts.length) throw new RangeError('Dataset.concat needs at least one dataset');
     const a = parts[0];
@@ -179,6 +232,11 @@ export class BatchGatherer {
   private readonly bagOffsets: Uint32Array[];
   private readonly batch: Batch;
 
+  /**
+   * Allocates batch buffers for `capacity` rows of `data`'s columns.
+   * @param data the dataset to read.
+   * @param capacity the most rows per batch.
+   */
   constructor(
     readonly data: Dataset,
     readonly capacity: number,
@@ -191,7 +249,14 @@ export class BatchGatherer {
     this.batch = { m: 0, dense: this.dense, cat: this.cat, bags: data.bags.map(() => ({ ids: new Uint32Array(0), offsets: new Uint32Array(0) })), labels: this.labels };
   }
 
-  /** The rows order[start .. end) as a batch (views into buffers reused by the next call). */
+  /**
+   * The rows order[start .. end) as a batch (views into buffers reused by the next call).
+   * @param order row numbers of the dataset.
+   * @param start first position in `order`.
+   * @param end position after the last.
+   * @returns the batch (the same object on every call).
+   * @throws RangeError when end - start exceeds the capacity.
+   */
   gather(order: Uint32Array, start: number, end: number): Batch {
     const d = this.data;
     const m = end - start;

@@ -8,7 +8,10 @@ import { gunzipSync } from 'zlib';
 import type { Dataset } from './dataset';
 import { parseCsv } from './csv';
 
-/** Where the file is looked for when no path is given (from lib/nn/data and dist/nn/data alike). */
+/**
+ * Where the file is looked for when no path is given (from lib/nn/data and dist/nn/data alike).
+ * @returns absolute paths, in the order tried.
+ */
 export function digitsCandidates(): string[] {
   return [
     resolve(__dirname, '../../../test/data/digits.csv.gz'),
@@ -18,7 +21,13 @@ export function digitsCandidates(): string[] {
 
 /**
  * Loads the digits: 64 dense features (pixel / 16 when `scale`, the default, else 0..16) and the
- * digit as a class index (numClasses 10). Malformed lines are fatal.
+ * digit as a class index (numClasses 10). Malformed lines are fatal. Synchronous.
+ * @param path the file (plain or gzipped CSV); default: the first of {@link digitsCandidates} that exists.
+ * @param opts `scale` (default true).
+ * @returns the 1797 rows.
+ * @throws Error when no file is found, or from the file system.
+ * @throws MalformedLineError for a malformed line.
+ * @throws RangeError when the file does not have 64 pixel columns.
  */
 export function loadDigits(path?: string, opts: { scale?: boolean } = {}): Dataset {
   const file = path ?? digitsCandidates().find((p) => existsSync(p));

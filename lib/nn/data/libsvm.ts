@@ -6,6 +6,7 @@
 import type { BuilderShape, DatasetBuilder } from './builder';
 import { loadLineChunks, loadLines, parseLines, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
+/** Options of the LIBSVM loaders. */
 export interface LibsvmOptions extends LoadOptions {
   /** Feature count; found by a first pass over the file when omitted. */
   numFeatures?: number;
@@ -16,15 +17,23 @@ export interface LibsvmOptions extends LoadOptions {
    * else is malformed. 'class': an integer class index below numClasses.
    */
   labels?: 'raw' | 'binary' | 'class';
+  /** Classes for labels 'class' (an integer >= 2). */
   numClasses?: number;
 }
 
 const PAIR = /^(\d+):(\S+)$/;
 
+/** The {@link LineParser} of the LIBSVM loaders (numFeatures must be known). */
 export class LibsvmParser implements LineParser {
   readonly shape: BuilderShape;
   private readonly base: number;
 
+  /**
+   * Checks the options; rows will have numFeatures dense features.
+   * @param o the options, with numFeatures.
+   * @throws TypeError when numFeatures is not an integer >= 0, or labels 'class' comes without a
+   *   numClasses >= 2.
+   */
   constructor(private readonly o: LibsvmOptions & { numFeatures: number }) {
     if (!Number.isInteger(o.numFeatures) || o.numFeatures < 0) throw new TypeError(`numFeatures must be an integer >= 0, got ${o.numFeatures}`);
     if (o.labels === 'class' && !(Number.isInteger(o.numClasses) && o.numClasses! >= 2)) {
@@ -90,18 +99,39 @@ async function maxIndex(file: string, zeroBased: boolean): Promise<number> {
   return max;
 }
 
-/** Loads a LIBSVM file (optionally gzipped), streamed. */
+/**
+ * Loads a LIBSVM file (optionally gzipped), streamed; two passes when numFeatures is not given.
+ * @param file path of the file.
+ * @param opts feature count, indexing, label mapping, malformed-line policy.
+ * @returns a promise of the dataset (numFeatures dense features) and the report.
+ * @throws TypeError for invalid options, MalformedLineError, or the file system's errors, all as a
+ *   rejection.
+ */
 export async function loadLibsvm(file: string, opts: LibsvmOptions = {}): Promise<Loaded> {
   const numFeatures = opts.numFeatures ?? (await maxIndex(file, !!opts.zeroBased));
   return loadLines(file, new LibsvmParser({ ...opts, numFeatures }), opts);
 }
 
-/** A LIBSVM file in chunks (numFeatures is required: a first pass would read the whole file). */
+/**
+ * A LIBSVM file in chunks (numFeatures is required: a first pass would read the whole file).
+ * @param file path of the file.
+ * @param opts as {@link loadLibsvm} with numFeatures, and `chunkRows` (default 65536).
+ * @returns an async generator of chunks.
+ * @throws TypeError for invalid options (synchronously); the errors of {@link loadLineChunks}
+ *   when iterating.
+ */
 export function loadLibsvmChunks(file: string, opts: LibsvmOptions & { numFeatures: number; chunkRows?: number }): AsyncGenerator<Loaded> {
   return loadLineChunks(file, new LibsvmParser(opts), opts);
 }
 
-/** Parses LIBSVM text already in memory. */
+/**
+ * Parses LIBSVM text already in memory. Synchronous.
+ * @param text the whole text.
+ * @param opts as {@link loadLibsvm} (numFeatures defaults to the largest index in the text), and
+ *   the `file` name for messages.
+ * @returns the dataset and the report.
+ * @throws TypeError for invalid options; MalformedLineError under the 'error' policy.
+ */
 export function parseLibsvm(text: string, opts: LibsvmOptions & { file?: string } = {}): Loaded {
   let numFeatures = opts.numFeatures;
   if (numFeatures === undefined) {

@@ -11,15 +11,20 @@ import { createGunzip } from 'zlib';
 import { DatasetBuilder, type BuilderShape } from './builder';
 import type { Dataset } from './dataset';
 
+/** What to do with a malformed line: throw, or skip and report it. */
 export type OnMalformed = 'error' | 'skip';
 
+/** A skipped line. */
 export interface LineIssue {
+  /** 1-based line number in the file (header and blank lines count). */
   line: number;
+  /** Why the line was refused. */
   reason: string;
   /** The start of the offending line. */
   text: string;
 }
 
+/** Options every loader takes. */
 export interface LoadOptions {
   /** 'error' (default): the first malformed line throws {@link MalformedLineError}; 'skip': it is left out and reported. */
   onMalformed?: OnMalformed;
@@ -31,23 +36,40 @@ export interface LoadOptions {
   limit?: number;
 }
 
+/** What a load read and left out. */
 export interface LoadReport {
+  /** The file name ('<text>' for text in memory, unless named). */
   file: string;
   /** Lines read (including header, blank and skipped ones). */
   lines: number;
+  /** Rows in the data. */
   rows: number;
+  /** Malformed lines left out (with onMalformed 'skip'). */
   skipped: number;
+  /** Blank lines. */
   blank: number;
+  /** Whether the first non-blank line was taken as a header. */
   header: boolean;
+  /** The first `maxIssues` skipped lines. */
   issues: LineIssue[];
 }
 
+/** A loaded dataset with its report. */
 export interface Loaded {
+  /** The rows. */
   dataset: Dataset;
+  /** What was read and skipped. */
   report: LoadReport;
 }
 
+/** Thrown (or rejected with) for the first malformed line when onMalformed is 'error'. */
 export class MalformedLineError extends Error {
+  /**
+   * Names the file, line and reason.
+   * @param file the file name; the message is `file:line: reason`.
+   * @param line 1-based line number.
+   * @param reason why the line was refused.
+   */
   constructor(
     readonly file: string,
     readonly line: number,
@@ -62,20 +84,42 @@ export class MalformedLineError extends Error {
 export interface LineParser {
   /** The columns; read after {@link prepare}, when the first row is about to be built. */
   readonly shape: BuilderShape;
-  /** Sees the first non-blank line first (e.g. to count the columns of a CSV). */
+  /**
+   * Sees the first non-blank line first (e.g. to count the columns of a CSV).
+   * @param firstLine the line, before it is parsed or taken as a header.
+   * @throws Error of any kind to refuse the file (e.g. RangeError for a column out of range).
+   */
   prepare?(firstLine: string): void;
-  /** Whether the first non-blank line is a header rather than data. */
+  /**
+   * Whether the first non-blank line is a header rather than data.
+   * @param line the first non-blank line.
+   * @returns true to skip it as a header.
+   */
   isHeader?(line: string): boolean;
+  /**
+   * Fills the builder's scratch row from one line.
+   * @param line a non-blank line.
+   * @param b the builder whose rowDense / rowCat / rowLabel / rowBags to fill (not commit).
+   * @returns null when the row is complete, else why the line is malformed.
+   */
   parse(line: string, b: DatasetBuilder): string | null;
 }
 
 /** Feeds lines to a parser and a builder, applying the malformed-line policy. */
 export class LineLoader {
+  /** Counts so far (updated by every {@link feed}). */
   readonly report: LoadReport;
   private b: DatasetBuilder | null = null;
   private readonly policy: OnMalformed;
   private seenData = false;
 
+  /**
+   * Starts an empty report; the builder is made at the first data line.
+   * @param file name for the report and error messages.
+   * @param parser turns lines into rows.
+   * @param opts malformed-line policy and limits.
+   * @throws TypeError for an onMalformed other than 'error' or 'skip'.
+   */
   constructor(
     file: string,
     private readonly parser: LineParser,
@@ -99,6 +143,12 @@ export class LineLoader {
     return this.opts.limit === undefined || this.report.rows < this.opts.limit;
   }
 
+  /**
+   * Takes the next line of the file: blank, header, row or malformed.
+   * @param line the line, without its line break.
+   * @throws MalformedLineError for a malformed line under the 'error' policy, and what the parser's
+   *   prepare throws.
+   */
   feed(line: string): void {
     const r = this.report;
     r.lines++;
@@ -133,7 +183,12 @@ export class LineLoader {
   }
 }
 
-/** True when the file starts with the gzip magic bytes. */
+/**
+ * True when the file starts with the gzip magic bytes. Synchronous (reads 2 bytes).
+ * @param file path of the file.
+ * @returns whether it starts with 1f 8b.
+ * @throws Error from the file system (e.g. ENOENT) when the file cannot be opened.
+ */
 export function isGzip(file: string): boolean {
   const fd = openSync(file, 'r');
   try {
@@ -144,7 +199,12 @@ export function isGzip(file: string): boolean {
   }
 }
 
-/** The lines of a (possibly gzipped) text file, streamed. */
+/**
+ * The lines of a (possibly gzipped) text file, streamed (CRLF or LF endings).
+ * @param file path of the file.
+ * @returns an async generator of lines, without their line breaks; stopping early closes the file.
+ * @throws Error from the file system or gunzip, when iterating.
+ */
 export async function* readLines(file: string): AsyncGenerator<string> {
   const gz = isGzip(file); // first: a missing file throws here, before any stream exists
   const raw = createReadStream(file);
@@ -160,7 +220,16 @@ export async function* readLines(file: string): AsyncGenerator<string> {
   }
 }
 
-/** Reads a whole file into one dataset. */
+/**
+ * Reads a whole file into one dataset. The reading is asynchronous; parsing runs on the calling
+ * thread between reads.
+ * @param file path of the file (gzip detected from its bytes).
+ * @param parser turns lines into rows.
+ * @param opts malformed-line policy and limits.
+ * @returns a promise of the dataset and the report.
+ * @throws TypeError for invalid options, MalformedLineError, or the file system's errors, all as a
+ *   rejection.
+ */
 export async function loadLines(file: string, parser: LineParser, opts: LoadOptions = {}): Promise<Loaded> {
   const loader = new LineLoader(file, parser, opts);
   for await (const line of readLines(file)) {
@@ -173,6 +242,12 @@ export async function loadLines(file: string, parser: LineParser, opts: LoadOpti
 /**
  * Reads a file as a sequence of datasets of at most `chunkRows` rows: memory stays bounded by one
  * chunk whatever the file size. The report (shared, cumulative) is updated as lines are read.
+ * @param file path of the file.
+ * @param parser turns lines into rows.
+ * @param opts loader options and `chunkRows` (default 65536).
+ * @returns an async generator of chunks (the last may be shorter; none is empty).
+ * @throws TypeError for a chunkRows that is not a positive integer, and the errors of
+ *   {@link loadLines}, when iterating.
  */
 export async function* loadLineChunks(
   file: string, parser: LineParser, opts: LoadOptions & { chunkRows?: number } = {},
@@ -188,7 +263,14 @@ export async function* loadLineChunks(
   if (loader.builder.rows > 0) yield { dataset: loader.builder.finish(), report: loader.report };
 }
 
-/** Parses text already in memory (small files, tests). */
+/**
+ * Parses text already in memory (small files, tests). Synchronous.
+ * @param text the whole text; a final line break is optional.
+ * @param parser turns lines into rows.
+ * @param opts loader options and the `file` name for messages (default '<text>').
+ * @returns the dataset and the report.
+ * @throws TypeError for invalid options; MalformedLineError under the 'error' policy.
+ */
 export function parseLines(text: string, parser: LineParser, opts: LoadOptions & { file?: string } = {}): Loaded {
   const loader = new LineLoader(opts.file ?? '<text>', parser, opts);
   const lines = text.split(/\r?\n/);

@@ -13,17 +13,26 @@ import { sigmoid } from '../loss';
 import { deriveSeed, Rng, type Seed } from '../rng';
 import { Dataset } from './dataset';
 
+/** Options of the synthetic CTR generator. Every count must be an integer. */
 export interface SyntheticCtrOptions {
+  /** Rows to generate, >= 0 (checked, but unused by a {@link SyntheticCtr}, which draws on `next`). */
   rows: number;
+  /** Seed of the teacher and the rows (default 0). */
   seed?: Seed;
   /** Dense features, standard normal (default 8). */
   numDense?: number;
   /** Vocabulary size per single-valued field (default [1000, 1000, 500, 200, 100, 50, 20, 10]). */
   fields?: readonly number[];
   /** Multi-valued fields: vocabulary and the longest bag (lengths uniform in 0..maxLen). */
-  bags?: ReadonlyArray<{ vocab: number; maxLen: number }>;
-  /** Teacher embedding width (default 8) and hidden width (default 16). */
+  bags?: ReadonlyArray<{
+    /** Vocabulary of the field, a positive integer. */
+    vocab: number;
+    /** Longest bag, a positive integer. */
+    maxLen: number;
+  }>;
+  /** Teacher embedding width (default 8). */
   teacherDim?: number;
+  /** Teacher hidden width (default 16). */
   teacherHidden?: number;
   /** Standard deviation of the logit noise (default 0.3). */
   noise?: number;
@@ -48,19 +57,40 @@ interface Teacher {
   intercept: number;
 }
 
-/** The generator: teacher parameters plus the row stream. */
+/**
+ * The generator: teacher parameters plus the row stream. Deterministic: the same options and seed
+ * give the same rows, however they are split into `next` calls.
+ */
 export class SyntheticCtr {
+  /** Dense features per row. */
   readonly numDense: number;
+  /** Vocabulary per single-valued field. */
   readonly fields: readonly number[];
-  readonly bags: ReadonlyArray<{ vocab: number; maxLen: number }>;
+  /** Bag fields: vocabulary and longest bag. */
+  readonly bags: ReadonlyArray<{
+    /** Vocabulary of the field. */
+    vocab: number;
+    /** Longest bag. */
+    maxLen: number;
+  }>;
+  /** Teacher embedding width. */
   readonly dim: number;
+  /** Teacher hidden width. */
   readonly hidden: number;
+  /** Standard deviation of the logit noise. */
   readonly noise: number;
   private readonly t: Teacher;
   private readonly rng: Rng;
   private readonly x: Float64Array;
   private readonly h: Float64Array;
 
+  /**
+   * Draws the teacher and calibrates its intercept (a pilot of 4096 rows).
+   * @param o the options.
+   * @throws TypeError for a count that is not an integer in range (rows, numDense, fields,
+   *   bags, teacherDim, teacherHidden, chunkRows) or an invalid seed.
+   * @throws RangeError for noise < 0 or baseRate outside (0, 1).
+   */
   constructor(o: SyntheticCtrOptions) {
     this.numDense = o.numDense ?? 8;
     this.fields = o.fields ?? [1000, 1000, 500, 200, 100, 50, 20, 10];
@@ -177,7 +207,11 @@ export class SyntheticCtr {
     return (lo + hi) / 2;
   }
 
-  /** The next `n` rows of the stream. */
+  /**
+   * The next `n` rows of the stream, with the teacher's click probability in `teacher`.
+   * @param n rows to draw.
+   * @returns a new dataset (labels 0 / 1).
+   */
   next(n: number): Dataset {
     const dense = new Float32Array(n * this.numDense);
     const cat = new Uint32Array(n * this.fields.length);
@@ -216,14 +250,26 @@ function checkOptions(g: SyntheticCtr, o: SyntheticCtrOptions): void {
   if (o.chunkRows !== undefined) posInt(o.chunkRows, 'chunkRows');
 }
 
-/** The dataset in chunks of `chunkRows` rows (memory bounded by one chunk). */
+/**
+ * The dataset in chunks of `chunkRows` rows (memory bounded by one chunk); the concatenated chunks
+ * equal {@link syntheticCtr} with the same options.
+ * @param o the options.
+ * @returns a generator of datasets.
+ * @throws TypeError / RangeError as the {@link SyntheticCtr} constructor, at the first `next()`
+ *   (generators start lazily).
+ */
 export function* syntheticCtrChunks(o: SyntheticCtrOptions): Generator<Dataset> {
   const g = new SyntheticCtr(o);
   const chunk = o.chunkRows ?? 65536;
   for (let done = 0; done < o.rows; done += chunk) yield g.next(Math.min(chunk, o.rows - done));
 }
 
-/** The whole dataset in memory. */
+/**
+ * The whole dataset in memory.
+ * @param o the options.
+ * @returns `o.rows` rows.
+ * @throws TypeError / RangeError as the {@link SyntheticCtr} constructor.
+ */
 export function syntheticCtr(o: SyntheticCtrOptions): Dataset {
   return new SyntheticCtr(o).next(o.rows);
 }

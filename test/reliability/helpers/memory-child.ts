@@ -1,0 +1,119 @@
+/**
+ * Child process (node --expose-gc) for memory.test.ts: many calls of each public function with
+ * small inputs, RSS measured after a full GC before and after them. Per function: a warm-up (so that
+ * V8's heap, the allocator's arenas and the addon's scratch reach their steady state), the baseline,
+ * the counted calls, the end value. Prints one JSON line per function and a final summary line.
+ * Env SMELU_MEM_SCALE scales every count (a quick look); SMELU_MEM_ONLY runs one function.
+ */
+import {
+  activation,
+  backward,
+  backwardFromOutput,
+  denseBackward,
+  denseBackwardAsync,
+  denseForward,
+  denseForwardAsync,
+  derivative,
+  forward,
+  packWeights,
+} from '../../../lib/index';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+const scale = Number(process.env.SMELU_MEM_SCALE ?? '1');
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    gc!();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const smelu = activation({ kind: 'smelu', beta: 0.5 });
+const gelu = activation({ kind: 'gelu' });
+const x = new Float32Array(16).map((_, i) => i / 4 - 2);
+const dy = new Float32Array(16).fill(0.5);
+const m = 2, k = 4, n = 3;
+const dx = new Float32Array(m * k).map((_, i) => i / 8);
+const W = new Float32Array(k * n).map((_, i) => i / 16 - 0.3);
+const b = new Float32Array(n).fill(0.1);
+const dDy = new Float32Array(m * n).fill(0.25);
+const z = new Float32Array(m * n).map((_, i) => i / 3 - 1);
+const packed = packWeights(W, k, n);
+let sink = 0;
+
+interface Job {
+  name: string;
+  calls: number;
+  /** Runs `count` calls (async jobs keep up to 64 in flight). */
+  run(count: number): void | Promise<void>;
+}
+
+function sync(name: string, calls: number, call: () => Float32Array): Job {
+  return {
+    name,
+    calls,
+    run(count) {
+      for (let i = 0; i < count; i++) sink += call()[0];
+    },
+  };
+}
+
+function batched(name: string, calls: number, call: () => Promise<Float32Array>): Job {
+  return {
+    name,
+    calls,
+    async run(count) {
+      for (let i = 0; i < count; i += 64) {
+        const batch = Array.from({ length: Math.min(64, count - i) }, call);
+        for (const r of await Promise.all(batch)) sink += r[0];
+      }
+    },
+  };
+}
+
+const M = 1_000_000;
+const JOBS: Job[] = [
+  sync('forward', M, () => forward(smelu, x)),
+  sync('backward', M, () => backward(gelu, x, dy)),
+  sync('backwardFromOutput', M, () => backwardFromOutput(smelu, x, dy)),
+  sync('derivative', M, () => derivative(gelu, x)),
+  sync('denseForward', M, () => denseForward({ x: dx, W, b, m, k, n, activation: gelu }).y),
+  sync('denseForward packed', M, () => denseForward({ x: dx, W: packed, b, m, k, n, activation: gelu }).y),
+  sync('denseBackward', M, () => denseBackward({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).dW),
+  // Each pack owns native memory released by a finalizer: these must run and free it.
+  sync('packWeights', M, () => packWeights(W, k, n).source),
+  batched('denseForwardAsync', 200_000, () => denseForwardAsync({ x: dx, W, b, m, k, n, activation: gelu }).then((r) => r.y)),
+  batched('denseBackwardAsync', 200_000, () => denseBackwardAsync({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).then((r) => r.dW)),
+];
+
+async function main(): Promise<void> {
+  const only = process.env.SMELU_MEM_ONLY;
+  const results = [];
+  for (const job of JOBS) {
+    if (only && job.name !== only) continue;
+    const calls = Math.max(1000, Math.round(job.calls * scale));
+    const t0 = performance.now();
+    await job.run(Math.round(calls / 5)); // warm-up: a fifth as many calls again
+    await settle();
+    const before = process.memoryUsage().rss;
+    const t1 = performance.now();
+    await job.run(calls);
+    const callMs = performance.now() - t1;
+    await settle();
+    const after = process.memoryUsage().rss;
+    const r = {
+      name: job.name,
+      calls,
+      usPerCall: Math.round((callMs * 1000 * 100) / calls) / 100,
+      rssBeforeMB: Math.round((before / 2 ** 20) * 10) / 10,
+      rssDeltaMB: Math.round(((after - before) / 2 ** 20) * 100) / 100,
+      seconds: Math.round(performance.now() - t0) / 1000,
+    };
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
+  console.log(JSON.stringify({ done: true, results, sink: Number.isFinite(sink) }));
+}
+
+void main();
