@@ -18,6 +18,7 @@
 #include "dispatch.h"
 #include "kernels/act/act.h"
 #include "kernels/gemm/dense.h"
+#include "kernels/optim/optim.h"
 
 namespace smelu {
 namespace {
@@ -171,6 +172,44 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
   }
   const auto t1 = std::chrono::steady_clock::now();
   return Napi::Number::New(info.Env(), std::chrono::duration<double, std::nano>(t1 - t0).count());
+}
+
+// ---- optimizers ----
+
+// optimStep(kind, hyper, w, g, s1|null, s2|null): one optimizer update of w in place from g, with
+// the state arrays kind needs (optim.h): kind 0 sgd (s1 = velocity when momentum != 0), 1 adagrad
+// (s1 = accumulator), 2 adam / adamw (s1, s2 = moments); hyper a Float64Array of kOptimHyperSlots.
+// g and the states used must have w's length; states the kind does not use are ignored.
+Napi::Value OptimStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double d;
+  if (napi_get_value_double(env, info[0], &d) != napi_ok) throw_type(env, "optimizer kind must be a number");
+  if (!(d >= 0) || d >= static_cast<double>(OptimKind::count) || d != std::floor(d)) {
+    throw Napi::RangeError::New(env, "optimizer kind out of range");
+  }
+  void* hyper = nullptr;
+  size_t hyper_length = 0;
+  if (!typed_array_info(env, info[1], napi_float64_array, &hyper, &hyper_length)) {
+    throw_type(env, "optimizer hyperparameters must be a Float64Array");
+  }
+  if (hyper_length < static_cast<size_t>(kOptimHyperSlots)) {
+    throw Napi::RangeError::New(env, "optimizer hyperparameters must hold 8 values");
+  }
+  const OptimParams p = make_optim_params(static_cast<int32_t>(d), static_cast<const double*>(hyper));
+  F32 w = float32_arg(info, 2, "w"), g = float32_arg(info, 3, "g");
+  require_length(env, g, w.length, "g");
+  const int states = optim_states(p);
+  F32 s[2];
+  const char* names[2] = {"s1", "s2"};
+  for (int j = 0; j < 2; ++j) {
+    if (j >= states) continue;
+    s[j] = optional_float32_arg(info, 4 + j, names[j]);
+    // A zero-length Float32Array may have a null data pointer: check presence by the argument.
+    if (info[4 + j].IsNull() || info[4 + j].IsUndefined()) throw_type(env, std::string(names[j]) + " must be a Float32Array");
+    require_length(env, s[j], w.length, names[j]);
+  }
+  optim_kernels().step(p, w.data, g.data, s[0].data, s[1].data, w.length);
+  return env.Undefined();
 }
 
 // ---- dense ----
@@ -401,6 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("denseForwardAsync", Napi::Function::New(env, DenseForwardAsync));
   exports.Set("denseBackwardAsync", Napi::Function::New(env, DenseBackwardAsync));
   exports.Set("packWeights", Napi::Function::New(env, PackWeights));
+  exports.Set("optimStep", Napi::Function::New(env, OptimStep));
   return exports;
 }
 

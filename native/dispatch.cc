@@ -116,4 +116,17 @@ const ActKernels& act_kernels(Isa isa) {
   }
 }
 
+const OptimKernels& optim_kernels(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return optim_kernels_avx2;
+    case Isa::avx512: return optim_kernels_avx512;
+#endif
+#if defined(__aarch64__)
+    case Isa::neon: return optim_kernels_neon;
+#endif
+    default: return optim_kernels_scalar;
+  }
+}
+
 }  // namespace smelu

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/act/act.h"
+#include "kernels/optim/optim.h"
 
 namespace smelu {
 
@@ -24,5 +25,8 @@ bool set_isa(Isa isa);
 
 const ActKernels& act_kernels(Isa isa);
 inline const ActKernels& act_kernels() { return act_kernels(current_isa()); }
+
+const OptimKernels& optim_kernels(Isa isa);
+inline const OptimKernels& optim_kernels() { return optim_kernels(current_isa()); }
 
 }  // namespace smelu

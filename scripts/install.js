@@ -38,7 +38,9 @@ function loads(file) {
   const r = spawnSync(process.execPath, ['-e', PROBE, file], { encoding: 'utf8' });
   if (r.status === 0) return null;
   const lines = (r.stderr || '').split('\n').map((l) => l.trim());
-  const err = lines.find((l) => /Error/.test(l)) || (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
+  const line = lines.find((l) => /Error/.test(l));
+  // "Error: /long/path/smelu.node: file too short" -> "file too short"
+  const err = line ? line.replace(/^\w*Error: /, '').split(`${file}: `).join('') : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
   return err.slice(0, 300) + libcNote(file);
 }
 
@@ -163,8 +165,8 @@ function main() {
     say(`built the native addon with ${useCmake ? 'cmake-js' : 'node-gyp'} (${useCmake ? '' : 'cmake is not on PATH; '}${why})`);
     return;
   }
-  const failure = err ? `native build failed (${err})` : `the built addon does not load (${loadErr})`;
-  if (prebuiltWorks) usePrebuilt(`${why}, but the ${failure}`);
+  const failure = err ? `the native build failed (${err})` : `the built addon does not load (${loadErr})`;
+  if (prebuiltWorks) usePrebuilt(`${why}, but ${failure}`);
   else say(`${failure}; ${why}; the TypeScript backend will be used`);
 }
 

@@ -6,7 +6,8 @@
 //   - every glibc symbol version it needs is <= GLIBC_FLOOR (stated in docs/platforms.md);
 //   - it needs no libstdc++ (GLIBCXX_/CXXABI_) versions and exports only the Node-API entry points;
 //   - on x64, AVX/AVX-512 instructions appear only in functions of the per-tier files listed in
-//     native/sources.json: the tier is chosen at run time, nothing may assume it (no -march=native).
+//     native/sources.json: the tier is chosen at run time, nothing may assume it (no -march=native);
+//     on arm64, nothing beyond ARMv8.0 + NEON (no LSE atomics inline, no SVE).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -85,7 +86,9 @@ function build(target, cxx, extraArgs) {
 
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
   const args = [cmakeJs, 'rebuild', '--out', out, '--log-level', 'error', `--CDCMAKE_SHARED_LINKER_FLAGS=${linkerFlags(link)}`, ...extraArgs];
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  // The build log goes to stderr: stdout is for the one summary line per target (and npm pack
+  // --json, which runs this as prepack, prints its JSON there too).
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
   const file = path.join(out, 'Release', 'smelu.node');
   if (r.status !== 0 || !fs.existsSync(file)) throw new Error(`${target}: build failed`);
   const notes = checkBinary(target, file, out);
@@ -119,6 +122,7 @@ function checkBinary(target, file, out) {
     if (m && m[2] !== '*UND*' && /[guw]/.test(m[1].slice(0, 2)) && !EXPORTS.includes(m[3])) problems.push(`exports ${m[3]}`);
   }
   if (target.endsWith('-x64')) problems.push(...avxOutsideTiers(file, out));
+  if (target.endsWith('-arm64')) problems.push(...beyondArmv8(file));
   if (problems.length) throw new Error(`${target}: the prebuilt is not portable:\n  ${problems.join('\n  ')}`);
   return `needs glibc >= ${newest.join('.')}`;
 }
@@ -154,8 +158,31 @@ function avxOutsideTiers(file, out) {
   return [...avx].filter((f) => !tier.has(f) || common.has(f)).map((f) => `AVX instructions in ${f}, outside the per-tier files`);
 }
 
+/**
+ * Functions of the arm64 addon using instructions newer than ARMv8.0 + NEON: LSE atomics outside
+ * libgcc's outline-atomic helpers (__aarch64_*, which check the CPU at run time), or SVE registers.
+ */
+function beyondArmv8(file) {
+  const objdump = process.arch === 'arm64' ? 'objdump' : 'aarch64-linux-gnu-objdump';
+  if (!onPath(objdump)) return [];
+  const bad = new Set();
+  let fn = null;
+  for (const line of run(objdump, ['-d', '--no-show-raw-insn', file]).split('\n')) {
+    const head = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (head) fn = head[1];
+    else if (fn && !fn.startsWith('__aarch64_') && /^\s+[0-9a-f]+:\t((cas|ldadd|ldclr|ldeor|ldset|ldsmax|ldsmin|ldumax|ldumin|swp)[a-z]*\s|.*\bz\d+\.)/.test(line)) bad.add(fn);
+  }
+  return [...bad].map((f) => `ARMv8.1+ or SVE instructions in ${f}`);
+}
+
 function isGlibc() {
   return Boolean(process.report && process.report.getReport().header.glibcVersionRuntime);
+}
+
+/** Targets named on the command line (e.g. `node scripts/prebuild.js linux-arm64`), or all. */
+function wanted(target) {
+  const only = process.argv.slice(2);
+  return only.length === 0 || only.includes(target);
 }
 
 function main() {
@@ -163,9 +190,9 @@ function main() {
     console.log(`prebuild: only linux with glibc is scripted; skipping on ${process.platform}${process.platform === 'linux' ? ' (musl)' : ''}`);
     return;
   }
-  if (process.arch === 'x64') build('linux-x64', process.env.CXX || 'g++', []);
-  else if (process.arch === 'arm64') build('linux-arm64', process.env.CXX || 'g++', []);
-  if (process.arch === 'x64') {
+  if (process.arch === 'x64' && wanted('linux-x64')) build('linux-x64', process.env.CXX || 'g++', []);
+  if (process.arch === 'arm64' && wanted('linux-arm64')) build('linux-arm64', process.env.CXX || 'g++', []);
+  if (process.arch === 'x64' && wanted('linux-arm64')) {
     if (onPath('aarch64-linux-gnu-g++')) {
       build('linux-arm64', 'aarch64-linux-gnu-g++', [
         '--CDCMAKE_SYSTEM_NAME=Linux',

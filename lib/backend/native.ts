@@ -20,6 +20,7 @@ interface Addon {
   denseForwardAsync(...args: unknown[]): Promise<void>;
   denseBackwardAsync(...args: unknown[]): Promise<void>;
   packWeights(k: number, n: number, w: Float32Array): unknown;
+  optimStep(kind: number, hyper: Float64Array, w: Float32Array, g: Float32Array, s1: Float32Array | null, s2: Float32Array | null): void;
 }
 
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
@@ -107,7 +108,9 @@ function loadAddon(): { addon: Addon; file: string; why: string } {
       const addon = require(path.join(PACKAGE_ROOT, file)) as Addon;
       return { addon, file, why: failures.length ? `${why}; ${failures.join('; ')}` : why };
     } catch (e) {
-      failures.push(`${file} did not load: ${(e as Error).message.split('\n')[0]}${libcNote(file)}`);
+      // "/abs/path/smelu.node: file too short" -> "file too short": the file is named already
+      const msg = (e as Error).message.split('\n')[0].split(`${path.join(PACKAGE_ROOT, file)}: `).join('');
+      failures.push(`${file} did not load: ${msg}${libcNote(file)}`);
     }
   }
   throw new Error(failures.join('; '));
@@ -159,5 +162,10 @@ export function loadNativeBackend(): NativeBackend {
       return handle;
     },
   };
+  // An addon built before optimStep existed (an older prebuilt) leaves it out: the optimizers then
+  // use their TypeScript loops.
+  if (typeof addon.optimStep === 'function') {
+    backend.optimStep = (kind, hyper, w, g, s1, s2) => addon.optimStep(kind, hyper, w, g, s1, s2);
+  }
   return backend;
 }

@@ -91,6 +91,22 @@ export interface Backend {
   ): void;
   packWeights(k: number, n: number, w: Float32Array): PackedHandle;
 
+  /**
+   * One optimizer update in place (native backend only; the optimizers fall back to their own loops
+   * without it): kind 0 sgd, 1 adagrad, 2 adam / adamw; `hyper` a Float64Array of 8 slots
+   * (sgd [lr, l2, momentum, nesterov 0|1], adagrad [lr, l2, eps],
+   * adam [lr, l2, beta1, beta2, eps, 1 - beta1^t, 1 - beta2^t, shrink]). g, s1 and s2 have w's
+   * length; s1 / s2 are the state arrays the kind uses (null otherwise). Computed in float32.
+   */
+  optimStep?(
+    kind: number,
+    hyper: Float64Array,
+    w: Float32Array,
+    g: Float32Array,
+    s1: Float32Array | null,
+    s2: Float32Array | null,
+  ): void;
+
   /** Same as denseForward, off the main thread. */
   denseForwardAsync(...args: Parameters<Backend['denseForward']>): Promise<void>;
   denseBackwardAsync(...args: Parameters<Backend['denseBackward']>): Promise<void>;

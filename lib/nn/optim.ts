@@ -2,14 +2,21 @@
  * Optimizers: SGD (momentum, Nesterov), Adagrad, Adam and AdamW, with a learning-rate schedule,
  * and gradient clipping by global norm.
  *
- * Updates run in place over the parameter arrays in a fixed order, in float64 arithmetic stored
- * to float32, with no allocation after the first step. Embedding tables ({@link SparseParam}) are
+ * Updates run in place over the parameter arrays in a fixed order, with no allocation after the
+ * first step. Dense tensors are updated by the backend's `optimStep` when it has one (the native
+ * addon: SIMD kernels, one call per tensor, float32 arithmetic with the same IEEE operations in
+ * the same order on every ISA tier, so every tier and thread count gives the same bits); otherwise
+ * (the TypeScript backend, an addon without it, and always for sparse rows) by the loops below, in
+ * float64 arithmetic per element stored to float32. The two follow the same formulas, but float32
+ * and float64 intermediates round differently, so native and TypeScript training differ slightly
+ * (about 1e-7 relative per step); each is deterministic on its own. Embedding tables ({@link SparseParam}) are
  * updated lazily: only the rows the batch touched, and only their optimizer state (the usual
  * "sparse Adagrad / lazy Adam" of recommender training). Dense and sparse parameters therefore
  * behave differently for momentum and Adam, by design.
  */
 import type { AnyParam, SparseParam } from './param';
 import { checkSchedule, lrAt, type LrSchedule } from './schedule';
+import { selected } from '../backend/select';
 
 /** The optimizer families. */
 export type OptimizerKind = 'sgd' | 'adagrad' | 'adam' | 'adamw';
@@ -64,8 +71,9 @@ export type OptimizerConfig = SgdConfig | AdagradConfig | AdamConfig;
 
 /**
  * The optimizer base: a step counter, the schedule, and per-parameter state arrays allocated at the
- * first step. Synchronous; updates run in a fixed order in float64, so the same gradients give the
- * same bits. One optimizer per model: its state is bound to that model's parameters.
+ * first step. Synchronous; updates run in a fixed order (native float32 or TypeScript float64, see
+ * the module comment), so the same gradients give the same bits. One optimizer per model: its
+ * state is bound to that model's parameters.
  */
 export abstract class Optimizer {
   /** The frozen config (with `kind` filled in). */
@@ -76,6 +84,8 @@ export abstract class Optimizer {
   lastLr = 0;
   private state: Float32Array[][] | null = null;
   private lengths: number[] = [];
+  /** Hyperparameters for the backend's optimStep, refilled per tensor (no allocation per step). */
+  private readonly hyper = new Float64Array(8);
 
   /**
    * Freezes a copy of the config; state arrays are allocated at the first step.
@@ -113,6 +123,16 @@ export abstract class Optimizer {
   ): void;
 
   /**
+   * Fills the hyperparameter slots of the backend's `optimStep` (see Backend.optimStep) for the
+   * same update as {@link update} over a whole tensor.
+   * @param h the 8 slots to fill.
+   * @param decay whether weight decay applies to this tensor.
+   * @param lr the step's learning rate.
+   * @returns the kind code: 0 sgd, 1 adagrad, 2 adam / adamw.
+   */
+  protected abstract nativeHyper(h: Float64Array, decay: boolean, lr: number): number;
+
+  /**
    * Applies one update to every parameter from its gradient, at the schedule's rate for step `t`.
    * Sparse tables update only the rows the last backward touched.
    * @param params the model's parameters, in the same order at every call.
@@ -124,10 +144,18 @@ export abstract class Optimizer {
     this.t++;
     this.lastLr = lr;
     this.beforeStep();
+    const backend = selected().backend;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      if (p.sparse) this.sparseStep(p, state[i], lr);
-      else this.update(p.value, 0, p.grad, 0, p.value.length, state[i], p.decay, lr);
+      if (p.sparse) {
+        this.sparseStep(p, state[i], lr);
+      } else if (backend.optimStep) {
+        const st = state[i];
+        const kind = this.nativeHyper(this.hyper, p.decay, lr);
+        backend.optimStep(kind, this.hyper, p.value, p.grad, st[0] ?? null, st[1] ?? null);
+      } else {
+        this.update(p.value, 0, p.grad, 0, p.value.length, state[i], p.decay, lr);
+      }
     }
   }
 
@@ -216,6 +244,14 @@ export class Sgd extends Optimizer {
     return 0;
   }
 
+  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+    h[0] = lr;
+    h[1] = decay ? this.wd : 0;
+    h[2] = this.mu;
+    h[3] = this.nesterov ? 1 : 0;
+    return 0;
+  }
+
   protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
     const mu = this.mu;
     const l2 = decay ? this.wd : 0;
@@ -260,6 +296,13 @@ export class Adagrad extends Optimizer {
 
   protected initialState(): number {
     return this.acc0;
+  }
+
+  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+    h[0] = lr;
+    h[1] = decay ? this.wd : 0;
+    h[2] = this.eps;
+    return 1;
   }
 
   protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
@@ -313,6 +356,18 @@ export class Adam extends Optimizer {
   protected override beforeStep(): void {
     this.c1 = 1 - Math.pow(this.b1, this.t);
     this.c2 = 1 - Math.pow(this.b2, this.t);
+  }
+
+  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+    h[0] = lr;
+    h[1] = decay && !this.decoupled ? this.wd : 0;
+    h[2] = this.b1;
+    h[3] = this.b2;
+    h[4] = this.eps;
+    h[5] = this.c1;
+    h[6] = this.c2;
+    h[7] = decay && this.decoupled ? 1 - lr * this.wd : 1;
+    return 2;
   }
 
   protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {

@@ -57,6 +57,8 @@ afterAll(() => {
 });
 
 it('runs on the native backend (the addon built by npm install)', () => {
+  // run_sanitizers.sh checks this line to know which build the tests ran against.
+  console.log(`backend: ${info().reason}`);
   expect(info().backend, `addon not loaded: ${info().reason} (root ${ROOT})`).toBe('native');
 });
 

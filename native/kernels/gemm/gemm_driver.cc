@@ -189,6 +189,9 @@ void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, flo
 // Rows [i, i + rows) x k range [p0, p0 + kc) of A into the tier's packed layout.
 void pack_a_block(const Strided& a, ALayout layout, const Tier& t, size_t i, size_t rows, size_t p0,
                   size_t kc, float* out) {
+  // K = 0 (an empty x, whose data pointer may be null): nothing to copy, and memcpy from null is
+  // undefined even for 0 bytes (UBSan).
+  if (kc == 0) return;
   if (layout == ALayout::rows) {
     for (size_t r = 0; r < rows; ++r) {
       float* dst = out + r * t.a_row_stride;
