@@ -9,6 +9,7 @@ const USAGE = `usage: smelu <command> [options]
 
 commands:
   info               backend, ISA tier, threads and versions in use
+  train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
 
 options:
@@ -31,6 +32,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'info':
       process.stdout.write(`${JSON.stringify(info(), null, 2)}\n`);
       return 0;
+    case 'train': {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { trainCommand } = require('./train-cli') as { trainCommand(args: string[]): Promise<number> };
+      return trainCommand(rest);
+    }
     case 'repro': {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
