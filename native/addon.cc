@@ -167,7 +167,8 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
       case 0: k.forward(p, x.data, y.data, x.length); break;
       case 1: k.backward(p, x.data, dy, y.data, x.length); break;
       case 2: k.backward_from_output(p, x.data, dy, y.data, x.length); break;
-      default: std::memcpy(y.data, x.data, x.length * sizeof(float)); break;
+      // Empty arrays may have null data, and memcpy from null is undefined even for 0 bytes.
+      default: if (x.length) std::memcpy(y.data, x.data, x.length * sizeof(float)); break;
     }
   }
   const auto t1 = std::chrono::steady_clock::now();

@@ -34,32 +34,31 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cxx=${CXX:-g++}
 flags=(-std=c++17 -O1 -g -ffp-contract=off -fno-math-errno -pthread -I"$root/native")
-avx2=(-mavx2 -mfma)
-avx512=(-mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma)
-
-build() { # build <object> <source> [flags...]
-  local obj=$1 src=$2
-  shift 2
-  "$cxx" "${flags[@]}" "$@" -c "$src" -o "$out/$obj"
-}
+# Every native source but the addon glue, with its tier's flags, from native/sources.json (the list
+# CMakeLists.txt and binding.gyp read), so new kernels are picked up here too.
+mapfile -t units < <(node -e '
+  const s = require("./native/sources.json");
+  for (const f of s.common) if (f !== "native/addon.cc") console.log(f + "\t");
+  for (const t of ["avx2", "avx512"]) for (const f of s[t]) console.log(f + "\t" + s.flags[t].join(" "));
+')
 (
   set -e
-  build act_scalar.o native/kernels/act/act_scalar.cc
-  build act_params.o native/kernels/act/act_params.cc
-  build act_avx2.o native/kernels/act/act_avx2.cc "${avx2[@]}"
-  build act_avx512.o native/kernels/act/act_avx512.cc "${avx512[@]}"
-  build dispatch.o native/dispatch.cc
-  build threadpool.o native/threadpool.cc
-  build gemm_driver.o native/kernels/gemm/gemm_driver.cc
-  build gemm_scalar.o native/kernels/gemm/gemm_scalar.cc
-  build gemm_avx2.o native/kernels/gemm/gemm_avx2_6x16.cc "${avx2[@]}"
-  build gemm_avx512.o native/kernels/gemm/gemm_avx512_14x32.cc "${avx512[@]}"
-  build act_driver.o test/native/act_driver.cc
-  build gemm_driver_test.o test/native/gemm_driver_test.cc
-  cd "$out"
-  "$cxx" -pthread act_driver.o act_scalar.o act_params.o act_avx2.o act_avx512.o -o act_driver
-  "$cxx" -pthread gemm_driver_test.o dispatch.o threadpool.o gemm_driver.o gemm_scalar.o gemm_avx2.o gemm_avx512.o \
-    act_scalar.o act_params.o act_avx2.o act_avx512.o -o gemm_driver_test
+  objs=()
+  for unit in "${units[@]}"; do
+    src=${unit%%$'\t'*}
+    tier_flags=${unit#*$'\t'}
+    obj="$out/$(basename "${src%.cc}").o"
+    # shellcheck disable=SC2086 # tier flags are words
+    "$cxx" "${flags[@]}" $tier_flags -c "$src" -o "$obj"
+    objs+=("$obj")
+  done
+  "$cxx" "${flags[@]}" -c test/native/act_driver.cc -o "$out/act_driver.o"
+  "$cxx" "${flags[@]}" -c test/native/gemm_driver_test.cc -o "$out/gemm_driver_test.o"
+  # act_driver needs the activation kernels only; the dense driver everything.
+  act_objs=()
+  for o in "${objs[@]}"; do case "$(basename "$o")" in act_*) act_objs+=("$o") ;; esac; done
+  "$cxx" -pthread "$out/act_driver.o" "${act_objs[@]}" -o "$out/act_driver"
+  "$cxx" -pthread "$out/gemm_driver_test.o" "${objs[@]}" -o "$out/gemm_driver_test"
 )
 check $? "build the drivers with -O1 -g"
 [ "$failed" -eq 0 ] || finish

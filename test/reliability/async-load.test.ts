@@ -23,6 +23,7 @@ interface Report {
   wrong: number;
   p50Ms: number;
   p99Ms: number;
+  p99PerRoundMs: number[];
   maxMs: number;
   samples: number;
   inputsAlive: number;
@@ -51,7 +52,8 @@ function run(outputs: 'reused' | 'fresh', rounds: number): Promise<Report> {
 function describeReport(rep: Report): string {
   return (
     `${rep.rounds} x ${rep.calls} concurrent calls (${rep.outputs} outputs, issued ${rep.chunk} per loop turn) in ${rep.elapsedMs} ms ` +
-    `on ${rep.threads} threads; event-loop delay p50 ${rep.p50Ms} ms, p99 ${rep.p99Ms} ms, max ${rep.maxMs} ms (${rep.samples} samples); ` +
+    `on ${rep.threads} threads; event-loop delay (worst round) p50 ${rep.p50Ms} ms, p99 ${rep.p99Ms} ms, max ${rep.maxMs} ms; ` +
+    `p99 per round ${rep.p99PerRoundMs.join(' / ')} ms (${rep.samples} samples); ` +
     `timer ticks ${rep.ticks}; inputs alive after GC ${rep.inputsAlive}/${rep.calls * rep.rounds}; ` +
     `RSS base ${rep.rssBaseMB} MB, after each round ${rep.rssAfterRoundMB.join(' / ')} MB, delta ${rep.rssDeltaMB} MB; ` +
     `array buffers delta ${rep.arrayBuffersDeltaMB} MB; longest issuing stretch ${rep.issueChunkMs} ms ` +

@@ -100,21 +100,27 @@ describe('worker_threads', () => {
     for (let round = 0; round < 6; round++) {
       const workers = Array.from({ length: WORKERS }, (_, id) => startWorker({ mode: 'spin', id, iterations: 0, acts: [], dense: [] }));
       const errors: unknown[] = [];
-      for (const w of workers) {
-        w.on('error', (e) => errors.push(e));
-        w.on('message', (msg: { calls?: number; error?: string }) => {
-          if (msg.error) errors.push(msg.error);
-          seenCalls = Math.max(seenCalls, msg.calls ?? 0);
-        });
-      }
-      // Let them get going (module load, first calls), then cut them off at random moments while
-      // the main thread keeps calling too.
-      const until = Date.now() + 150 + rnd() * 250;
-      while (Date.now() < until) {
+      // Each worker says when it enters its loop of calls: terminations are timed from there, so
+      // that they land inside calls, not in a worker still loading its modules.
+      const started = workers.map(
+        (w) =>
+          new Promise<void>((res) => {
+            w.on('error', (e) => errors.push(e));
+            w.on('message', (msg: { calls?: number; started?: boolean; error?: string }) => {
+              if (msg.error) errors.push(msg.error);
+              if (msg.started) res();
+              seenCalls = Math.max(seenCalls, msg.calls ?? 0);
+            });
+          }),
+      );
+      await Promise.all(started);
+      // The main thread keeps calling too while the workers run, for a random while.
+      const until = Date.now() + rnd() * 100;
+      do {
         const c = cases.dense[2];
         const r = await denseForwardAsync({ x: c.x, W: c.W, b: c.b, m: c.m, k: c.k, n: c.n, activation: c.act });
         expect(sameBits(r.y, c.y)).toBe(true);
-      }
+      } while (Date.now() < until);
       const codes = await Promise.all(
         workers.map(async (w) => {
           await new Promise((r) => setTimeout(r, rnd() * 40));

@@ -3,11 +3,12 @@
  * that run TypeScript helpers from source (transpiled once, like test/nn does).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
+import { afterAll } from 'vitest';
 import { tsBootstrapSource, writeTranspiled } from '../../../lib/nn/dev-require';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
@@ -54,6 +55,9 @@ export interface ChildResult {
 }
 
 const sourcesDir = mkdtempSync(join(tmpdir(), 'smelu-reliability-'));
+// Registered on the suite of the test file importing this module (vitest's workers end without an
+// 'exit' event).
+afterAll(() => rmSync(sourcesDir, { recursive: true, force: true }));
 const transpiled = new Map<string, string>();
 
 /** Transpiled closure of a TypeScript entry (written once per process) and its bootstrap source. */

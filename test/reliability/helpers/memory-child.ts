@@ -1,8 +1,9 @@
 /**
  * Child process (node --expose-gc) for memory.test.ts: many calls of each public function with
- * small inputs, RSS measured after a full GC before and after them. Per function: a warm-up (so that
- * V8's heap, the allocator's arenas and the addon's scratch reach their steady state), the baseline,
- * the counted calls, the end value. Prints one JSON line per function and a final summary line.
+ * small inputs, RSS measured after full GCs along the way. Per function: a warm-up (so that V8's
+ * heap, the allocator's arenas and the addon's scratch reach their steady state), then the counted
+ * calls in ten parts with an RSS sample after each. Prints one JSON line per function and a final
+ * summary line.
  * Env SMELU_MEM_SCALE scales every count (a quick look); SMELU_MEM_ONLY runs one function.
  */
 import {
@@ -22,10 +23,17 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const scale = Number(process.env.SMELU_MEM_SCALE ?? '1');
 
+/**
+ * Full GCs with turns of the event loop between them (Node-API finalizers run from setImmediate),
+ * then a pause: V8 frees dead array buffers' memory on a background thread after the GC.
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    gc!();
-    await new Promise((r) => setImmediate(r));
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 4; i++) {
+      gc!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -45,6 +53,8 @@ let sink = 0;
 interface Job {
   name: string;
   calls: number;
+  /** Warm-up calls, as a share of `calls`. */
+  warmup?: number;
   /** Runs `count` calls (async jobs keep up to 64 in flight). */
   run(count: number): void | Promise<void>;
 }
@@ -72,10 +82,12 @@ function sync(name: string, calls: number, call: () => Float32Array): Job {
   };
 }
 
+/** Async calls, 64 in flight; a full-length warm-up (their promises survive young-generation GCs). */
 function batched(name: string, calls: number, call: () => Promise<Float32Array>): Job {
   return {
     name,
     calls,
+    warmup: 1,
     async run(count) {
       for (let i = 0; i < count; i += 64) {
         const batch = Array.from({ length: Math.min(64, count - i) }, call);
@@ -94,8 +106,10 @@ const JOBS: Job[] = [
   sync('denseForward', M, () => denseForward({ x: dx, W, b, m, k, n, activation: gelu }).y),
   sync('denseForward packed', M, () => denseForward({ x: dx, W: packed, b, m, k, n, activation: gelu }).y),
   sync('denseBackward', M, () => denseBackward({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).dW),
-  // Each pack owns native memory released by a finalizer: these must run and free it.
-  sync('packWeights', M, () => packWeights(W, k, n).source),
+  // Each pack owns native memory released by a finalizer: these must run and free it. The packs
+  // dropped between two GCs pile up in malloc's heap before they are freed, so RSS settles at a
+  // plateau (~90 MB above the start here) that takes some 500k packs to reach: a longer warm-up.
+  { ...sync('packWeights', M, () => packWeights(W, k, n).source), warmup: 1 },
   batched('denseForwardAsync', 200_000, () => denseForwardAsync({ x: dx, W, b, m, k, n, activation: gelu }).then((r) => r.y)),
   batched('denseBackwardAsync', 200_000, () => denseBackwardAsync({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).then((r) => r.dW)),
 ];
@@ -107,20 +121,36 @@ async function main(): Promise<void> {
     if (only && job.name !== only) continue;
     const calls = Math.max(1000, Math.round(job.calls * scale));
     const t0 = performance.now();
-    await job.run(Math.round(calls * 0.3)); // warm-up: 30% as many calls again
+    await job.run(Math.round(calls * (job.warmup ?? 0.3))); // warm-up
     await settle();
-    const before = process.memoryUsage().rss;
-    const t1 = performance.now();
-    await job.run(calls);
-    const callMs = performance.now() - t1;
-    await settle();
-    const after = process.memoryUsage().rss;
+    // RSS after GC at the start and after each tenth of the calls. One sample moves by a few MB
+    // between identical runs (where malloc and V8's background sweeper leave freed memory), so
+    // the growth is the least-squares line through all eleven, over the whole run: a leak grows
+    // it steadily, a one-off shift barely.
+    const samples = [process.memoryUsage().rss];
+    let callMs = 0;
+    for (let part = 0; part < 10; part++) {
+      const t1 = performance.now();
+      await job.run(calls / 10);
+      callMs += performance.now() - t1;
+      await settle();
+      samples.push(process.memoryUsage().rss);
+    }
+    const mb = samples.map((b) => b / 2 ** 20);
+    const xs = mb.map((_, i) => i / 10); // fraction of the run
+    const mx = xs.reduce((a, b) => a + b) / xs.length;
+    const my = mb.reduce((a, b) => a + b) / mb.length;
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * (mb[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
     const r = {
       name: job.name,
       calls,
       usPerCall: Math.round((callMs * 1000 * 100) / calls) / 100,
-      rssBeforeMB: Math.round((before / 2 ** 20) * 10) / 10,
-      rssDeltaMB: Math.round(((after - before) / 2 ** 20) * 100) / 100,
+      rssBeforeMB: Math.round(mb[0] * 10) / 10,
+      /** Growth over the run on the fitted line, MB. */
+      rssGrowthMB: Math.round(slope * 100) / 100,
+      /** Last sample minus the first, MB. */
+      rssDeltaMB: Math.round((mb[10] - mb[0]) * 100) / 100,
+      rssSamplesMB: mb.map((v) => Math.round(v * 10) / 10),
       seconds: Math.round(performance.now() - t0) / 1000,
     };
     results.push(r);

@@ -71,6 +71,7 @@ async function spin(): Promise<void> {
   const W = new Float32Array(k * n).map((_, i) => ((i * 5) % 11) / 11 - 0.5);
   const args = { x, W, m, k, n, activation: { kind: 'gelu' } as Activation };
   let calls = 0;
+  port.postMessage({ id: data.id, calls, started: true });
   for (;;) {
     denseForward(args);
     const pending = [denseForwardAsync(args), denseForwardAsync(args)];
