@@ -151,8 +151,18 @@ function checkNumber(kind: string, name: string, v: unknown, fallback: number): 
   if (!Number.isFinite(v)) {
     throw new RangeError(`activation ${kind}: '${name}' must be finite, got ${v}`);
   }
+  // The kernels compute in float32: a parameter it rounds to 0 or a denormal, or whose reciprocal
+  // or square overflows, would silently change the function.
+  const m = Math.abs(v);
+  if (m !== 0 && (m < PARAM_MIN || m > PARAM_MAX)) {
+    throw new RangeError(`activation ${kind}: '${name}' must be 0 or between ${PARAM_MIN} and ${PARAM_MAX} in magnitude, got ${v}`);
+  }
   return v;
 }
+
+/** Smallest and largest non-zero parameter magnitudes the float32 kernels take. */
+export const PARAM_MIN = 1e-30;
+export const PARAM_MAX = 1e30;
 
 function checkNonNegative(kind: string, name: string, v: unknown, fallback: number): number {
   const x = checkNumber(kind, name, v, fallback);

@@ -160,11 +160,11 @@ function refSmelu(x: number, beta: number): number {
 function refGsmelu(x: number, gNeg: number, gPos: number, alpha: number, beta: number, t: number): number {
   if (x === -Infinity) return gNeg === 0 ? t : gNeg > 0 ? -Infinity : Infinity;
   if (x === Infinity) return gPos === 0 ? t + (gNeg * (beta - alpha)) / 2 : gPos > 0 ? Infinity : -Infinity;
-  let r: number;
-  if (x <= -alpha) r = 0;
-  else if (x < beta) r = (x + alpha) ** 2 / (2 * (alpha + beta));
-  else r = x - (beta - alpha) / 2;
-  return t + gNeg * x + (gPos - gNeg) * r;
+  // Each line evaluated on its own: t + gNeg x + (gPos - gNeg) R(x) cancels badly for large |x|
+  // when the slopes differ (gNeg 4, gPos 0 at x = 1e20 would lose the constant term).
+  if (x <= -alpha) return t + gNeg * x;
+  if (x >= beta) return t + gPos * x - ((gPos - gNeg) * (beta - alpha)) / 2;
+  return t + gNeg * x + ((gPos - gNeg) * (x + alpha) ** 2) / (2 * (alpha + beta));
 }
 
 function refRescu2(x: number, beta: number): number {

@@ -62,6 +62,9 @@ describe('forward / backward argument errors', () => {
       [{ kind: 'gsmelu', alpha: -1, beta: 1 }, /alpha \+ beta must be > 0/],
       [{ kind: 'gsmelu', alpha: -2, beta: 1 }, /alpha \+ beta/],
       [{ kind: 'gsmelu', gNeg: NaN }, /'gNeg'/],
+      [{ kind: 'gsmelu', gNeg: 9e-98 }, /'gNeg' must be 0 or between 1e-30 and 1e\+30 in magnitude/],
+      [{ kind: 'smelu', beta: 1e-40 }, /'beta' must be 0 or between/],
+      [{ kind: 'swish', beta: 1e31 }, /'beta' must be 0 or between/],
     ];
     for (const [desc, msg] of bad) {
       let thrown: unknown;

@@ -227,7 +227,9 @@ function gsmeluEl(v: number, k: GsmeluConsts): number {
   const d = k.h - a;
   const q = d + Math.abs(d);
   const r = k.t + k.gNeg * v + k.gDiff * (0.5 * (s + a) + q * q * k.cF);
-  return r === r ? r : S.gsmeluF(v, k.gNeg, k.gPos, k.alpha, k.beta, k.t);
+  // Far from the transition the combined form cancels when the slopes differ: take the exact
+  // line there (a rarely taken, well predicted branch). NaN goes the same way.
+  return r === r && a < 1e6 ? r : S.gsmeluF(v, k.gNeg, k.gPos, k.alpha, k.beta, k.t);
 }
 
 function gsmeluForward(x: Float32Array, y: Float32Array, k: GsmeluConsts): void {

@@ -56,14 +56,11 @@ export function gsmeluF(x: number, gNeg: number, gPos: number, alpha: number, be
   if (x !== x) return x;
   if (x === -Infinity) return gNeg === 0 ? t : -gNeg * Infinity;
   if (x === Infinity) return gPos === 0 ? t + gNeg * ((beta - alpha) / 2) : gPos * Infinity;
-  let r: number;
-  if (x <= -alpha) r = 0;
-  else if (x >= beta) r = x - (beta - alpha) / 2;
-  else {
-    const p = x + alpha;
-    r = (p * p) / (2 * (alpha + beta));
-  }
-  return t + gNeg * x + (gPos - gNeg) * r;
+  // Each line on its own: the combined form cancels for large |x| when the slopes differ.
+  if (x <= -alpha) return t + gNeg * x;
+  if (x >= beta) return t + gPos * x - ((gPos - gNeg) * (beta - alpha)) / 2;
+  const p = x + alpha;
+  return t + gNeg * x + ((gPos - gNeg) * (p * p)) / (2 * (alpha + beta));
 }
 
 export function gsmeluD(x: number, gNeg: number, gPos: number, alpha: number, beta: number): number {
