@@ -108,8 +108,9 @@ const JOBS: Job[] = [
   sync('denseBackward', M, () => denseBackward({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).dW),
   // Each pack owns native memory released by a finalizer: these must run and free it. The packs
   // dropped between two GCs pile up in malloc's heap before they are freed, so RSS settles at a
-  // plateau (~90 MB above the start here) that takes some 500k packs to reach: a longer warm-up.
-  { ...sync('packWeights', M, () => packWeights(W, k, n).source), warmup: 1 },
+  // plateau (~90 MB above the start here) that takes 500k-1.5M packs to reach (one run stepped up
+  // 8 MB after a 1M warm-up, then stayed flat): a longer warm-up.
+  { ...sync('packWeights', M, () => packWeights(W, k, n).source), warmup: 2 },
   batched('denseForwardAsync', 200_000, () => denseForwardAsync({ x: dx, W, b, m, k, n, activation: gelu }).then((r) => r.y)),
   batched('denseBackwardAsync', 200_000, () => denseBackwardAsync({ x: dx, W, dy: dDy, z, m, k, n, activation: gelu }).then((r) => r.dW)),
 ];
