@@ -11,6 +11,7 @@ commands:
   info               backend, ISA tier, threads and versions in use
   train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
+  export [options]   write a trained model as ONNX (smelu export --help)
 
 options:
   --version          print the version
@@ -41,6 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
       return reproCommand(rest);
+    }
+    case 'export': {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { exportCommand } = require('./export-cli') as { exportCommand(args: string[]): Promise<number> };
+      return exportCommand(rest);
     }
     default:
       process.stderr.write(`smelu: unknown command '${cmd}'\n${USAGE}\n`);

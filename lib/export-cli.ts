@@ -1,0 +1,82 @@
+/**
+ * `smelu export`: writes a trained model (from a checkpoint) as an ONNX model.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as nn from './nn';
+import { UsageError } from './repro/cli';
+
+const USAGE = `usage: smelu export --onnx OUT --checkpoint FILE [options]
+
+  --onnx OUT             write the ONNX model there
+  --checkpoint FILE      the trained model: a checkpoint written by fit / smelu train
+  --opset N              ONNX opset, 17 to 21 (default 17; from 20 on GELU uses the Gelu operator)
+  --output KIND          logits (default), sigmoid or softmax
+  --help`;
+
+interface ExportArgs {
+  onnx: string;
+  checkpoint: string;
+  opset: number;
+  output: nn.OnnxOutput;
+}
+
+/** Strict parse of string options (plus --help): their values, or null when help is asked. */
+function stringOptions(args: string[], names: readonly string[]): Record<string, string | undefined> | null {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const n of names) options[n] = { type: 'string' };
+  const parsed = (() => {
+    try {
+      return parseArgs({ args, strict: true, options }).values;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  return parsed.help ? null : (parsed as Record<string, string | undefined>);
+}
+
+/** Parses the arguments after `export`; throws {@link UsageError} for a bad or missing option. */
+export function parseExportArgs(args: string[]): ExportArgs | null {
+  const values = stringOptions(args, ['onnx', 'checkpoint', 'opset', 'output']);
+  if (!values) return null;
+  const s = (k: string) => values[k];
+  const onnx = s('onnx');
+  const checkpoint = s('checkpoint');
+  if (!onnx) throw new UsageError('--onnx OUT is required');
+  if (!checkpoint) throw new UsageError('--checkpoint FILE is required');
+  const opsetText = s('opset') ?? '17';
+  const opset = Number(opsetText);
+  if (!/^\d+$/.test(opsetText) || opset < 17 || opset > 21) throw new UsageError(`--opset must be an integer from 17 to 21, got '${opsetText}'`);
+  const output = s('output') ?? 'logits';
+  if (output !== 'logits' && output !== 'sigmoid' && output !== 'softmax') {
+    throw new UsageError(`--output must be logits, sigmoid or softmax, got '${output}'`);
+  }
+  return { onnx, checkpoint, opset, output };
+}
+
+/** The parsed arguments, or the exit code when there is nothing to export (help: 0, bad option: 2). */
+function argsOrExit(args: string[]): ExportArgs | number {
+  try {
+    const a = parseExportArgs(args);
+    if (a) return a;
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`smelu export: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+}
+
+/** Runs `smelu export`; returns the exit code (2 for a bad option). */
+export async function exportCommand(args: string[]): Promise<number> {
+  const a = argsOrExit(args);
+  if (typeof a === 'number') return a;
+  const state = nn.loadCheckpoint(a.checkpoint);
+  const model = nn.buildModel(state.model);
+  nn.loadWeights(model, state);
+  const bytes = nn.exportOnnx(model, { opset: a.opset, output: a.output });
+  writeFileSync(a.onnx, bytes);
+  process.stdout.write(`${a.onnx}: ONNX opset ${a.opset}, ${bytes.length} bytes, output ${a.output}\n`);
+  return 0;
+}
