@@ -176,13 +176,14 @@ class Emitter {
   }
 
   /**
-   * The unit-slope ramp R of gSmeLU in branch-free form: with u = x + alpha and
+   * The unit-slope ramp R of gSmeLU in branch-free form: with u = relu(x + alpha) and
    * q = clip(u / (alpha + beta), 0, 1), R = q (u - (alpha + beta) q / 2), which is 0 on the left,
-   * u^2 / (2 (alpha + beta)) in the transition and x - (beta - alpha) / 2 on the right.
+   * u^2 / (2 (alpha + beta)) in the transition and x - (beta - alpha) / 2 on the right. (The relu
+   * only matters at x = -Infinity, where it avoids 0 * -Infinity.)
    */
   private ramp(x: string, alpha: string, halfWidth: string, invWidth: string): string {
     const g = this.g;
-    const u = g.op('Add', [x, alpha]);
+    const u = g.op('Relu', [g.op('Add', [x, alpha])]);
     const q = g.op('Clip', [g.op('Mul', [u, invWidth]), g.scalar(0), g.scalar(1)]);
     return g.op('Mul', [q, g.op('Sub', [u, g.op('Mul', [q, halfWidth])])]);
   }
