@@ -95,6 +95,19 @@ function rescu2Op(beta: number): (x: Tensor) => Tensor {
   }) as unknown as CustomGradientFunc);
 }
 
+function softplusOp(beta: number, threshold: number): (x: Tensor) => Tensor {
+  // analytic gradient: tfjs has no gradient through the comparison inside tf.where
+  return tf.customGrad(((x: Tensor, save: GradSave) => {
+    const bx = tf.mul(x, beta);
+    const linear = tf.greater(bx, threshold);
+    save([bx, linear]);
+    return {
+      value: tf.where(linear, x, tf.div(tf.softplus(bx), beta)),
+      gradFunc: (dy: Tensor, [sbx, sl]: Tensor[]) => tf.mul(dy, tf.where(sl, tf.onesLike(sbx), tf.sigmoid(sbx))),
+    };
+  }) as unknown as CustomGradientFunc);
+}
+
 /**
  * SmeLU with half-width beta, elementwise; its gradient is clamp((x + beta) / (2 beta), 0, 1).
  * @param x a float32 tensor.
@@ -167,9 +180,7 @@ export function activate(x: Tensor, act: ActivationLike): Tensor {
     }
     case 'swish':
       return tf.mul(x, tf.sigmoid(tf.mul(x, p[0])));
-    case 'softplus': {
-      const bx = tf.mul(x, p[0]);
-      return tf.where(tf.greater(bx, p[1]), x, tf.div(tf.softplus(bx), p[0]));
-    }
+    case 'softplus':
+      return softplusOp(p[0], p[1])(x);
   }
 }
