@@ -2,7 +2,7 @@
  * tf.layers layers: SmeLU, RESCU2 and SmeluActivation (fixed parameters) and GSmeLU (five
  * learnable parameters, per layer or per unit). Each is registered for serialization under the
  * package name 'smelu', so a saved model that uses them loads again with tf.loadLayersModel once
- * this module has been imported.
+ * this module has been imported (model.json names them by className: SmeLU, RESCU2, GSmeLU, ...).
  */
 import type * as TF from '@tensorflow/tfjs';
 import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activations';
@@ -15,7 +15,7 @@ type Shape = TF.Shape;
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Parameters<TF.layers.Layer['call']>[1];
 
-/** Registration package of the layers: their class names in model.json are 'smelu>SmeLU', ... */
+/** Package the layers are registered under (model.json names them by their className: SmeLU, ...). */
 export const SERIALIZATION_PACKAGE = 'smelu';
 
 function single(inputs: Tensor | Tensor[]): Tensor {
