@@ -8,11 +8,11 @@ import { ActivationLayer } from '../nn/activation-layer';
 import { CtrModel } from '../nn/ctr';
 import { Dense } from '../nn/dense-layer';
 import type { Embedding } from '../nn/embedding';
-import { onnxFeeds } from '../nn/export/onnx';
+import { onnxFeeds, type ExportRows } from '../nn/export/onnx';
 import { LearnableGsmelu } from '../nn/gsmelu';
 import type { Layer } from '../nn/layer';
 import { LayerNorm } from '../nn/layernorm';
-import { SequentialModel, type Batch, type Model } from '../nn/model';
+import { SequentialModel, type Model } from '../nn/model';
 import type { ActivationSpec } from '../activations';
 import { tf } from './load';
 import { GSmeLU, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation, type LayerArgs } from './layers';
@@ -115,7 +115,7 @@ export function exportTfjs(model: Model, opts: { output?: TfjsOutput } = {}): TF
  * @returns float32 / int32 tensors (the caller disposes them).
  * @throws TypeError for a model that is not a SequentialModel or CtrModel.
  */
-export function tfjsInputs(model: Model, batch: Omit<Batch, 'labels'>): Tensor[] {
+export function tfjsInputs(model: Model, batch: ExportRows): Tensor[] {
   return Object.values(onnxFeeds(model, batch)).map((f) =>
     f.type === 'float32' ? tf.tensor(f.data as Float32Array, f.dims, 'float32') : tf.tensor(Int32Array.from(f.data as BigInt64Array, Number), f.dims, 'int32'),
   );

@@ -18,7 +18,7 @@ import type { Embedding } from '../embedding';
 import { LearnableGsmelu } from '../gsmelu';
 import type { Layer } from '../layer';
 import { LayerNorm } from '../layernorm';
-import { SequentialModel, type Batch, type Model } from '../model';
+import { SequentialModel, type Bag, type Model } from '../model';
 import { ONNX_FLOAT, ONNX_INT64, OnnxGraph } from './onnx-graph';
 
 /** What the exported graph returns. */
@@ -253,6 +253,18 @@ class Emitter {
   }
 }
 
+/** The rows an exported model reads: a smelu Batch or a Dataset with `m` rows (labels unused). */
+export interface ExportRows {
+  /** Rows. */
+  m: number;
+  /** Dense features [m x numDense]. */
+  dense: Float32Array;
+  /** Single-valued ids [m x numCat]. */
+  cat: Uint32Array;
+  /** One bag per multi-valued field. */
+  bags: readonly Bag[];
+}
+
 /** One graph input ready for an ONNX runtime: `new ort.Tensor(type, data, dims)`. */
 export interface OnnxFeed {
   /** The element type. */
@@ -271,7 +283,7 @@ export interface OnnxFeed {
  * @returns one feed per graph input, by name.
  * @throws TypeError for a model that is not a SequentialModel or CtrModel.
  */
-export function onnxFeeds(model: Model, batch: Omit<Batch, 'labels'>): Record<string, OnnxFeed> {
+export function onnxFeeds(model: Model, batch: ExportRows): Record<string, OnnxFeed> {
   const m = batch.m;
   if (model instanceof SequentialModel) return { dense: { type: 'float32', data: batch.dense, dims: [m, model.net.inSize] } };
   if (!(model instanceof CtrModel)) throw new TypeError('onnxFeeds: model must be a SequentialModel or a CtrModel');

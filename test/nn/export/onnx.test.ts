@@ -10,18 +10,12 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Activation } from '../../../lib/activations';
-import {
-  ctrModel, exportOnnx, fit, loadDigits, mlp, onnxFeeds, predict, syntheticCtr,
-  type Dataset, type LossName, type Model, type OnnxOutput,
-} from '../../../lib/nn';
+import { ctrModel, exportOnnx, fit, mlp, onnxFeeds, predict, syntheticCtr, type Dataset, type LossName, type Model, type OnnxOutput } from '../../../lib/nn';
+import { ACTIVATIONS, BOUND, digitsTest, maxAbsDiff, trainedMlp } from './parity-cases';
 
-const BOUND = 1e-5;
 /** Measured max |diff| per case, printed at the end (the figures docs/export.md quotes). */
 const measured: Record<string, number> = {};
 afterAll(() => console.info(`ONNX export, max |onnxruntime - smelu|:\n${Object.entries(measured).map(([k, v]) => `  ${k}: ${v.toExponential(2)}`).join('\n')}`));
-const digits = loadDigits(undefined, { scale: true });
-const [digitsTrain, digitsTest] = digits.split(0.8, 3);
-
 /** Runs the exported model on `data` and returns max |onnx - smelu's predict|. */
 async function maxDiff(label: string, model: Model, data: Dataset, loss: LossName, opts: { opset?: number; output: OnnxOutput }): Promise<number> {
   const session = await ort.InferenceSession.create(exportOnnx(model, opts));
@@ -31,32 +25,10 @@ async function maxDiff(label: string, model: Model, data: Dataset, loss: LossNam
   const got = (await session.run(feeds)).output.data as Float32Array;
   const want = predict(model, data, { loss });
   expect(got.length).toBe(want.length);
-  let d = 0;
-  for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+  const d = maxAbsDiff(got, want);
   measured[`${label}, opset ${opts.opset ?? 17}, ${opts.output}`] = d;
   return d;
 }
-
-function trainedMlp(activation: Activation, o: { learnable?: 'layer' | 'unit'; layerNorm?: boolean; checkpoint?: string } = {}): Model {
-  const model = mlp({ inputs: 64, hidden: [32, 16], outputs: 10, activation, seed: 5, learnable: o.learnable, layerNorm: o.layerNorm });
-  const checkpoint = o.checkpoint ? { path: o.checkpoint, everySteps: 1000 } : undefined;
-  fit(model, digitsTrain, { epochs: 1, batchSize: 64, loss: 'softmax_ce', seed: 5, optimizer: { kind: 'adagrad', lr: 0.05 }, checkpoint });
-  return model;
-}
-
-const ACTIVATIONS: Activation[] = [
-  { kind: 'relu' },
-  { kind: 'smelu', beta: 0.6 },
-  { kind: 'smelu', beta: 0 },
-  { kind: 'gsmelu', gNeg: 0.1, gPos: 1.3, alpha: 0.4, beta: 1.7, t: -0.2 },
-  { kind: 'rescu2', beta: 0.7 },
-  { kind: 'gelu' },
-  { kind: 'gelu_tanh' },
-  { kind: 'swish', beta: 1.8 },
-  // threshold 2 puts the linear branch inside the data's range
-  { kind: 'softplus', beta: 2.5, threshold: 2 },
-  { kind: 'sigmoid' },
-];
 
 describe('exportOnnx on the digits test split (softmax outputs and logits)', () => {
   for (const act of ACTIVATIONS) {
@@ -68,9 +40,8 @@ describe('exportOnnx on the digits test split (softmax outputs and logits)', () 
         const session = await ort.InferenceSession.create(exportOnnx(model, { opset }));
         const f = onnxFeeds(model, { ...digitsTest, m: digitsTest.n }).dense;
         const got = (await session.run({ dense: new ort.Tensor(f.type, f.data, f.dims) })).output.data as Float32Array;
-        const want = model.forward({ ...digitsTest, m: digitsTest.n });
-        let d = 0;
-        for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+        const want = model.forward({ ...digitsTest, m: digitsTest.n, bags: [] });
+        const d = maxAbsDiff(got, want);
         measured[`${JSON.stringify(act)}, opset ${opset}, logits`] = d;
         expect(d).toBeLessThanOrEqual(BOUND);
       });

@@ -1,0 +1,39 @@
+/** The models both export tests (ONNX and TF.js) check against smelu's own predictions. */
+import type { Activation } from '../../../lib/activations';
+import { fit, loadDigits, mlp, type Model } from '../../../lib/nn';
+
+/** The largest |exported - smelu| allowed. */
+export const BOUND = 1e-5;
+
+export const digits = loadDigits(undefined, { scale: true });
+export const [digitsTrain, digitsTest] = digits.split(0.8, 3);
+
+/** Every activation kind, with non-default parameters where it has any. */
+export const ACTIVATIONS: Activation[] = [
+  { kind: 'relu' },
+  { kind: 'smelu', beta: 0.6 },
+  { kind: 'smelu', beta: 0 },
+  { kind: 'gsmelu', gNeg: 0.1, gPos: 1.3, alpha: 0.4, beta: 1.7, t: -0.2 },
+  { kind: 'rescu2', beta: 0.7 },
+  { kind: 'gelu' },
+  { kind: 'gelu_tanh' },
+  { kind: 'swish', beta: 1.8 },
+  // threshold 2 puts the linear branch inside the data's range
+  { kind: 'softplus', beta: 2.5, threshold: 2 },
+  { kind: 'sigmoid' },
+];
+
+/** An MLP 64-32-16-10 trained one epoch on the digits training split. */
+export function trainedMlp(activation: Activation, o: { learnable?: 'layer' | 'unit'; layerNorm?: boolean; checkpoint?: string } = {}): Model {
+  const model = mlp({ inputs: 64, hidden: [32, 16], outputs: 10, activation, seed: 5, learnable: o.learnable, layerNorm: o.layerNorm });
+  const checkpoint = o.checkpoint ? { path: o.checkpoint, everySteps: 1000 } : undefined;
+  fit(model, digitsTrain, { epochs: 1, batchSize: 64, loss: 'softmax_ce', seed: 5, optimizer: { kind: 'adagrad', lr: 0.05 }, checkpoint });
+  return model;
+}
+
+/** max |got - want| over every value. */
+export function maxAbsDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+  return d;
+}
