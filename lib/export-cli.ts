@@ -1,21 +1,24 @@
 /**
- * `smelu export`: writes a trained model (from a checkpoint) as an ONNX model.
+ * `smelu export`: writes a trained model (from a checkpoint) as an ONNX model and / or a TF.js
+ * layers model (model.json + weights.bin; needs @tensorflow/tfjs).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as nn from './nn';
 import { UsageError } from './repro/cli';
 
-const USAGE = `usage: smelu export --onnx OUT --checkpoint FILE [options]
+const USAGE = `usage: smelu export (--onnx OUT | --tfjs DIR) --checkpoint FILE [options]
 
   --onnx OUT             write the ONNX model there
+  --tfjs DIR             write a TF.js layers model there (model.json, weights.bin; needs @tensorflow/tfjs)
   --checkpoint FILE      the trained model: a checkpoint written by fit / smelu train
   --opset N              ONNX opset, 17 to 21 (default 17; from 20 on GELU uses the Gelu operator)
   --output KIND          logits (default), sigmoid or softmax
   --help`;
 
 interface ExportArgs {
-  onnx: string;
+  onnx?: string;
+  tfjs?: string;
   checkpoint: string;
   opset: number;
   output: nn.OnnxOutput;
@@ -37,12 +40,13 @@ function stringOptions(args: string[], names: readonly string[]): Record<string,
 
 /** Parses the arguments after `export`; throws {@link UsageError} for a bad or missing option. */
 export function parseExportArgs(args: string[]): ExportArgs | null {
-  const values = stringOptions(args, ['onnx', 'checkpoint', 'opset', 'output']);
+  const values = stringOptions(args, ['onnx', 'tfjs', 'checkpoint', 'opset', 'output']);
   if (!values) return null;
   const s = (k: string) => values[k];
   const onnx = s('onnx');
+  const tfjs = s('tfjs');
   const checkpoint = s('checkpoint');
-  if (!onnx) throw new UsageError('--onnx OUT is required');
+  if (!onnx && !tfjs) throw new UsageError('--onnx OUT or --tfjs DIR is required');
   if (!checkpoint) throw new UsageError('--checkpoint FILE is required');
   const opsetText = s('opset') ?? '17';
   const opset = Number(opsetText);
@@ -51,7 +55,7 @@ export function parseExportArgs(args: string[]): ExportArgs | null {
   if (output !== 'logits' && output !== 'sigmoid' && output !== 'softmax') {
     throw new UsageError(`--output must be logits, sigmoid or softmax, got '${output}'`);
   }
-  return { onnx, checkpoint, opset, output };
+  return { onnx, tfjs, checkpoint, opset, output };
 }
 
 /** The parsed arguments, or the exit code when there is nothing to export (help: 0, bad option: 2). */
@@ -75,8 +79,17 @@ export async function exportCommand(args: string[]): Promise<number> {
   const state = nn.loadCheckpoint(a.checkpoint);
   const model = nn.buildModel(state.model);
   nn.loadWeights(model, state);
-  const bytes = nn.exportOnnx(model, { opset: a.opset, output: a.output });
-  writeFileSync(a.onnx, bytes);
-  process.stdout.write(`${a.onnx}: ONNX opset ${a.opset}, ${bytes.length} bytes, output ${a.output}\n`);
+  if (a.onnx) {
+    const bytes = nn.exportOnnx(model, { opset: a.opset, output: a.output });
+    writeFileSync(a.onnx, bytes);
+    process.stdout.write(`${a.onnx}: ONNX opset ${a.opset}, ${bytes.length} bytes, output ${a.output}\n`);
+  }
+  if (a.tfjs) {
+    // loaded only here: @tensorflow/tfjs is an optional peer dependency
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const t = require('./tfjs') as typeof import('./tfjs');
+    await t.exportTfjs(model, { output: a.output }).save(t.fileHandler(a.tfjs));
+    process.stdout.write(`${a.tfjs}: TF.js layers model (model.json, weights.bin), output ${a.output}\n`);
+  }
   return 0;
 }

@@ -11,3 +11,4 @@ export {
   type BetaLayerArgs, type GSmeLUArgs, type LayerArgs, type SmeluActivationArgs,
 } from './layers';
 export { exportTfjs, SmeluEmbedding, tfjsInputs, type SmeluEmbeddingArgs, type TfjsOutput } from './export';
+export { fileHandler } from './files';
