@@ -3,13 +3,11 @@
  * the CTR model with bags) as tf.LayersModels predict like smelu within 1e-5 on a test split,
  * and the exported model round-trips through save / load.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctrModel, fit, mlp, predict, syntheticCtr, type Dataset, type LossName, type Model } from '../../lib/nn';
-import { ACTIVATIONS, BOUND, digitsTest, maxAbsDiff, trainedMlp } from '../nn/export/parity-cases';
+import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp } from '../nn/export/parity-cases';
 import { exportTfjs, fileHandler, tf, tfjsInputs, type TfjsOutput } from '../../lib/tfjs';
 
 type Tensor = ReturnType<typeof tf.tensor>;
@@ -78,14 +76,10 @@ describe('exportTfjs of the CTR model', () => {
 });
 
 describe('smelu export --tfjs and the file handler', () => {
-  it('writes model.json + weights.bin from a checkpoint; tf.loadLayersModel(fileHandler(dir)) predicts like smelu', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-tfjs-'));
-    try {
-      const ckpt = path.join(dir, 'm.ckpt');
-      const model = trainedMlp({ kind: 'smelu', beta: 0.4 }, { checkpoint: ckpt });
+  it('writes model.json + weights.bin from a checkpoint; tf.loadLayersModel(fileHandler(dir)) predicts like smelu', () =>
+    inCheckpointDir({ kind: 'smelu', beta: 0.4 }, async (dir, ckpt, model) => {
       const out = path.join(dir, 'web');
-      const root = path.resolve(__dirname, '..', '..');
-      const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'export', '--tfjs', out, '--checkpoint', ckpt, '--output', 'softmax'], { encoding: 'utf8' });
+      const r = exportCli(['--tfjs', out, '--checkpoint', ckpt, '--output', 'softmax']);
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
       const loaded = await tf.loadLayersModel(fileHandler(out));
@@ -93,8 +87,5 @@ describe('smelu export --tfjs and the file handler', () => {
       measured['smelu export --tfjs, reloaded from files, softmax'] = d;
       expect(d).toBeLessThanOrEqual(BOUND);
       expect(() => fileHandler('')).toThrow(TypeError);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

@@ -3,15 +3,13 @@
  * predictions within 1e-5, for every activation (non-default parameters), learnable gSmeLU, layer
  * norm, and the CTR model with single-valued fields, sum and mean bags.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Activation } from '../../../lib/activations';
 import { ctrModel, exportOnnx, fit, mlp, onnxFeeds, predict, syntheticCtr, type Dataset, type LossName, type Model, type OnnxOutput } from '../../../lib/nn';
-import { ACTIVATIONS, BOUND, digitsTest, maxAbsDiff, trainedMlp } from './parity-cases';
+import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp } from './parity-cases';
 
 /** Measured max |diff| per case, printed at the end (the figures docs/export.md quotes). */
 const measured: Record<string, number> = {};
@@ -106,25 +104,16 @@ describe('exportOnnx options', () => {
 });
 
 describe('smelu export', () => {
-  const root = path.resolve(__dirname, '..', '..', '..');
-  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'export', ...args], { encoding: 'utf8' });
-
-  it('writes a checkpoint as an ONNX model that predicts like smelu; bad options exit 2 with usage', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-export-'));
-    try {
-      const ckpt = path.join(dir, 'm.ckpt');
-      const model = trainedMlp({ kind: 'rescu2', beta: 0.5 }, { checkpoint: ckpt });
+  it('writes a checkpoint as an ONNX model that predicts like smelu; bad options exit 2 with usage', () =>
+    inCheckpointDir({ kind: 'rescu2', beta: 0.5 }, async (dir, ckpt, model) => {
       const out = path.join(dir, 'm.onnx');
-      const r = cli(['--onnx', out, '--checkpoint', ckpt, '--output', 'softmax', '--opset', '20']);
+      const r = exportCli(['--onnx', out, '--checkpoint', ckpt, '--output', 'softmax', '--opset', '20']);
       expect(r.status, r.stderr).toBe(0);
       expect(fs.readFileSync(out)).toEqual(Buffer.from(exportOnnx(model, { opset: 20, output: 'softmax' })));
       for (const bad of [['--bogus'], ['--onnx', out], ['--onnx', out, '--checkpoint', ckpt, '--opset', '16']]) {
-        const b = cli(bad);
+        const b = exportCli(bad);
         expect(b.status).toBe(2);
         expect(b.stderr).toMatch(/usage: smelu export/);
       }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

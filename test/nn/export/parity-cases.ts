@@ -1,4 +1,8 @@
 /** The models both export tests (ONNX and TF.js) check against smelu's own predictions. */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Activation } from '../../../lib/activations';
 import { fit, loadDigits, mlp, type Model } from '../../../lib/nn';
 
@@ -36,4 +40,22 @@ export function maxAbsDiff(got: ArrayLike<number>, want: ArrayLike<number>): num
   let d = 0;
   for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
   return d;
+}
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+/** Runs `smelu export ARGS` from the built CLI. */
+export function exportCli(args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'export', ...args], { encoding: 'utf8' });
+}
+
+/** Trains an MLP that checkpoints into a fresh temporary directory, runs `body`, removes the directory. */
+export async function inCheckpointDir(activation: Activation, body: (dir: string, checkpoint: string, model: Model) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-export-'));
+  try {
+    const checkpoint = path.join(dir, 'm.ckpt');
+    await body(dir, checkpoint, trainedMlp(activation, { checkpoint }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
