@@ -15,9 +15,9 @@ import { LayerNorm } from '../nn/layernorm';
 import { SequentialModel, type Model } from '../nn/model';
 import type { ActivationSpec } from '../activations';
 import { tf } from './load';
+import type { Tensor } from './ops';
 import { GSmeLU, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation, type LayerArgs } from './layers';
 
-type Tensor = TF.Tensor;
 type SymbolicTensor = TF.SymbolicTensor;
 type Kwargs = Parameters<TF.layers.Layer['call']>[1];
 
@@ -43,7 +43,10 @@ export class SmeluEmbedding extends tf.layers.Layer {
   private readonly cfg: { vocab: number; dim: number; pooling: 'sum' | 'mean' | null; column: number };
   private table: TF.LayerVariable | null = null;
 
-  /** @param args sizes, pooling or column, and the common layer options. */
+  /**
+   * A table of zeros until weights are set (exportTfjs passes the trained table).
+   * @param args sizes, pooling or column, and the common layer options.
+   */
   constructor(args: SmeluEmbeddingArgs) {
     super(args);
     this.cfg = { vocab: args.vocab, dim: args.dim, pooling: args.pooling ?? null, column: args.column ?? 0 };

@@ -5,7 +5,7 @@
  * `@tensorflow/tfjs`; importing this module without it throws one Error naming the package.
  */
 export { tf, TFJS_PACKAGE } from './load';
-export { activate, gsmelu, rescu2, smelu, type GsmeluParams, type ParamLike } from './ops';
+export { activate, gsmelu, rescu2, smelu, type GsmeluParams, type ParamLike, type Tensor } from './ops';
 export {
   GSmeLU, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation,
   type BetaLayerArgs, type GSmeLUArgs, type LayerArgs, type SmeluActivationArgs,

@@ -7,9 +7,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activations';
 import { tf } from './load';
-import { activate, gsmelu, rescu2, smelu } from './ops';
+import { activate, gsmelu, rescu2, smelu, type Tensor } from './ops';
 
-type Tensor = TF.Tensor;
 type Shape = TF.Shape;
 /** The base options every tf.layers layer takes (name, trainable, inputShape, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -32,6 +31,11 @@ abstract class Elementwise extends tf.layers.Layer {
     return tf.tidy(() => this.apply1(single(inputs)));
   }
 
+  /**
+   * The activation applied to one input.
+   * @param x the input tensor.
+   * @returns the output tensor.
+   */
   protected abstract apply1(x: Tensor): Tensor;
 }
 
@@ -53,6 +57,7 @@ abstract class BetaActivation extends Elementwise {
     this.op = op;
   }
 
+  /** @inheritDoc */
   protected apply1(x: Tensor): Tensor {
     return this.op(x, this.beta);
   }
@@ -64,7 +69,12 @@ abstract class BetaActivation extends Elementwise {
 
 /** SmeLU as a layer; `args.beta` >= 0 (default 1). Throws TypeError / RangeError for a bad beta. */
 export class SmeLU extends BetaActivation {
+  /** The serialization class name. */
   static className = 'SmeLU';
+  /**
+   * Validates beta once.
+   * @param args `beta` and the common layer options.
+   */
   constructor(args: BetaLayerArgs = {}) {
     super({ kind: 'smelu' }, smelu, args);
   }
@@ -72,7 +82,12 @@ export class SmeLU extends BetaActivation {
 
 /** RESCU-2 as a layer; `args.beta` > 0 (default 1). Throws TypeError / RangeError for a bad beta. */
 export class RESCU2 extends BetaActivation {
+  /** The serialization class name. */
   static className = 'RESCU2';
+  /**
+   * Validates beta once.
+   * @param args `beta` and the common layer options.
+   */
   constructor(args: BetaLayerArgs = {}) {
     super({ kind: 'rescu2' }, rescu2, args);
   }
@@ -100,6 +115,7 @@ export class SmeluActivation extends Elementwise {
     this.spec = activation(args.activation);
   }
 
+  /** @inheritDoc */
   protected apply1(x: Tensor): Tensor {
     return activate(x, this.spec);
   }
@@ -161,6 +177,7 @@ export class GSmeLU extends Elementwise {
     this.built = true;
   }
 
+  /** @inheritDoc */
   protected apply1(x: Tensor): Tensor {
     const [gNeg, gPos, alpha, beta, t] = this.params.map((p) => p.read());
     return gsmelu(x, { gNeg, gPos, alpha, beta, t });

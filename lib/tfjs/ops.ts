@@ -7,7 +7,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { activation, type ActivationLike } from '../activations';
 import { tf } from './load';
 
-type Tensor = TF.Tensor;
+/** A TensorFlow.js tensor. */
+export type Tensor = TF.Tensor;
 type GradSave = (tensors: Tensor[]) => void;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 /** A parameter: a number, or a tensor broadcastable against x (e.g. one value per unit). */

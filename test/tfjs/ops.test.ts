@@ -72,6 +72,7 @@ describe('smelu/tfjs ops against smelu kernels', () => {
     const acts: Activation[] = [{ kind: 'gelu' }, { kind: 'gelu_tanh' }, { kind: 'swish', beta: 1.6 }, { kind: 'softplus', beta: 2, threshold: 3 }, { kind: 'sigmoid' }, { kind: 'relu' }];
     for (const act of acts) {
       const e = compare(act, (x) => activate(x, act), [1]);
+      console.info(`${JSON.stringify(act)}: max rel. error value ${e.value.toExponential(2)}, gradient ${e.grad.toExponential(2)}`);
       expect(e.value, act.kind).toBeLessThanOrEqual(SPEC_TOL);
       expect(e.grad, act.kind).toBeLessThanOrEqual(SPEC_TOL);
     }
