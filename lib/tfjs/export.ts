@@ -96,6 +96,15 @@ export function exportTfjs(model: Model, opts: { output?: TfjsOutput } = {}): TF
   if (output !== 'logits' && output !== 'sigmoid' && output !== 'softmax') {
     throw new TypeError(`exportTfjs: opts.output must be 'logits', 'sigmoid' or 'softmax', got ${String(opts.output)}`);
   }
+  // tidy frees the weight tensors handed to the layers once the layers' variables hold copies
+  let built: TF.LayersModel | undefined;
+  tf.tidy(() => {
+    built = buildTfjs(model, output);
+  });
+  return built!;
+}
+
+function buildTfjs(model: Model, output: TfjsOutput): TF.LayersModel {
   let inputs: SymbolicTensor[];
   let h: SymbolicTensor;
   if (model instanceof SequentialModel) {

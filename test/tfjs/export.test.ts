@@ -46,6 +46,14 @@ describe('exportTfjs of MLPs on the digits test split', () => {
     expect(maxDiff('learnable gsmelu per unit + layer norm', model, digitsTest, 'softmax_ce', 'softmax')).toBeLessThanOrEqual(BOUND);
   });
 
+  it('holds no tensors beyond its weights (disposing the model frees everything)', () => {
+    const before = tf.memory().numTensors;
+    const tm = exportTfjs(mlp({ inputs: 5, hidden: [8], outputs: 2, activation: 'smelu', layerNorm: true }));
+    expect(tf.memory().numTensors - before).toBe(tm.getWeights().length);
+    tm.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses other models and bad options', () => {
     expect(() => exportTfjs({} as Model)).toThrow(TypeError);
     expect(() => exportTfjs(mlp({ inputs: 2, hidden: [2], outputs: 1 }), { output: 'probs' as TfjsOutput })).toThrow(/opts\.output/);
