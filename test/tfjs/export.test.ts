@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctrModel, fit, mlp, predict, syntheticCtr, type Dataset, type LossName, type Model } from '../../lib/nn';
-import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp } from '../nn/export/parity-cases';
+import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp, trainedStack } from '../nn/export/parity-cases';
 import { exportTfjs, fileHandler, tf, tfjsInputs, type TfjsOutput } from '../../lib/tfjs';
 
 type Tensor = ReturnType<typeof tf.tensor>;
@@ -40,6 +40,10 @@ describe('exportTfjs of MLPs on the digits test split', () => {
       expect(maxDiff(JSON.stringify(act), model, digitsTest, 'softmax_ce', 'softmax')).toBeLessThanOrEqual(BOUND);
     });
   }
+
+  it('standalone layers: layernorm, activation, learnable gsmelu, dense without bias', () => {
+    expect(maxDiff('standalone layers', trainedStack(), digitsTest, 'softmax_ce', 'softmax')).toBeLessThanOrEqual(BOUND);
+  });
 
   it('learnable gSmeLU per unit with layer norm', () => {
     const model = trainedMlp({ kind: 'gsmelu', gNeg: 0.05, alpha: 0.8, beta: 0.8 }, { learnable: 'unit', layerNorm: true });

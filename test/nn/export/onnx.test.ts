@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Activation } from '../../../lib/activations';
 import { ctrModel, exportOnnx, fit, mlp, onnxFeeds, predict, syntheticCtr, type Dataset, type LossName, type Model, type OnnxOutput } from '../../../lib/nn';
-import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp } from './parity-cases';
+import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp, trainedStack } from './parity-cases';
 
 /** Measured max |diff| per case, printed at the end (the figures docs/export.md quotes). */
 const measured: Record<string, number> = {};
@@ -45,6 +45,10 @@ describe('exportOnnx on the digits test split (softmax outputs and logits)', () 
       });
     }
   }
+
+  it('standalone layers: layernorm, activation, learnable gsmelu, dense without bias', async () => {
+    expect(await maxDiff('standalone layers', trainedStack(), digitsTest, 'softmax_ce', { output: 'softmax' })).toBeLessThanOrEqual(BOUND);
+  });
 
   it('learnable gSmeLU (per unit and per layer) with layer norm', async () => {
     const start: Activation = { kind: 'gsmelu', gNeg: 0.05, gPos: 1, alpha: 0.8, beta: 0.8, t: 0 };

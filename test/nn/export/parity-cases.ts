@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Activation } from '../../../lib/activations';
-import { fit, loadDigits, mlp, type Model } from '../../../lib/nn';
+import { denseConfig, fit, loadDigits, mlp, SequentialModel, type Model } from '../../../lib/nn';
 
 /** The largest |exported - smelu| allowed. */
 export const BOUND = 1e-5;
@@ -58,4 +58,18 @@ export async function inCheckpointDir(activation: Activation, body: (dir: string
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A stack of standalone layers (dense, layernorm, activation, learnable gsmelu), trained one epoch. */
+export function trainedStack(): Model {
+  const model = new SequentialModel([
+    denseConfig({ inSize: 64, units: 24 }),
+    { type: 'layernorm', size: 24, eps: 1e-3 },
+    { type: 'activation', size: 24, activation: { kind: 'rescu2', beta: 0.9 } },
+    denseConfig({ inSize: 24, units: 12, bias: false }),
+    { type: 'gsmelu', size: 12, perUnit: true, init: { gNeg: 0.1, gPos: 1, alpha: 0.5, beta: 0.7, t: 0.05 }, minWidth: 1e-3 },
+    denseConfig({ inSize: 12, units: 10 }),
+  ], 9);
+  fit(model, digitsTrain, { epochs: 1, batchSize: 64, loss: 'softmax_ce', seed: 9, optimizer: { kind: 'adam', lr: 0.01 } });
+  return model;
 }
