@@ -1,8 +1,8 @@
 /**
- * A minimal protocol-buffers writer: the wire types the ONNX ModelProto subset needs (varint,
- * 64-bit-free length-delimited fields, fixed32 floats). Messages are built bottom-up: a
- * {@link ProtoWriter} collects one message's fields and {@link ProtoWriter.bytes} returns them,
- * ready to be nested as a length-delimited field of the parent.
+ * A minimal protocol-buffers writer: the wire types the ONNX ModelProto subset needs (varints,
+ * length-delimited bytes / strings / nested messages, fixed32 floats). Messages are built
+ * bottom-up: a {@link ProtoWriter} collects one message's fields and nests as a length-delimited
+ * field of its parent.
  */
 
 const WIRE_VARINT = 0;
@@ -55,18 +55,6 @@ export class ProtoWriter {
     this.push(encodeVarint(BigInt(b.length)));
     this.push(b);
     return this;
-  }
-
-  /**
-   * A packed repeated varint field (e.g. int64 dims).
-   * @param field the field number.
-   * @param values the integers.
-   * @returns this writer.
-   */
-  packedVarints(field: number, values: ReadonlyArray<number | bigint>): this {
-    const inner = new ProtoWriter();
-    for (const v of values) inner.push(encodeVarint(BigInt(v)));
-    return this.bytes(field, inner.finish());
   }
 
   /**
