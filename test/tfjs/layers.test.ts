@@ -32,7 +32,7 @@ async function saveAndLoad(model: LayersModel): Promise<{ loaded: LayersModel; a
 }
 
 describe('smelu/tfjs layers in tf models', () => {
-  it('a tf.sequential model with SmeLU and a learnable GSmeLU trains: the loss decreases, gSmeLU parameters move', async () => {
+  it('a tf.sequential model with SmeLU and a learnable GSmeLU trains: the loss decreases, gSmeLU parameters move, and it reloads with identical predictions', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.dense({ units: 16, inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
@@ -51,6 +51,8 @@ describe('smelu/tfjs layers in tf models', () => {
     expect(loss[loss.length - 1]).toBeLessThan(0.75 * loss[0]);
     const moved = model.layers[3].getWeights().map((w, q) => Math.max(...Array.from(w.dataSync(), (v, k) => Math.abs(v - start[q][k]))));
     expect(Math.min(...moved)).toBeGreaterThan(1e-4);
+    const { loaded } = await saveAndLoad(model);
+    expect((loaded.predict(x) as Tensor).dataSync()).toEqual((model.predict(x) as Tensor).dataSync());
     tf.dispose([x, y]);
   });
 
