@@ -521,3 +521,37 @@ describe.skipIf(!native)('native dense: thread pool', () => {
     }
   });
 });
+
+describe.skipIf(!native)('native dense: the addon refuses what it has no kernel for', () => {
+  // The addon itself: the TypeScript layer refuses these first, so only a direct call reaches them.
+  const { createRequire } = require('node:module') as typeof import('node:module');
+  const addon = native
+    ? (createRequire(__filename)(require('node:path').resolve(__dirname, '..', 'build', 'Release', 'smelu.node')) as {
+        maxThreads: number;
+        setThreads(n: number): void;
+        denseBackward(...args: unknown[]): void;
+        denseBackwardAsync(...args: unknown[]): Promise<void>;
+      })
+    : null;
+  afterAll(() => setThreads(defaultThreads));
+
+  it('exports maxThreads and refuses a thread count above it', () => {
+    expect(addon!.maxThreads).toBe(1024);
+    expect(() => addon!.setThreads(addon!.maxThreads + 1)).toThrow(RangeError);
+    expect(() => addon!.setThreads(0)).toThrow(RangeError);
+  });
+
+  it('backward from the output: relu and smelu only, never another kind treated as relu', () => {
+    const m = 3, k = 4, n = 5;
+    const f = (len: number) => new Float32Array(len).fill(0.5);
+    const args = (code: number) => [m, k, n, f(m * k), f(k * n), f(m * n), f(m * n), true, code, new Float64Array(5), f(m * k), f(k * n), f(n), false];
+    ACTIVATION_KINDS.forEach((kind, code) => {
+      if (kind === 'relu' || kind === 'smelu') {
+        expect(() => addon!.denseBackward(...args(code)), kind).not.toThrow();
+      } else {
+        expect(() => addon!.denseBackward(...args(code)), kind).toThrow(/backward from the output needs relu or smelu/);
+        expect(() => addon!.denseBackwardAsync(...args(code)), kind).toThrow(TypeError);
+      }
+    });
+  });
+});

@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "dispatch.h"
-#include "kernels/act/act.h"
-#include "kernels/gemm/dense.h"
+#include "kernels/dense/dense.h"
 
 using namespace smelu;
 
@@ -118,15 +117,16 @@ void check_case(Isa isa, const Case& c, int kind, bool bias, bool accumulate, in
                 kind, bias, accumulate, threads);
   const std::string ctx = buf;
   set_threads(threads);
+  const IsaKernels& tier = kernels(isa);
 
   std::vector<float> y(m * n, NAN), z(m * n, NAN);
-  dense_forward(isa, DenseForward{m, k, n, x.data(), w.data(), nullptr, bias ? bv.data() : nullptr, p, y.data(), z.data()});
+  dense_forward(tier.gemm, DenseForward{m, k, n, x.data(), w.data(), nullptr, bias ? bv.data() : nullptr, p, y.data(), z.data()});
   expect_same("forward z", ctx, z, r.z);
   expect_same("forward y", ctx, y, r.y);
 
-  auto packed = pack_weights(isa, k, n, w.data());
+  auto packed = pack_weights(tier.gemm, k, n, w.data());
   std::vector<float> y2(m * n, NAN);
-  dense_forward(isa, DenseForward{m, k, n, x.data(), nullptr, packed.get(), bias ? bv.data() : nullptr, p, y2.data(), nullptr});
+  dense_forward(tier.gemm, DenseForward{m, k, n, x.data(), nullptr, packed.get(), bias ? bv.data() : nullptr, p, y2.data(), nullptr});
   expect_same("forward packed y", ctx, y2, r.y);
 
   std::vector<float> dx(m * k, NAN), dw = dw0, db = db0;
@@ -134,8 +134,8 @@ void check_case(Isa isa, const Case& c, int kind, bool bias, bool accumulate, in
     std::fill(dw.begin(), dw.end(), NAN);
     std::fill(db.begin(), db.end(), NAN);
   }
-  dense_backward(isa, DenseBackward{m, k, n, x.data(), w.data(), dy.data(), r.z.data(), false, p, dx.data(),
-                                    dw.data(), db.data(), accumulate});
+  dense_backward(tier.gemm, tier.act, DenseBackward{m, k, n, x.data(), w.data(), dy.data(), r.z.data(), false, p,
+                                                        dx.data(), dw.data(), db.data(), accumulate});
   expect_same("backward dx", ctx, dx, r.dx);
   expect_same("backward dW", ctx, dw, r.dw);
   expect_same("backward db", ctx, db, r.db);

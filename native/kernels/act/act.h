@@ -35,18 +35,23 @@ struct ActParams {
 // SmeLU whose 1/(2 beta) overflows float32) becomes ReLU, as the spec requires.
 ActParams make_act_params(int32_t kind, const double* raw);
 
+// Backward from the output y = f(x) needs f' as a function of y: relu and smelu only. The
+// TypeScript layer applies the rule; the addon refuses any other kind.
+constexpr bool has_backward_from_output(ActKind k) { return k == ActKind::relu || k == ActKind::smelu; }
+
 // Elementwise kernels. Outputs may be exactly in place over an input.
 struct ActKernels {
   // y = f(x)
   void (*forward)(const ActParams&, const float* x, float* y, size_t n);
   // dz = dy * f'(z)
   void (*backward)(const ActParams&, const float* z, const float* dy, float* dz, size_t n);
-  // dz = dy * f'(x) from y = f(x); relu and smelu only.
+  // dz = dy * f'(x) from y = f(x); relu and smelu only (has_backward_from_output): any other kind
+  // gives NaN, never a plausible gradient.
   void (*backward_from_output)(const ActParams&, const float* y, const float* dy, float* dz, size_t n);
 };
 
 extern const ActKernels act_kernels_scalar;
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__x86_64__)
 extern const ActKernels act_kernels_avx2;
 extern const ActKernels act_kernels_avx512;
 #endif

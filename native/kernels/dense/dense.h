@@ -1,18 +1,19 @@
-// Fused dense layer: y = f(x W + b) and its gradients. The entry points the addon calls; the
-// blocking, packing and threading live behind them (gemm_driver.cc), the micro-kernels per ISA.
+// Fused dense layer: y = f(x W + b) and its gradients, on one tier's kernels (the caller picks
+// them from the dispatch table). The products run on the GEMM frame (kernels/gemm/gemm_frame.h),
+// the threads and scratch memory come from the dense runtime (dense_runtime.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
 #include "../act/act.h"
-#include "../../dispatch.h"
+#include "../gemm/gemm.h"
 
 namespace smelu {
 
 // W [k x n] packed once into the micro-kernel's panel layout for repeated forwards.
 struct PackedWeights;
-std::shared_ptr<PackedWeights> pack_weights(Isa isa, size_t k, size_t n, const float* w);
+std::shared_ptr<PackedWeights> pack_weights(const GemmKernels& gemm, size_t k, size_t n, const float* w);
 
 struct DenseForward {
   size_t m, k, n;
@@ -30,7 +31,7 @@ struct DenseBackward {
   const float* x;           // [m x k]
   const float* w;           // [k x n]
   const float* dy;          // [m x n]
-  const float* saved;       // z, or y when saved_is_output
+  const float* saved;       // z, or y when saved_is_output (relu and smelu only: the caller checks)
   bool saved_is_output;
   ActParams act;
   float* dx;                // [m x k] or null
@@ -39,10 +40,11 @@ struct DenseBackward {
   bool accumulate;          // add into dw and db
 };
 
-void dense_forward(Isa isa, const DenseForward& a);
-void dense_backward(Isa isa, const DenseBackward& a);
+void dense_forward(const GemmKernels& gemm, const DenseForward& a);
+void dense_backward(const GemmKernels& gemm, const ActKernels& act, const DenseBackward& a);
 
-// Threads used by the dense kernels (a persistent pool). Results never depend on it.
+// Threads used by the dense kernels (a persistent pool), 1 to kMaxThreads (threadpool.h): every
+// call may use that many. Results never depend on it.
 void set_threads(int n);
 int get_threads();
 

@@ -4,13 +4,11 @@
 #include "../simd/vec_scalar.h"
 
 namespace smelu {
-namespace gemm {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = MicroKernel<VecScalar, 4, 4, kRowStride>;
+using Kernel = gemm::MicroKernel<VecScalar, 4, 4, kRowStride>;
 }  // namespace
-const Tier tier_scalar = {Isa::scalar, "scalar_4x4", Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
-                          &block_entry<Kernel>};
-}  // namespace gemm
+const GemmKernels gemm_kernels_scalar = {Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
+                                             &gemm::block_entry<Kernel>};
 }  // namespace smelu
