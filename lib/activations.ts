@@ -2,7 +2,7 @@
  * Activation descriptors: small typed objects, validated once into a frozen {@link ActivationSpec}
  * that every backend (native tiers and the TypeScript fallback) reads the same way.
  *
- * Formulas and the numeric contract: spec/activations.md (SmeLU, gSmeLU, RESCU-2, GELU, Swish,
+ * Formulas and the numeric contract: docs/activations.md (SmeLU, gSmeLU, RESCU-2, GELU, Swish,
  * Softplus, sigmoid, identity).
  */
 
@@ -160,8 +160,9 @@ function checkNumber(kind: string, name: string, v: unknown, fallback: number): 
   return v;
 }
 
-/** Smallest and largest non-zero parameter magnitudes the float32 kernels take. */
+/** Smallest non-zero parameter magnitude the float32 kernels take. */
 export const PARAM_MIN = 1e-30;
+/** Largest parameter magnitude the float32 kernels take. */
 export const PARAM_MAX = 1e30;
 
 function checkNonNegative(kind: string, name: string, v: unknown, fallback: number): number {

@@ -1,6 +1,6 @@
 /**
  * The pure TypeScript backend: used when the native addon is missing or SMELU_BACKEND=js.
- * Same semantics as the native tiers (spec/activations.md), one thread, float64 arithmetic inside
+ * Same semantics as the native tiers (docs/activations.md), one thread, float64 arithmetic inside
  * with float32 storage. Kernels live in ./js_kernels (act.ts, gemm.ts); this file wires them to the
  * Backend contract of ./types.
  */

@@ -1,6 +1,6 @@
 /**
  * Prediction difference (PD) between two models evaluated on the same M examples, and its
- * aggregation over every pair of N replicas. Definitions: spec/reproducibility.md.
+ * aggregation over every pair of N replicas. Definitions: docs/reproducibility-spec.md.
  *
  * Binary predictions are arrays of M probabilities of the positive label. Multiclass predictions
  * are M x C probability rows, flattened row-major. Ranking scores are one score per candidate,

@@ -3,7 +3,7 @@
 //   - every SIMD tier built into this binary against the scalar tier, bitwise (NaN = both NaN),
 //     forward, backward, and backward from the output for relu / smelu, also on unaligned
 //     sub-arrays of odd lengths, in place, and at a size that takes the non-temporal store path;
-//   - the scalar tier against a float64 reference (straight from spec/activations.md, libm in
+//   - the scalar tier against a float64 reference (straight from docs/activations.md, libm in
 //     double) within |y - ref| <= 1e-6 max(1, |ref|), with NaN -> NaN and the limits at +-inf.
 // Prints the worst scaled error per activation, then "N passed, N failed"; exits 1 on a failure.
 // Built for aarch64 and run under qemu by run_neon.sh (NEON vs scalar), natively by run_native.sh

@@ -1,6 +1,6 @@
 /**
  * Exact scalar forms of every activation f and derivative f', in float64 with branches, following
- * spec/activations.md piece by piece. They carry the spec's limits at +-Infinity and overflow-safe
+ * docs/activations.md piece by piece. They carry the spec's limits at +-Infinity and overflow-safe
  * forms of the sigmoid family.
  *
  * The fast loops in act.ts are branch-free and turn non-finite inputs (and a few overflow corners)
