@@ -80,11 +80,13 @@ function brokenLinks(mdFile: string): string[] {
     .map((t) => `${mdFile}: link to ${t}`);
 }
 
-function brokenCitations(srcFile: string): string[] {
-  const text = comments(fs.readFileSync(path.join(ROOT, srcFile), 'utf8'));
+/** Paths cited in a source's comments, or anywhere in a markdown file. */
+function brokenCitations(file: string): string[] {
+  const src = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const text = file.endsWith('.md') ? src : comments(src);
   return citedPaths(text)
     .filter((p) => !isGenerated(p) && !exists(p))
-    .map((p) => `${srcFile}: cites ${p}`);
+    .map((p) => `${file}: cites ${p}`);
 }
 
 describe('links and cited paths', () => {
@@ -105,12 +107,13 @@ describe('links and cited paths', () => {
     expect(exists('native/kernels/{act,nope}/')).toBe(false);
   });
 
-  it('every relative link in the docs names an existing file', () => {
+  it('every relative link and cited path in the docs names an existing file', () => {
     const docs = ['README.md', 'ARCHITECTURE.md', 'CHANGELOG.md', 'bench/NOTES.md']
       .filter((f) => EXISTING.has(f))
       .concat(filesUnder('docs', /\.md$/));
     expect(docs.length).toBeGreaterThan(3);
     expect(docs.flatMap(brokenLinks)).toEqual([]);
+    expect(docs.flatMap(brokenCitations)).toEqual([]);
   });
 
   it('every repository path cited in a source comment exists', () => {
