@@ -52,6 +52,13 @@ void expect_same(const char* what, const std::string& ctx, const std::vector<flo
     std::printf("FAIL %s %s: [%zu] got %.9g want %.9g\n", what, ctx.c_str(), i, got[i], want[i]);
 }
 
+void expect_true(const char* what, bool ok) {
+  ++checks;
+  if (ok) return;
+  ++failures;
+  std::printf("FAIL %s\n", what);
+}
+
 ActParams act(int kind) {
   const double raw[5] = {0.75, 1.0, 1.0, 0.5, 0.0};
   return make_act_params(kind, raw);
@@ -164,6 +171,10 @@ int main(int argc, char** argv) {
     // Every activation at one shape with edges in every direction.
     for (int kind = 0; kind < kinds; ++kind) check_case(isa, Case{19, 70, 45}, kind, true, false, 2, g);
   }
+  // More threads than the pool once used at most (64), on a product big enough to give each one
+  // work: the same bits, and the count set is the count reported.
+  check_case(supported_isas().back(), Case{300, 700, 700}, 2, true, true, 100, g);
+  expect_true("get_threads after set_threads(100)", get_threads() == 100);
   std::printf("%d checks, %d failed (tiers:", checks, failures);
   for (Isa isa : supported_isas()) std::printf(" %s", isa_name(isa));
   std::printf(")\n");
