@@ -11,12 +11,12 @@ namespace {
 // family defines in its own per-ISA object file.
 std::array<IsaKernels, kIsaCount> build_tables() {
   std::array<IsaKernels, kIsaCount> t;
-  for (int i = 0; i < kIsaCount; ++i) t[i] = {Isa::scalar, act_kernels_scalar, optim_kernels_scalar, gemm_kernels_scalar};
+  for (int i = 0; i < kIsaCount; ++i) t[i] = {act_kernels_scalar, optim_kernels_scalar, gemm_kernels_scalar};
 #if defined(__x86_64__)
-  if (isa_supported(Isa::avx2)) t[1] = {Isa::avx2, act_kernels_avx2, optim_kernels_avx2, gemm_kernels_avx2};
-  if (isa_supported(Isa::avx512)) t[2] = {Isa::avx512, act_kernels_avx512, optim_kernels_avx512, gemm_kernels_avx512};
+  if (isa_supported(Isa::avx2)) t[1] = {act_kernels_avx2, optim_kernels_avx2, gemm_kernels_avx2};
+  if (isa_supported(Isa::avx512)) t[2] = {act_kernels_avx512, optim_kernels_avx512, gemm_kernels_avx512};
 #elif defined(__aarch64__)
-  t[3] = {Isa::neon, act_kernels_neon, optim_kernels_neon, gemm_kernels_neon};
+  t[3] = {act_kernels_neon, optim_kernels_neon, gemm_kernels_neon};
 #endif
   return t;
 }

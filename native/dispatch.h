@@ -10,7 +10,6 @@
 namespace smelu {
 
 struct IsaKernels {
-  Isa isa;
   ActKernels act;
   OptimKernels optim;
   GemmKernels gemm;
