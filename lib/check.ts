@@ -1,6 +1,34 @@
 /** Argument checks shared by the public API: each error names the argument and what was expected. */
 import { types } from 'node:util';
-import { describeValue } from './activations';
+
+/**
+ * A short description of a value for error messages ('null', 'a Float64Array', "the string 'x'").
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an Array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string '${v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+
+/** The kinds whose derivative is a function of the output y: the only ones with a backward from y. */
+export const OUTPUT_BACKWARD_KINDS = ['relu', 'smelu'] as const;
+
+/**
+ * Returns `spec` when its backward can work from y alone ({@link OUTPUT_BACKWARD_KINDS}).
+ * @throws TypeError otherwise.
+ */
+export function requireOutputBackward<S extends { kind: string; backwardFromOutput: boolean }>(spec: S): S {
+  if (!spec.backwardFromOutput) {
+    throw new TypeError(
+      `backward from the output needs ${OUTPUT_BACKWARD_KINDS.join(' or ')} (their derivative is a function of y); ${spec.kind} needs z`,
+    );
+  }
+  return spec;
+}
 
 export function checkFloat32(name: string, v: unknown): Float32Array {
   // Not `instanceof`: a Proxy of a Float32Array or an object made with

@@ -3,7 +3,7 @@
  * The `smelu` command: `smelu --version`, `smelu info`, `smelu repro ...` (the reproducibility lab).
  * Each subcommand lives in its own module and is loaded only when called.
  */
-import { info, version } from './index';
+import { info, version } from './runtime';
 
 const USAGE = `usage: smelu <command> [options]
 

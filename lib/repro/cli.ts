@@ -4,8 +4,8 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activations';
-import { PRESETS, SOURCES, type ExperimentConfig, type Source } from './config';
+import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
+import { PRESETS, SOURCES, type ExperimentConfig, type ReproArgs, type Source } from './config';
 
 export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
 
@@ -30,11 +30,7 @@ options:
 
 export class UsageError extends Error {}
 
-export interface ReproArgs {
-  config: ExperimentConfig;
-  out: string;
-  threads: number;
-}
+export type { ReproArgs };
 
 type Flags = Record<string, string>;
 

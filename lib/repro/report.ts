@@ -2,7 +2,7 @@
  * From finished replicas to results: PD over all pairs of replicas per (activation, source) point,
  * accuracy next to it, the change against ReLU, the ensemble baseline, and the markdown table.
  */
-import { activation, activationLabel, type Activation } from '../activations';
+import { activation, activationLabel, type Activation } from '../activation';
 import type { ReplicaResult } from './cache';
 import type { ExperimentConfig, Point, Source } from './config';
 import { accuracy, auc, logLoss, multiclassLogLoss } from '../nn/metrics';

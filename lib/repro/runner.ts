@@ -10,7 +10,8 @@ import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
 import { points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
 import { activationCosts } from './cost';
-import { packageRoot, WorkerPool, workerFile } from './pool';
+import { workerFile } from '../worker-file';
+import { packageRoot, WorkerPool } from './pool';
 import { markdown, sourcesSpec, tradeoffSpec } from './render';
 import { aggregate, type Results } from './report';
 import { loadTask } from './train';
@@ -89,7 +90,7 @@ class Scheduler {
   }
 
   private run<T>(job: Job): Promise<T> {
-    this.pool ??= new WorkerPool(workerFile(), this.threads);
+    this.pool ??= new WorkerPool(workerFile(__dirname, 'worker'), this.threads);
     return this.pool.run<T>(job);
   }
 

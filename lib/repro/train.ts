@@ -4,7 +4,7 @@
  * and step count are the same for all.
  */
 import * as fs from 'node:fs';
-import type { ActivationLike } from '../activations';
+import type { ActivationLike } from '../activation';
 import {
   createOptimizer, ctrModel, deriveSeed, fit, fitAsync, loadCheckpoint, loadDigits, mlp, predict, syntheticCtr,
   type Dataset, type Model, type OptimizerConfig,

@@ -4,7 +4,7 @@
  * worker per core, and more threads would only fight over the same cores.
  */
 import { parentPort } from 'node:worker_threads';
-import { setThreads } from '../index';
+import { setThreads } from '../runtime';
 import type { Job } from './jobs';
 import type { WorkerReply } from './pool';
 import { runJob } from './train';

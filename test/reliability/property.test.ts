@@ -1,7 +1,7 @@
 /**
  * Property-based tests (fast-check): every public compute function on the native backend against
  * the TypeScript backend (lib/backend/js.ts, called with the same validated spec) and the float64
- * reference of test/reference.ts, over random activations, parameters, shapes, lengths, offsets
+ * reference of lib/reference.ts, over random activations, parameters, shapes, lengths, offsets
  * and values (NaN, +-Inf, denormals, huge). Activations must meet the spec bound; dense results a
  * k-scaled bound (helpers/dense-check.ts). Outputs are guarded on both sides against stray writes
  * and inputs must come back unchanged.
@@ -28,7 +28,7 @@ import {
   type ActivationSpec,
 } from '../../lib/index';
 import { jsBackend } from '../../lib/backend/js';
-import { refDerivative, refDerivativeFromOutput, refForward, scaledError, seededRandom, SPEC_TOL } from '../reference';
+import { refDerivative, refDerivativeFromOutput, refForward, scaledError, seededRandom, SPEC_TOL } from '../../lib/reference';
 import { activationArb, gradArb, guardsIntact, nudge, placed, placedOut, smeluBeta, valueArb } from './helpers/arbitraries';
 import { checkBackward, checkForward, EPS32 } from './helpers/dense-check';
 
@@ -313,7 +313,7 @@ function forwardSetup(c: DenseCase): DenseForwardSetup {
 function forwardJs(c: DenseCase, s: DenseForwardSetup): { y: Float32Array; z: Float32Array } {
   const y = new Float32Array(c.m * c.n);
   const z = new Float32Array(c.m * c.n);
-  jsBackend.denseForward(c.m, c.k, c.n, s.copies[0], s.copies[1], s.b ? s.copies[2] : null, s.spec.code, s.spec.params, y, z);
+  jsBackend.denseForward({ m: c.m, k: c.k, n: c.n, x: s.copies[0], w: s.copies[1], b: s.b ? s.copies[2] : null, code: s.spec.code, params: s.spec.params, y, z });
   return { y, z };
 }
 
@@ -386,7 +386,7 @@ function expectBackward(c: DenseCase, s: DenseBackwardSetup, r: Awaited<ReturnTy
   const dxJs = r.dx ? new Float32Array(m * k) : null;
   const dWJs = s.dW0 ? Float32Array.from(s.dW0) : new Float32Array(k * n);
   const dbJs = r.db ? (s.db0 ? Float32Array.from(s.db0) : new Float32Array(n)) : null;
-  jsBackend.denseBackward(m, k, n, x, W, dy, saved, s.savedIsOutput, s.spec.code, s.spec.params, dxJs, dWJs, dbJs, a.accumulate === true);
+  jsBackend.denseBackward({ m, k, n, x, w: W, dy, saved, savedIsOutput: s.savedIsOutput, code: s.spec.code, params: s.spec.params, dx: dxJs, dW: dWJs, db: dbJs, accumulate: a.accumulate === true });
   const why = checkBackward({
     m, k, n, x, W, dZ, dy, dx: r.dx ?? null, dxJs, dW: r.dW, dWJs, dW0: s.dW0, db: r.db ?? null, dbJs, db0: s.db0,
   });

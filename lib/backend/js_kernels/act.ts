@@ -15,7 +15,7 @@
  * sends such results to the exact scalar forms in scalar.ts, which return the spec's limits (and
  * NaN for NaN). Each kind has its own loop so that every loop stays monomorphic and small.
  */
-import { ACTIVATION_CODES } from '../../activations';
+import { ACTIVATION_CODES } from '../types';
 import { ERF_ONE_FROM, erfTable } from './erf';
 import * as S from './scalar';
 

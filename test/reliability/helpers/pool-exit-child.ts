@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { denseForward, denseForwardAsync, getThreads, setThreads, type Activation } from '../../../lib/index';
-import { workerEntry } from '../../../lib/nn/dev-require';
+import { workerEntry } from '../../helpers/ts-child';
 
 const mode = process.env.SMELU_EXIT_MODE ?? 'natural';
 setThreads(2);
