@@ -94,7 +94,7 @@ export function checkProduct(names: string, a: number, b: number): number {
 }
 
 /** Elements of the largest Float32Array allowed here (V8 on 64-bit hosts allows 2^32). */
-export const MAX_ELEMENTS = 2 ** 32 - 1;
+const MAX_ELEMENTS = 2 ** 32 - 1;
 
 /**
  * A view over a detached buffer (transferred with structuredClone or postMessage) reads as length
@@ -124,7 +124,7 @@ export function overlaps(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** Exactly the same memory: the only kind of aliasing the in-place kernels allow. */
-export function sameView(a: Float32Array, b: Float32Array): boolean {
+function sameView(a: Float32Array, b: Float32Array): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Float64 reference of every activation f and derivative f', written straight from
- * spec/activations.md (piece by piece, with branches, no speed tricks), plus the spec's test inputs
+ * docs/activations.md (piece by piece, with branches, no speed tricks), plus the spec's test inputs
  * and its error bound. The one yardstick for every backend: the test suites and the benchmark's
  * max-error column use it, and users can check their own kernels against it (`smelu.reference`).
  *

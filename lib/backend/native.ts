@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, NativeAddon, PackedHandle } from './types';
 
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Local builds, relative to the package root: cmake-js and node-gyp both write build/Release. */
 const LOCAL_BUILDS = [path.join('build', 'Release', 'smelu.node'), path.join('build', 'Debug', 'smelu.node')];
 
 /** The prebuilt addon shipped in the package for this platform, relative to the package root. */
-export function prebuiltFile(): string {
+function prebuiltFile(): string {
   return path.join('prebuilds', `${process.platform}-${process.arch}`, 'smelu.node');
 }
 
@@ -41,7 +41,7 @@ function mtimeOf(rel: string): number | undefined {
  * - in a checkout, whichever of `npm run build:native` and `npm run build:prebuilds` ran last wins.
  * The other file stays in the list: it is used when the first one does not load.
  */
-export function addonCandidates(): Candidate[] {
+function addonCandidates(): Candidate[] {
   const local = LOCAL_BUILDS.find((f) => mtimeOf(f) !== undefined);
   const prebuilt = prebuiltFile();
   const prebuiltTime = mtimeOf(prebuilt);

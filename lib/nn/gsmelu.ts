@@ -1,5 +1,5 @@
 /**
- * Learnable generalized SmeLU (spec/activations.md):
+ * Learnable generalized SmeLU (docs/activations.md):
  *   R(x) = 0 (x <= -alpha); (x + alpha)^2 / (2 s) (-alpha < x < beta); x - (beta - alpha)/2 (x >= beta)
  *   f(x) = t + gNeg x + (gPos - gNeg) R(x),  s = alpha + beta > 0.
  * Partial derivatives, with q = (x + alpha) / s on the middle piece:

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
 import { PRESETS, SOURCES, type ExperimentConfig, type ReproArgs, type Source } from './config';
 
-export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
+const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
 
 Trains N replicas per (activation, source of difference), measures the prediction difference (PD)
 between every pair of replicas on held-out data, and writes results.json, results.md,

@@ -5,7 +5,7 @@
 import { activation, activationLabel, type Activation } from '../activation';
 
 /**
- * What differs between replicas (spec/reproducibility.md). `both` = init and order. `async` keeps
+ * What differs between replicas (docs/reproducibility-spec.md). `both` = init and order. `async` keeps
  * the seeds of replica 0 and lets racy parallel (Hogwild) updates make the difference. `warm`
  * starts every replica from one shared checkpoint, then continues on a different example order.
  */

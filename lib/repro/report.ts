@@ -73,7 +73,7 @@ export interface EnsembleResult {
 const pct = (f: (a: Float32Array, b: Float32Array) => number) => (a: Float32Array, b: Float32Array) => 100 * f(a, b);
 
 /** PD summaries of a set of models' predictions. */
-export function pdOf(preds: Float32Array[], task: Task): PdSummaries {
+function pdOf(preds: Float32Array[], task: Task): PdSummaries {
   if (task.classes <= 1) {
     return {
       relative: pairwise(preds, relativePd),

@@ -41,7 +41,7 @@ export interface RunSummary {
 }
 
 /** The version that enters every cache key: a new release never trusts an older release's replicas. */
-export function packageVersion(): string {
+function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
 }
 

@@ -38,7 +38,6 @@ function bench(args: string[], env: NodeJS.ProcessEnv = {}): BenchRun {
 
 const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function checkResult(res: any): void {
   for (const s of res.options.suites) expect(res.suites, `suite ${s}`).toHaveProperty(s);
   const a = res.suites.activations;

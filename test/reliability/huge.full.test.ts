@@ -7,7 +7,7 @@
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { denseBackward, denseForward, forward, packWeights } from '../../lib/index';
+import { denseBackward, denseForward, packWeights } from '../../lib/index';
 import { lastJson, runChild } from './helpers/env';
 
 const child = resolve(__dirname, 'helpers/huge-child.ts');

@@ -2,7 +2,7 @@
  * Elementwise activation loops of the TypeScript backend: forward y = f(x), backward dz = dy f'(z)
  * and, for relu and smelu, backward from the output y.
  *
- * Speed notes (V8, see notes/machine.md): `v > 0 ? v : 0` and Math.max compile to branches that
+ * Speed notes (V8): `v > 0 ? v : 0` and Math.max compile to branches that
  * mispredict on random signs (~0.2 elements/ns), while Math.abs and a comparison turned into a
  * number, `+(v > 0)`, compile without branches. So the piecewise-polynomial kinds use
  *   relu(x) = 0.5 (x + |x|)                (exact, +0 for x <= 0)

@@ -3,7 +3,7 @@
  * the TypeScript backend (lib/backend/js.ts, called with the same validated spec) and the float64
  * reference of lib/reference.ts, over random activations, parameters, shapes, lengths, offsets
  * and values (NaN, +-Inf, denormals, huge). Activations must meet the spec bound; dense results a
- * k-scaled bound (helpers/dense-check.ts). Outputs are guarded on both sides against stray writes
+ * k-scaled bound (./dense-check.ts). Outputs are guarded on both sides against stray writes
  * and inputs must come back unchanged.
  *
  * Seed: fixed by default, SMELU_FC_SEED overrides it; fast-check prints the seed and path of a
