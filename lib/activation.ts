@@ -152,8 +152,9 @@ function checkNumber(kind: string, name: string, v: unknown, fallback: number): 
   return v;
 }
 
-/** Smallest and largest non-zero parameter magnitudes the float32 kernels take. */
+/** Smallest non-zero parameter magnitude the float32 kernels take. */
 export const PARAM_MIN = 1e-30;
+/** Largest parameter magnitude the float32 kernels take. */
 export const PARAM_MAX = 1e30;
 
 function checkNonNegative(kind: string, name: string, v: unknown, fallback: number): number {

@@ -3,6 +3,7 @@ import { types } from 'node:util';
 
 /**
  * A short description of a value for error messages ('null', 'a Float64Array', "the string 'x'").
+ * @internal
  */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';

@@ -57,14 +57,13 @@ export interface SequentialConfig {
   layers: LayerConfig[];
 }
 
-/** The JSON config of any model, told apart by `kind`: what {@link buildModel} and checkpoints read. */
 /** One categorical field of a {@link CtrConfig}: its embedding, single- or multi-valued. */
 export interface CtrFieldConfig extends EmbeddingConfig {
   /** Multi-valued (read from batch.bags, pooled) rather than one id per row. */
   bag: boolean;
 }
 
-/** A CtrModel (./ctr)'s JSON config. */
+/** The JSON config of a CTR model (see ctrModel). */
 export interface CtrConfig {
   /** Discriminant of {@link ModelConfig}. */
   kind: 'ctr';
@@ -76,6 +75,7 @@ export interface CtrConfig {
   tower: LayerConfig[];
 }
 
+/** The JSON config of any model, told apart by `kind`: what {@link buildModel} and checkpoints read. */
 export type ModelConfig = SequentialConfig | CtrConfig;
 
 /**
