@@ -11,7 +11,7 @@
  * erf is computed independently of the backend's table (lib/backend/js_kernels/erf.ts): Maclaurin
  * series below 2, Laplace's continued fraction for erfc above.
  */
-import { ACTIVATION_KINDS, activation, type ActivationKind, type ActivationLike } from './activations';
+import { ACTIVATION_KINDS, activation, type ActivationKind, type ActivationLike } from './activation';
 
 export { ACTIVATION_KINDS };
 export type { ActivationKind };

@@ -10,7 +10,7 @@
  * (middle piece: R = s q^2 / 2, so dR/dalpha = q - q^2/2 and dR/dbeta = -q^2/2; both are
  * continuous at the knots, where q is 0 or 1). Checked by finite differences in a test.
  */
-import { activation, type ActivationLike } from '../activations';
+import { activation, type ActivationLike } from '../activation';
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 import { Param } from './param';
 

@@ -61,7 +61,7 @@ export function l1Pd(p1: ArrayLike<number>, p2: ArrayLike<number>, classes: numb
 }
 
 /** Index of the largest entry of row `k` (the first one on ties, so both models break ties alike). */
-export function argmaxRow(p: ArrayLike<number>, k: number, classes: number): number {
+function argmaxRow(p: ArrayLike<number>, k: number, classes: number): number {
   let best = 0;
   for (let c = 1; c < classes; c++) if (p[k * classes + c] > p[k * classes + best]) best = c;
   return best;

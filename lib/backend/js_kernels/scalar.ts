@@ -175,10 +175,6 @@ export function softplusD(x: number, beta: number, threshold: number): number {
   return sigmoidStable(u); // NaN propagates through exp
 }
 
-export function sigmoidF(x: number): number {
-  return sigmoidStable(x);
-}
-
 export function sigmoidD(x: number): number {
   return sigmoidSlope(x);
 }

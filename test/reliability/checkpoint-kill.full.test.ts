@@ -13,7 +13,7 @@ import { afterAll, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../lib/nn';
 import { runChild } from './helpers/env';
 import { stateAt } from './helpers/checkpoint-child';
-import { seededRandom } from '../reference';
+import { seededRandom } from '../../lib/reference';
 
 const KILLS = 60;
 const dir = mkdtempSync(join(tmpdir(), 'smelu-ckpt-kill-'));

@@ -3,8 +3,9 @@
  * SMELU_ISA / SMELU_THREADS / SMELU_BACKEND overrides with clear errors for bad values.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { forward, getThreads, info, setIsa, setThreads } from '../lib/index';
-import { reselect } from '../lib/backend/select';
+import { forward, getThreads, info, setIsa, setThreads } from '../../lib/index';
+import type { NativeBackend } from '../../lib/backend/native';
+import { MAX_THREADS, reselect, selected } from '../../lib/runtime';
 
 afterAll(() => {
   reselect(process.env);
@@ -72,6 +73,14 @@ describe('backend selection', () => {
     expect(getThreads()).toBe(1);
     expect(() => setThreads(0)).toThrow(RangeError);
     expect(() => setThreads(1.5)).toThrow(RangeError);
+    expect(() => setThreads(MAX_THREADS + 1)).toThrow(new RegExp(`from 1 to ${MAX_THREADS}`));
     setThreads(before);
+  });
+
+  it('one thread limit: MAX_THREADS is the addon maxThreads (when the addon exports it)', () => {
+    expect(MAX_THREADS).toBe(1024);
+    if (info().backend !== 'native') return;
+    const addonLimit = (selected().backend as NativeBackend).maxThreads;
+    if (addonLimit !== undefined) expect(addonLimit).toBe(MAX_THREADS);
   });
 });

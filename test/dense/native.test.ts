@@ -21,8 +21,8 @@ import {
   type ActivationKind,
   type ActivationSpec,
   type IsaTier,
-} from '../lib/index';
-import { refDerivative, refForward, seededRandom } from './reference';
+} from '../../lib/index';
+import { refDerivative, refForward, seededRandom } from '../../lib/reference';
 
 const native = info().backend === 'native';
 const tiers: IsaTier[] = native ? info().supportedIsas.filter((t) => t !== 'js') : [];
@@ -502,7 +502,7 @@ describe.skipIf(!native)('native dense: thread pool', () => {
     const path = await import('node:path');
     // The addon itself (its exports take the validated arguments), in a child process that exits
     // while async calls are still queued on the libuv pool.
-    const addon = path.resolve(__dirname, '..', 'build', 'Release', 'smelu.node');
+    const addon = path.resolve(__dirname, '..', '..', 'build', 'Release', 'smelu.node');
     const script = `
       const a = require(${JSON.stringify(addon)});
       a.setThreads(2);

@@ -1,10 +1,9 @@
 /**
- * Running this package's TypeScript sources in a worker thread or child process without a build:
- * worker_threads and `node` cannot load .ts files, so when the compiled sibling of a worker entry
- * is missing (tests run from lib/ by vitest), the entry is loaded through a require hook.
- * For workers, the main thread transpiles the entry's import closure once (with the `typescript`
- * dev dependency) and ships the JavaScript in workerData, so starting a worker stays cheap.
- * Published builds never use this: they find the compiled .js entry next to the module.
+ * Test helper: running a test's own TypeScript helper (the helpers under test/) in a worker thread or
+ * a child process: worker_threads and `node` cannot load .ts files, so the helper is loaded through
+ * a require hook. For workers, the main thread transpiles the entry's import closure once (with the
+ * `typescript` dev dependency) and ships the JavaScript in workerData, so starting a worker stays
+ * cheap. The library itself never needs this: its workers run the compiled build (lib/worker-file).
  */
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { dirname, join, resolve } from 'path';
@@ -45,7 +44,6 @@ const closures = new Map<string, Record<string, string>>();
 export function transpileClosure(entry: string): Record<string, string> {
   const cached = closures.get(entry);
   if (cached) return cached;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ts = require('typescript') as typeof import('typescript');
   const out: Record<string, string> = {};
   const todo = [entry];
@@ -92,11 +90,9 @@ export interface WorkerEntry {
   data: Record<string, unknown>;
 }
 
-/** A worker entry next to this module: the compiled .js, or the .ts through the hook. */
+/** A TypeScript worker entry `name`.ts in `dir`, run through the hook. */
 export function workerEntry(dir: string, name: string): WorkerEntry {
-  const js = join(dir, `${name}.js`);
-  if (existsSync(js)) return { source: js, eval: false, data: {} };
   const ts = join(dir, `${name}.ts`);
-  if (existsSync(ts)) return { source: workerBootstrap(ts), eval: true, data: { __tsSources: transpileClosure(ts) } };
-  throw new Error(`worker entry ${name} not found in ${dir} (build with 'npm run build:ts')`);
+  if (!existsSync(ts)) throw new Error(`worker entry ${ts} not found`);
+  return { source: workerBootstrap(ts), eval: true, data: { __tsSources: transpileClosure(ts) } };
 }

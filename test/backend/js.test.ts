@@ -1,12 +1,12 @@
 /**
- * The TypeScript backend against the float64 reference (test/reference.ts) and the spec's numeric
+ * The TypeScript backend against the float64 reference (lib/reference.ts) and the spec's numeric
  * contract: every activation forward and backward, NaN and +-Infinity, in-place calls, odd lengths,
  * backward from the output, and the dense forward / backward against a naive float64 matmul.
  */
 import { describe, expect, it } from 'vitest';
-import { activation, activationLabel, type Activation, type ActivationSpec } from '../lib/activations';
-import { jsBackend as B } from '../lib/backend/js';
-import type { PackedHandle } from '../lib/backend/types';
+import { activation, activationLabel, type Activation, type ActivationSpec } from '../../lib/activation';
+import { jsBackend as B } from '../../lib/backend/js';
+import type { PackedHandle } from '../../lib/backend/types';
 import {
   SPEC_TOL,
   describeWorst,
@@ -19,7 +19,7 @@ import {
   refForwardAll,
   seededRandom,
   specGrid,
-} from './reference';
+} from '../../lib/reference';
 
 // ------------------------------------------------------------------ helpers
 
@@ -360,17 +360,17 @@ describe('dense forward', () => {
       const ref = matmulRef(m, k, n, x, w, b);
       const y = new Float32Array(m * n);
       const z = new Float32Array(m * n);
-      B.denseForward(m, k, n, x, w, b, s.code, s.params, y, z);
+      B.denseForward({ m, k, n, x, w, b, code: s.code, params: s.params, y, z });
       expectClose(`z (bias ${b !== null})`, z, ref.z, ref.mag);
       // y is exactly the elementwise activation of the stored z.
       expect(bitsEqual(y, forward(s, z))).toBe(true);
       // Without z, with a packed W: the same bits.
       const y2 = new Float32Array(m * n).fill(NaN);
-      B.denseForward(m, k, n, x, packed, b, s.code, s.params, y2, null);
+      B.denseForward({ m, k, n, x, w: packed, b, code: s.code, params: s.params, y: y2, z: null });
       expect(bitsEqual(y2, y)).toBe(true);
       const z3 = new Float32Array(m * n);
       const y3 = new Float32Array(m * n);
-      B.denseForward(m, k, n, x, packed, b, s.code, s.params, y3, z3);
+      B.denseForward({ m, k, n, x, w: packed, b, code: s.code, params: s.params, y: y3, z: z3 });
       expect(bitsEqual(z3, z)).toBe(true);
       expect(bitsEqual(y3, y)).toBe(true);
     }
@@ -382,7 +382,7 @@ describe('dense forward', () => {
     const w = randomF32(6, 2);
     const y = new Float32Array(4);
     const z = new Float32Array(4);
-    B.denseForward(2, 3, 2, x, w, null, s.code, s.params, y, z);
+    B.denseForward({ m: 2, k: 3, n: 2, x, w, b: null, code: s.code, params: s.params, y, z });
     expect(Array.from(y)).toEqual(Array.from(z));
   });
 
@@ -392,10 +392,10 @@ describe('dense forward', () => {
     const x = randomF32(8, 4);
     const packed = B.packWeights(3, 4, w);
     const before = new Float32Array(8);
-    B.denseForward(2, 3, 4, x, packed, null, s.code, s.params, before, null);
+    B.denseForward({ m: 2, k: 3, n: 4, x, w: packed, b: null, code: s.code, params: s.params, y: before, z: null });
     w.fill(100);
     const after = new Float32Array(8);
-    B.denseForward(2, 3, 4, x, packed, null, s.code, s.params, after, null);
+    B.denseForward({ m: 2, k: 3, n: 4, x, w: packed, b: null, code: s.code, params: s.params, y: after, z: null });
     expect(bitsEqual(after, before)).toBe(true);
   });
 
@@ -403,16 +403,16 @@ describe('dense forward', () => {
     const s = activation('relu');
     const fake: PackedHandle = { k: 2, n: 2 };
     const y = new Float32Array(2);
-    expect(() => B.denseForward(1, 2, 2, new Float32Array(2), fake, null, s.code, s.params, y, null)).toThrow(TypeError);
+    expect(() => B.denseForward({ m: 1, k: 2, n: 2, x: new Float32Array(2), w: fake, b: null, code: s.code, params: s.params, y, z: null })).toThrow(TypeError);
   });
 
   it('handles k = 0 (z = b) and m = 0 (nothing to do)', () => {
     const s = activation('relu');
     const b = new Float32Array([1, -2, 3]);
     const y = new Float32Array(6).fill(NaN);
-    B.denseForward(2, 0, 3, new Float32Array(0), new Float32Array(0), b, s.code, s.params, y, null);
+    B.denseForward({ m: 2, k: 0, n: 3, x: new Float32Array(0), w: new Float32Array(0), b, code: s.code, params: s.params, y, z: null });
     expect(Array.from(y)).toEqual([1, 0, 3, 1, 0, 3]);
-    B.denseForward(0, 4, 3, new Float32Array(0), new Float32Array(12), b, s.code, s.params, new Float32Array(0), null);
+    B.denseForward({ m: 0, k: 4, n: 3, x: new Float32Array(0), w: new Float32Array(12), b, code: s.code, params: s.params, y: new Float32Array(0), z: null });
   });
 });
 
@@ -492,7 +492,7 @@ describe('dense backward', () => {
     const s = activation(BACKWARD_ACTS[seed % BACKWARD_ACTS.length]);
     const y = new Float32Array(m * n);
     const z = new Float32Array(m * n);
-    B.denseForward(m, k, n, x, w, bias, s.code, s.params, y, z);
+    B.denseForward({ m, k, n, x, w, b: bias, code: s.code, params: s.params, y, z });
     const savedModes = s.backwardFromOutput ? [false, true] : [false];
     for (const savedIsOutput of savedModes) {
       for (const accumulate of [false, true]) {
@@ -504,7 +504,7 @@ describe('dense backward', () => {
         const dW = accumulate ? dWOld.slice() : new Float32Array(k * n).fill(NaN);
         const db = accumulate ? dbOld.slice() : new Float32Array(n).fill(NaN);
         const saved = savedIsOutput ? y : z;
-        B.denseBackward(m, k, n, x, w, dy, saved, savedIsOutput, s.code, s.params, dx, dW, db, accumulate);
+        B.denseBackward({ m, k, n, x, w, dy, saved, savedIsOutput, code: s.code, params: s.params, dx, dW, db, accumulate });
         const tag = `${s.kind} saved=${savedIsOutput ? 'y' : 'z'} acc=${accumulate}`;
         // dZ is rounded to float32 once (and from y it goes through sqrt): allow 1e-6 of the scale.
         expectClose(`dx ${tag}`, dx, ref.dx, ref.dxMag, 1e-6);
@@ -522,9 +522,9 @@ describe('dense backward', () => {
     const dy = randomF32(m * n, 3);
     const z = randomF32(m * n, 4, -2, 2);
     const full = { dx: new Float32Array(m * k), dW: new Float32Array(k * n), db: new Float32Array(n) };
-    B.denseBackward(m, k, n, x, w, dy, z, false, s.code, s.params, full.dx, full.dW, full.db, false);
+    B.denseBackward({ m, k, n, x, w, dy, saved: z, savedIsOutput: false, code: s.code, params: s.params, dx: full.dx, dW: full.dW, db: full.db, accumulate: false });
     const dW = new Float32Array(k * n);
-    B.denseBackward(m, k, n, x, w, dy, z, false, s.code, s.params, null, dW, null, false);
+    B.denseBackward({ m, k, n, x, w, dy, saved: z, savedIsOutput: false, code: s.code, params: s.params, dx: null, dW, db: null, accumulate: false });
     expect(bitsEqual(dW, full.dW)).toBe(true);
   });
 
@@ -535,10 +535,10 @@ describe('dense backward', () => {
     const w = randomF32(k * n, 6);
     const dy = randomF32(m * n, 7);
     const y = new Float32Array(m * n);
-    B.denseForward(m, k, n, x, w, null, s.code, s.params, y, null);
+    B.denseForward({ m, k, n, x, w, b: null, code: s.code, params: s.params, y, z: null });
     const run = () => {
       const out = { dx: new Float32Array(m * k), dW: new Float32Array(k * n), db: new Float32Array(n) };
-      B.denseBackward(m, k, n, x, w, dy, y, true, s.code, s.params, out.dx, out.dW, out.db, false);
+      B.denseBackward({ m, k, n, x, w, dy, saved: y, savedIsOutput: true, code: s.code, params: s.params, dx: out.dx, dW: out.dW, db: out.db, accumulate: false });
       return out;
     };
     const a = run();
@@ -546,7 +546,7 @@ describe('dense backward', () => {
     expect(bitsEqual(a.dx, b.dx) && bitsEqual(a.dW, b.dW) && bitsEqual(a.db, b.db)).toBe(true);
     const dW = a.dW.slice();
     const db = a.db.slice();
-    B.denseBackward(m, k, n, x, w, dy, y, true, s.code, s.params, null, dW, db, true);
+    B.denseBackward({ m, k, n, x, w, dy, saved: y, savedIsOutput: true, code: s.code, params: s.params, dx: null, dW, db, accumulate: true });
     for (let i = 0; i < dW.length; i++) expect(dW[i]).toBeCloseTo(2 * a.dW[i], 5);
     for (let j = 0; j < n; j++) expect(db[j]).toBeCloseTo(2 * a.db[j], 5);
   });
@@ -556,11 +556,11 @@ describe('dense backward', () => {
     const dW = new Float32Array(6).fill(NaN);
     const db = new Float32Array(3).fill(NaN);
     const e = new Float32Array(0);
-    B.denseBackward(0, 2, 3, e, new Float32Array(6), e, e, false, s.code, s.params, e, dW, db, false);
+    B.denseBackward({ m: 0, k: 2, n: 3, x: e, w: new Float32Array(6), dy: e, saved: e, savedIsOutput: false, code: s.code, params: s.params, dx: e, dW, db, accumulate: false });
     expect(Array.from(dW)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(db)).toEqual([0, 0, 0]);
     const dW2 = new Float32Array([1, 2, 3, 4, 5, 6]);
-    B.denseBackward(0, 2, 3, e, new Float32Array(6), e, e, false, s.code, s.params, null, dW2, null, true);
+    B.denseBackward({ m: 0, k: 2, n: 3, x: e, w: new Float32Array(6), dy: e, saved: e, savedIsOutput: false, code: s.code, params: s.params, dx: null, dW: dW2, db: null, accumulate: true });
     expect(Array.from(dW2)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
@@ -585,21 +585,21 @@ describe('backend surface', () => {
     const b = randomF32(n, 3);
     const ySync = new Float32Array(m * n);
     const zSync = new Float32Array(m * n);
-    B.denseForward(m, k, n, x, w, b, s.code, s.params, ySync, zSync);
+    B.denseForward({ m, k, n, x, w, b, code: s.code, params: s.params, y: ySync, z: zSync });
     const yAsync = new Float32Array(m * n);
     const zAsync = new Float32Array(m * n);
-    await B.denseForwardAsync(m, k, n, x, w, b, s.code, s.params, yAsync, zAsync);
+    await B.denseForwardAsync({ m, k, n, x, w, b, code: s.code, params: s.params, y: yAsync, z: zAsync });
     expect(bitsEqual(yAsync, ySync)).toBe(true);
 
     const dy = randomF32(m * n, 4);
     const mk = () => ({ dx: new Float32Array(m * k), dW: new Float32Array(k * n), db: new Float32Array(n) });
     const g1 = mk();
     const g2 = mk();
-    B.denseBackward(m, k, n, x, w, dy, zSync, false, s.code, s.params, g1.dx, g1.dW, g1.db, false);
-    await B.denseBackwardAsync(m, k, n, x, w, dy, zSync, false, s.code, s.params, g2.dx, g2.dW, g2.db, false);
+    B.denseBackward({ m, k, n, x, w, dy, saved: zSync, savedIsOutput: false, code: s.code, params: s.params, dx: g1.dx, dW: g1.dW, db: g1.db, accumulate: false });
+    await B.denseBackwardAsync({ m, k, n, x, w, dy, saved: zSync, savedIsOutput: false, code: s.code, params: s.params, dx: g2.dx, dW: g2.dW, db: g2.db, accumulate: false });
     expect(bitsEqual(g1.dx, g2.dx) && bitsEqual(g1.dW, g2.dW) && bitsEqual(g1.db, g2.db)).toBe(true);
 
     const fake: PackedHandle = { k, n };
-    await expect(B.denseForwardAsync(m, k, n, x, fake, b, s.code, s.params, yAsync, null)).rejects.toThrow(TypeError);
+    await expect(B.denseForwardAsync({ m, k, n, x, w: fake, b, code: s.code, params: s.params, y: yAsync, z: null })).rejects.toThrow(TypeError);
   });
 });

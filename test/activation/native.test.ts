@@ -1,15 +1,15 @@
 /**
  * The native elementwise kernels on every ISA tier this CPU supports, through the public API:
  * every activation forward and backward (and backward from the output for relu / smelu) against
- * the float64 reference (test/reference.ts) on the spec's grid, random inputs and edge points;
+ * the float64 reference (lib/reference.ts) on the spec's grid, random inputs and edge points;
  * NaN and +-Infinity; bitwise agreement between the tiers; lengths, unaligned views, in place;
  * and tier switching with setIsa. Skipped when the native addon is not loaded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activation, activationLabel, type Activation } from '../lib/activations';
-import { selected } from '../lib/backend/select';
-import type { IsaTier } from '../lib/backend/types';
-import { backward, backwardFromOutput, forward, info, setIsa } from '../lib/index';
+import { activation, activationLabel, type Activation } from '../../lib/activation';
+import { selected } from '../../lib/runtime';
+import type { IsaTier } from '../../lib/backend/types';
+import { backward, backwardFromOutput, forward, info, setIsa } from '../../lib/index';
 import {
   SPEC_TOL,
   describeWorst,
@@ -22,7 +22,7 @@ import {
   scaledError,
   seededRandom,
   specGrid,
-} from './reference';
+} from '../../lib/reference';
 
 const CASES: Activation[] = [
   { kind: 'identity' },

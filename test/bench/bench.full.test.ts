@@ -1,16 +1,15 @@
 /**
  * The benchmark's --quick mode end to end (bench/run.js): the JSON it prints, the figures'
- * sanity, and the files it writes. Needs dist/ (npm run build:ts). Peers are optional: the
+ * sanity, and the files it writes (a few minutes: `npm run test:full`; bench.test.ts keeps the
+ * argument check in `npm test`). Needs dist/ (npm run build:ts). Peers are optional: the
  * second run hides them to check that a machine without them still gets a full report.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bench } from './run-bench';
 
-const ROOT = path.resolve(__dirname, '..');
-const RUN = path.join(ROOT, 'bench', 'run.js');
 const dirs: string[] = [];
 
 function tempDir(): string {
@@ -19,26 +18,8 @@ function tempDir(): string {
   return d;
 }
 
-interface BenchRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bench(args: string[], env: NodeJS.ProcessEnv = {}): BenchRun {
-  const r = spawnSync(process.execPath, [RUN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function checkResult(res: any): void {
   for (const s of res.options.suites) expect(res.suites, `suite ${s}`).toHaveProperty(s);
   const a = res.suites.activations;
@@ -93,10 +74,4 @@ describe('bench/run.js --quick', () => {
     // Nothing was installed into the empty peers directory.
     expect(fs.readdirSync(empty)).toEqual([]);
   }, 130_000);
-
-  it('refuses an unknown suite with a clear message', () => {
-    const r = bench(['--suite', 'nope']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/--suite must be one of activations, dense, training/);
-  });
 });

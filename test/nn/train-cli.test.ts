@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTrainArgs } from '../lib/train-cli';
-import { UsageError } from '../lib/repro/cli';
+import { parseTrainArgs } from '../../lib/train-cli';
+import { UsageError } from '../../lib/repro/cli';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { encoding: 'utf8', cwd: root });

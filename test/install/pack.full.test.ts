@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 let work: string;
 let tarball: string;
@@ -105,7 +105,7 @@ const bad: Activation = { kind: 'smelu', beta: 'x' };
 export { r, bad };
 `;
 
-function checkConsumer(dir: string, env: NodeJS.ProcessEnv): { backend: string; isa: string } {
+function checkConsumer(dir: string, env: NodeJS.ProcessEnv): { backend: string; isa: string; reason: string } {
   const out = sh(process.execPath, ['-e', SMOKE], { cwd: dir, env }).trim().split('\n').pop()!;
   const info = JSON.parse(out);
   const esm = sh(process.execPath, ['--input-type=module', '-e', ESM], { cwd: dir, env }).trim();

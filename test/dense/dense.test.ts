@@ -3,7 +3,7 @@
  * a TypeError or RangeError that names the argument, thrown before any memory is touched.
  */
 import { describe, expect, it } from 'vitest';
-import { denseBackward, denseForward, denseForwardAsync, packWeights } from '../lib/index';
+import { denseBackward, denseForward, denseForwardAsync, packWeights } from '../../lib/index';
 
 const [m, k, n] = [2, 3, 4];
 const f32 = (len: number) => new Float32Array(len);

@@ -3,7 +3,7 @@
  * TypeError or RangeError that names it, before any kernel runs; exact in-place calls work.
  */
 import { describe, expect, it } from 'vitest';
-import { activation, backward, backwardFromOutput, derivative, forward } from '../lib/index';
+import { activation, backward, backwardFromOutput, derivative, forward } from '../../lib/index';
 
 /** fn throws an instance of `type` whose message matches `msg`. */
 function expectError(fn: () => unknown, type: typeof TypeError | typeof RangeError, msg: RegExp): void {

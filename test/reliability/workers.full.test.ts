@@ -10,10 +10,10 @@ import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backward, denseForward, denseForwardAsync, forward, info, type Activation } from '../../lib/index';
-import { workerEntry } from '../../lib/nn/dev-require';
+import { workerEntry } from '../helpers/ts-child';
 import { runChild, sameBits } from './helpers/env';
 import type { ActCase, DenseCase } from './helpers/worker-entry';
-import { seededRandom } from '../reference';
+import { seededRandom } from '../../lib/reference';
 
 const HELPERS = resolve(__dirname, 'helpers');
 const WORKERS = 8;
