@@ -23,6 +23,7 @@ import {
   type IsaTier,
 } from '../../lib/index';
 import { refDerivative, refForward, seededRandom } from '../../lib/reference';
+import { rawAddon } from '../reliability/helpers/env';
 
 const native = info().backend === 'native';
 const tiers: IsaTier[] = native ? info().supportedIsas.filter((t) => t !== 'js') : [];
@@ -524,9 +525,8 @@ describe.skipIf(!native)('native dense: thread pool', () => {
 
 describe.skipIf(!native)('native dense: the addon refuses what it has no kernel for', () => {
   // The addon itself: the TypeScript layer refuses these first, so only a direct call reaches them.
-  const { createRequire } = require('node:module') as typeof import('node:module');
   const addon = native
-    ? (createRequire(__filename)(require('node:path').resolve(__dirname, '..', 'build', 'Release', 'smelu.node')) as {
+    ? (rawAddon() as unknown as {
         maxThreads: number;
         setThreads(n: number): void;
         denseBackward(...args: unknown[]): void;
