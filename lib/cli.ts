@@ -42,7 +42,6 @@ export async function main(argv: string[]): Promise<number> {
       return reproCommand(rest);
     }
     case 'export': {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { exportCommand } = require('./export-cli') as { exportCommand(args: string[]): Promise<number> };
       return exportCommand(rest);
     }

@@ -86,7 +86,6 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   if (a.tfjs) {
     // loaded only here: @tensorflow/tfjs is an optional peer dependency
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const t = require('./tfjs') as typeof import('./tfjs');
     await t.exportTfjs(model, { output: a.output }).save(t.fileHandler(a.tfjs));
     process.stdout.write(`${a.tfjs}: TF.js layers model (model.json, weights.bin), output ${a.output}\n`);

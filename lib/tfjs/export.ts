@@ -13,7 +13,7 @@ import { LearnableGsmelu } from '../nn/gsmelu';
 import type { Layer } from '../nn/layer';
 import { LayerNorm } from '../nn/layernorm';
 import { SequentialModel, type Model } from '../nn/model';
-import type { ActivationSpec } from '../activations';
+import type { ActivationSpec } from '../activation';
 import { tf } from './load';
 import type { Tensor } from './ops';
 import { GSmeLU, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation, type LayerArgs } from './layers';

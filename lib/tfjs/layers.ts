@@ -5,7 +5,7 @@
  * this module has been imported (model.json names them by className: SmeLU, RESCU2, GSmeLU, ...).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activations';
+import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activation';
 import { tf } from './load';
 import { activate, gsmelu, rescu2, smelu, type Tensor } from './ops';
 

@@ -9,7 +9,6 @@ export const TFJS_PACKAGE = '@tensorflow/tfjs';
 
 function load(): typeof TF {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require(TFJS_PACKAGE) as typeof TF;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -1,10 +1,10 @@
 /**
  * SmeLU, gSmeLU and RESCU-2 as TensorFlow.js ops with their analytic gradients (tf.customGrad),
  * and every other smelu activation from tfjs ops (gradients by autodiff). Formulas:
- * spec/activations.md; the branch-free forms are the ones the ONNX export uses.
+ * docs/activations.md; the branch-free forms are the ones the ONNX export uses.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { activation, type ActivationLike } from '../activations';
+import { activation, type ActivationLike } from '../activation';
 import { tf } from './load';
 
 /** A TensorFlow.js tensor. */

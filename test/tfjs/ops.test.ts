@@ -4,8 +4,8 @@
  * gSmeLU parameter gradients against the LearnableGsmelu layer's.
  */
 import { describe, expect, it } from 'vitest';
-import { backward, forward } from '../../lib/activate';
-import { activation, type Activation } from '../../lib/activations';
+import { backward, forward } from '../../lib/activation';
+import { activation, type Activation } from '../../lib/activation';
 import { LearnableGsmelu, Rng } from '../../lib/nn';
 import { SPEC_TOL } from '../../lib/reference';
 import { activate, gsmelu, rescu2, smelu, tf } from '../../lib/tfjs';

@@ -10,7 +10,8 @@
  * Graph output: `output` float32 [N, outputs]: logits, or probabilities with `output: 'sigmoid' |
  * 'softmax'`. Feature preprocessing (hashing, scaling) is not part of the graph.
  */
-import type { ActivationSpec } from '../../activations';
+import type { ActivationSpec } from '../../activation';
+import { version } from '../../runtime';
 import { ActivationLayer } from '../activation-layer';
 import { CtrModel } from '../ctr';
 import { Dense } from '../dense-layer';
@@ -36,9 +37,6 @@ export interface OnnxExportOptions {
   /** The graph's name (default 'smelu'). */
   name?: string;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const version: string = require('../../../package.json').version;
 
 /** The ONNX IR version that goes with each supported opset. */
 const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };

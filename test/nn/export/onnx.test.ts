@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Activation } from '../../../lib/activations';
+import type { Activation } from '../../../lib/activation';
 import { ctrModel, exportOnnx, fit, mlp, onnxFeeds, predict, syntheticCtr, type Dataset, type LossName, type Model, type OnnxOutput } from '../../../lib/nn';
 import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp, trainedStack } from './parity-cases';
 

@@ -3,7 +3,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Activation } from '../../../lib/activations';
+import type { Activation } from '../../../lib/activation';
 import { denseConfig, fit, loadDigits, mlp, SequentialModel, type Model } from '../../../lib/nn';
 
 /** The largest |exported - smelu| allowed. */
