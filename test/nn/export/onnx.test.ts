@@ -14,6 +14,7 @@ import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff,
 /** Measured max |diff| per case, printed at the end (the figures docs/export.md quotes). */
 const measured: Record<string, number> = {};
 afterAll(() => console.info(`ONNX export, max |onnxruntime - smelu|:\n${Object.entries(measured).map(([k, v]) => `  ${k}: ${v.toExponential(2)}`).join('\n')}`));
+
 /** Runs the exported model on `data` and returns max |onnx - smelu's predict|. */
 async function maxDiff(label: string, model: Model, data: Dataset, loss: LossName, opts: { opset?: number; output: OnnxOutput }): Promise<number> {
   const session = await ort.InferenceSession.create(exportOnnx(model, opts));
