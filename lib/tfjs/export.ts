@@ -189,7 +189,7 @@ function layerNorm(l: LayerNorm, name: string): TF.layers.Layer {
 }
 
 function learnableGsmelu(l: LearnableGsmelu, name: string): TF.layers.Layer {
-  return new GSmeLU({ ...l.start, perUnit: l.perUnit, name, weights: l.p.map((p) => tf.tensor1d(p.value)) });
+  return new GSmeLU({ ...l.start, perUnit: l.perUnit, minWidth: l.minWidth, name, weights: l.p.map((p) => tf.tensor1d(p.value)) });
 }
 
 function fixedActivation(spec: ActivationSpec, name: string): TF.layers.Layer[] {

@@ -7,7 +7,7 @@
 export { tf, TFJS_PACKAGE } from './load';
 export { activate, gsmelu, rescu2, smelu, type GsmeluParams, type ParamLike, type Tensor } from './ops';
 export {
-  GSmeLU, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation,
+  GSmeLU, GsmeluProjection, RESCU2, SERIALIZATION_PACKAGE, SmeLU, SmeluActivation,
   type BetaLayerArgs, type GSmeLUArgs, type LayerArgs, type SmeluActivationArgs,
 } from './layers';
 export { exportTfjs, SmeluEmbedding, tfjsInputs, type SmeluEmbeddingArgs, type TfjsOutput } from './export';

@@ -141,20 +141,24 @@ export interface GSmeLUArgs extends LayerArgs {
   t?: number;
   /** One parameter set per unit of the last axis (true) or one for the layer (false, default). */
   perUnit?: boolean;
+  /** Smallest transition width alpha + beta that {@link GSmeLU.project} keeps (default 1e-3, > 0). */
+  minWidth?: number;
 }
 
 /**
  * gSmeLU with its five parameters as trainable weights (named gNeg, gPos, alpha, beta, t; shape
- * [1] or [units]). The gradients are the analytic ones of {@link gsmelu}. Nothing keeps alpha +
- * beta > 0 during training: use learning rates that keep the transition open.
+ * [1] or [units]). The gradients are the analytic ones of {@link gsmelu}. Train with the
+ * {@link GsmeluProjection} callback to keep alpha + beta >= minWidth, as smelu's own layer does.
  */
 export class GSmeLU extends Elementwise {
   /** The serialization class name. */
   static className = 'GSmeLU';
   /** The starting values (validated like smelu's gsmelu descriptor). */
-  readonly start: Readonly<Required<Omit<GSmeLUArgs, keyof LayerArgs | 'perUnit'>>>;
+  readonly start: Readonly<Required<Omit<GSmeLUArgs, keyof LayerArgs | 'perUnit' | 'minWidth'>>>;
   /** Per unit or per layer. */
   readonly perUnit: boolean;
+  /** Smallest transition width alpha + beta kept by {@link GSmeLU.project}. */
+  readonly minWidth: number;
   private params: TF.LayerVariable[] = [];
 
   /**
@@ -167,6 +171,35 @@ export class GSmeLU extends Elementwise {
     const [gNeg, gPos, alpha, beta, t] = d.params;
     this.start = { gNeg, gPos, alpha, beta, t };
     this.perUnit = !!args.perUnit;
+    this.minWidth = args.minWidth ?? 1e-3;
+    if (!(this.minWidth > 0)) throw new RangeError(`GSmeLU minWidth must be > 0, got ${String(args.minWidth)}`);
+    if (alpha + beta < this.minWidth) throw new RangeError(`GSmeLU: alpha + beta must be >= minWidth (${this.minWidth})`);
+  }
+
+  /**
+   * Keeps alpha + beta >= minWidth by widening both sides equally, as smelu's learnable layer does
+   * after each step (the formula needs a positive width). {@link GsmeluProjection} calls it after
+   * every training batch.
+   */
+  project(): void {
+    if (!this.built) return;
+    const [alpha, beta] = [this.params[2], this.params[3]];
+    const a = alpha.read().dataSync().slice();
+    const b = beta.read().dataSync().slice();
+    let changed = false;
+    for (let k = 0; k < a.length; k++) {
+      const d = (this.minWidth - (a[k] + b[k])) / 2;
+      if (d > 0) {
+        a[k] += d;
+        b[k] += d;
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    tf.tidy(() => {
+      alpha.write(tf.tensor1d(a));
+      beta.write(tf.tensor1d(b));
+    });
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -184,7 +217,17 @@ export class GSmeLU extends Elementwise {
   }
 
   override getConfig(): TF.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.start, perUnit: this.perUnit };
+    return { ...super.getConfig(), ...this.start, perUnit: this.perUnit, minWidth: this.minWidth };
+  }
+}
+
+/**
+ * A training callback that projects every GSmeLU layer of the model after each batch
+ * ({@link GSmeLU.project}): pass `callbacks: [new GsmeluProjection()]` to `model.fit`.
+ */
+export class GsmeluProjection extends tf.Callback {
+  override async onBatchEnd(): Promise<void> {
+    for (const l of this.model.layers) if (l instanceof GSmeLU) l.project();
   }
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/nn';
-import { GSmeLU, RESCU2, SmeLU, SmeluActivation, tf } from '../../lib/tfjs';
+import { GSmeLU, GsmeluProjection, RESCU2, SmeLU, SmeluActivation, tf } from '../../lib/tfjs';
 
 type Tensor = ReturnType<typeof tf.tensor>;
 type LayersModel = Awaited<ReturnType<typeof tf.loadLayersModel>>;
@@ -78,7 +78,24 @@ describe('smelu/tfjs layers in tf models', () => {
     expect(loaded.layers[6].getConfig()).toMatchObject({ activation: { kind: 'softplus', beta: 2, threshold: 5 } });
   });
 
+  it('GsmeluProjection keeps alpha + beta >= minWidth after every batch, like smelu\'s own layer', async () => {
+    const act = new GSmeLU({ alpha: 0.5, beta: 0.5, perUnit: true, minWidth: 0.1 });
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] }), act, tf.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
+    const w = act.getWeights();
+    // narrow the transition of unit 0 and invert that of unit 2 (a learning step could do either)
+    act.setWeights([w[0], w[1], tf.tensor1d([0.01, 0.5, -0.3]), tf.tensor1d([0.02, 0.5, 0.1]), w[4]]);
+    const { x, y } = data(8, 7);
+    await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [new GsmeluProjection()] });
+    const [alpha, beta] = [act.getWeights()[2].dataSync(), act.getWeights()[3].dataSync()];
+    expect(Array.from(alpha, (a, k) => a + beta[k]).map((s) => Number(s.toFixed(6)))).toEqual([0.1, 1, 0.1]);
+    expect(alpha[1]).toBe(0.5);
+    expect(alpha[0] - 0.01).toBeCloseTo(beta[0] - 0.02, 6); // both sides widened equally
+    tf.dispose([x, y]);
+  });
+
   it('refuses bad layer parameters naming them', () => {
+    expect(() => new GSmeLU({ minWidth: 0 })).toThrow(/minWidth/);
     expect(() => new SmeLU({ beta: -1 })).toThrow(/beta/);
     expect(() => new GSmeLU({ alpha: -2, beta: 1 })).toThrow(RangeError);
     expect(() => new SmeluActivation({ activation: 'tanh' as 'relu' })).toThrow(TypeError);
