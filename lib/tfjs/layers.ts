@@ -226,6 +226,7 @@ export class GSmeLU extends Elementwise {
  * ({@link GSmeLU.project}): pass `callbacks: [new GsmeluProjection()]` to `model.fit`.
  */
 export class GsmeluProjection extends tf.Callback {
+  /** Projects the model's GSmeLU layers (tfjs calls it after every batch). */
   override async onBatchEnd(): Promise<void> {
     for (const l of this.model.layers) if (l instanceof GSmeLU) l.project();
   }
