@@ -58,11 +58,33 @@ function checkResult(res: any): void {
     expect(d.rows.length).toBeGreaterThan(0);
     for (const r of d.rows) expect(positive(r.gflops), `${r.impl} ${r.activation} ${r.m}x${r.k}x${r.n}`).toBe(true);
     for (const r of d.share) expect(Number.isFinite(r.share) && r.share < 1).toBe(true);
+    checkOnednn(res);
   }
   const t = res.suites.training;
   if (t && !t.skipped) for (const r of t.rows) expect(positive(r.examplesPerSec)).toBe(true);
   for (const f of [res.files.json, res.files.md, ...res.files.svg]) expect(fs.existsSync(f), f).toBe(true);
   expect(res.files.svg.length).toBeGreaterThan(0);
+}
+
+/**
+ * oneDNN is covered where libdnnl is installed: forward and backward rows for each shape, thread
+ * count and activation oneDNN has, each naming its kernel. Elsewhere the report says how to get it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function checkOnednn(res: any): void {
+  const d = res.suites.dense;
+  const rows = d.rows.filter((r: { impl: string }) => r.impl === 'onednn');
+  const skip = res.notes.find((n: string) => /^oneDNN peer skipped/.test(n));
+  if (skip) {
+    console.log(`bench test: ${skip}`);
+    expect(rows).toEqual([]);
+    return;
+  }
+  const acts = d.acts.filter((a: string) => a !== 'smelu');
+  expect(rows.length).toBe(d.shapes.length * d.threads.length * acts.length * 2);
+  for (const r of rows) expect(r.kernel, `${r.activation} ${r.direction}`).toMatch(/\w+:\w+/);
+  expect(rows.some((r: { activation: string }) => r.activation === 'smelu')).toBe(false);
+  expect(d.peers.onednn.kernels.forward.length).toBeGreaterThan(0);
 }
 
 describe('bench/run.js --quick', () => {
@@ -81,14 +103,26 @@ describe('bench/run.js --quick', () => {
     expect(fs.readFileSync(res.files.md, 'utf8')).toMatch(/^# smelu benchmark/);
   }, 130_000);
 
-  it('works without the peers: skipped with a note, plain charts', () => {
-    const out = tempDir();
+  it('works without the peers (npm ones and oneDNN): skipped with a note, plain charts', () => {
     const empty = tempDir();
-    const r = bench(['--quick', '--json', '--suite', 'dense', '--out', out], { SMELU_BENCH_PEERS_DIR: empty });
+    // No --out: the files go to the git-ignored bench/results/local.
+    const r = bench(['--quick', '--json', '--suite=dense'], {
+      SMELU_BENCH_PEERS_DIR: empty,
+      SMELU_BENCH_NO_ONEDNN: '1',
+    });
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const res = JSON.parse(r.stdout);
     checkResult(res);
     expect(res.notes.join('\n')).toMatch(/peers not installed/);
+    expect(res.notes).toContain('oneDNN peer skipped: SMELU_BENCH_NO_ONEDNN=1');
+    expect(res.suites.dense.rows.some((x: { impl: string }) => x.impl === 'onednn')).toBe(false);
+    const local = path.join(ROOT, 'bench', 'results', 'local');
+    for (const f of [res.files.json, res.files.md, ...res.files.svg]) {
+      expect(path.dirname(f)).toBe(local);
+      fs.rmSync(f);
+    }
+    const ignored = spawnSync('git', ['check-ignore', '-q', path.join(local, 'x.json')], { cwd: ROOT });
+    expect(ignored.status, 'bench/results/local is git-ignored').toBe(0);
     expect(res.suites.dense.rows.some((x: { impl: string }) => x.impl === 'onnxruntime')).toBe(false);
     // Nothing was installed into the empty peers directory.
     expect(fs.readdirSync(empty)).toEqual([]);
@@ -96,7 +130,27 @@ describe('bench/run.js --quick', () => {
 
   it('refuses an unknown suite with a clear message', () => {
     const r = bench(['--suite', 'nope']);
-    expect(r.status).not.toBe(0);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--suite must be one of activations, dense, training/);
+  });
+
+  it('exits 2 with the usage on stderr for an unknown option or a bad value, in both spellings', () => {
+    const unknown = bench(['--bogus']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: node bench\/run\.js/);
+    for (const args of [['--threads=0'], ['--threads', '0']]) {
+      const bad = bench(args);
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/--threads must be an integer from 1 to 64, got '0'[\s\S]*usage:/);
+    }
+    expect(bench(['stray']).status).toBe(2);
+  });
+
+  it('--help prints the usage on stdout and exits 0', () => {
+    const r = bench(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^usage: node bench\/run\.js[\s\S]*--out DIR[\s\S]*bench\/results\/local/);
+    expect(r.stderr).toBe('');
   });
 });

@@ -2,7 +2,8 @@
 /**
  * Dense suite: GFLOP/s of smelu's fused dense layer (forward 2mkn flops, backward dx + dW + db
  * 4mkn flops) at 1 and N threads, against peers measured in the same run: OpenBLAS sgemm (alone
- * and followed by our activation pass), onnxruntime Gemm + activation, TF.js (wasm and cpu), and
+ * and followed by our activation pass), oneDNN inner_product with a fused eltwise post-op (and its
+ * backward), onnxruntime Gemm + activation, TF.js (wasm and cpu), and
  * our own TypeScript fallback. Each figure is also given as % of the FMA peak measured in this run.
  * Also: the activation's share of a dense layer's time as k grows.
  */
@@ -319,6 +320,7 @@ async function run(ctx) {
     const r = await step('openblas', { name: 'dense-openblas', ...common }, NO_OPENBLAS_ENV);
     if (r) out.peers.openblas = r.blas;
   }
+  await onednnStep(ctx, common, out);
   if (ctx.peers.has('onnxruntime-node') && ctx.peers.has('onnx-proto')) {
     const r = await step('onnxruntime', { name: 'dense-ort', ...common }, {});
     if (r) out.peers.onnxruntime = r.version;
@@ -346,6 +348,25 @@ async function run(ctx) {
   }
   addPeak(out.rows, ctx.fma);
   return out;
+}
+
+/** oneDNN runs as its own program (bench/lib/onednn.js); absent or failing, it is one note. */
+async function onednnStep(ctx, common, out) {
+  const { runOnednn, unavailable } = require('../lib/onednn');
+  const why = ctx.addonError ? `oneDNN peer skipped: ${ctx.addonError}` : unavailable();
+  if (why) {
+    progress(why);
+    out.notes.push(why);
+    return;
+  }
+  try {
+    const r = await runOnednn(common);
+    for (const q of r.rows) out.rows.push({ ...row('onednn', q.kernel, q.threads, q.activation, [q.m, q.k, q.n], q.direction, q), kernel: q.kernel });
+    out.peers.onednn = { version: r.version, kernels: r.kernels };
+    out.notes.push(`onednn ${r.version} kernels: forward ${r.kernels.forward.join(', ')}; backward ${r.kernels.backward.join(', ')}; no SmeLU in oneDNN (not measured)`);
+  } catch (e) {
+    out.notes.push(`oneDNN peer failed: ${e.message.split('\n')[0]}`);
+  }
 }
 
 function mergePeaks(into, other) {
