@@ -89,15 +89,15 @@ function smeluActRows(smelu, ctx, act) {
   const { impl, tier, threads, shape, d, packed, timing } = ctx;
   const [m, k, n] = shape;
   const spec = smelu.activation(DESCRIPTORS[act]);
-  // z is written only where backward needs it (what a training step would do).
-  const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : d.z;
-  const fwdArgs = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: d.y, zOut };
+  // The timed forward is an inference one (no z), as the peers' forwards are; the backward then
+  // reads the z of one training forward.
+  const fwdArgs = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: d.y, keepZ: false };
   const rows = [row(impl, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(fwdArgs), timing))];
   if (packed) {
     const pArgs = { ...fwdArgs, W: packed };
     rows.push(row(`${impl} packed W`, tier, threads, act, shape, 'forward', measure(() => smelu.denseForward(pArgs), timing)));
   }
-  smelu.denseForward(fwdArgs);
+  smelu.denseForward({ ...fwdArgs, zOut: d.z });
   const saved = act === 'identity' ? {} : spec.backwardFromOutput ? { y: d.y } : { z: d.z };
   const bwdArgs = { x: d.x, W: d.W, dy: d.dy, m, k, n, activation: spec, ...saved, dx: d.dx, dW: d.dW, db: d.db };
   rows.push(row(impl, tier, threads, act, shape, 'backward', measure(() => smelu.denseBackward(bwdArgs), timing)));
@@ -259,11 +259,9 @@ function share(task) {
   for (const k of task.ks) {
     const d = makeData(m, k, n);
     const y = new Float32Array(m * n);
-    const z = new Float32Array(m * n);
     const time = (act) => {
       const spec = smelu.activation(DESCRIPTORS[act]);
-      const zOut = spec.backwardFromOutput || act === 'identity' ? undefined : z;
-      const args = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: y, zOut };
+      const args = { x: d.x, W: d.W, b: d.b, m, k, n, activation: spec, out: y, keepZ: false };
       return measure(() => smelu.denseForward(args), task.timing).ns;
     };
     progress(`dense share k=${k}`);
