@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * smelu benchmark (`npm run bench`). Runs the activations, dense and training suites, prints a
+ * smelu benchmark (`npm run bench`). Runs the activations, dense, training and eventloop suites, prints a
  * table per suite, and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
  * bench/results/local, git-ignored). Progress goes to stderr. See `node bench/run.js --help`.
  *
@@ -14,7 +14,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { BENCH, progress, loadSmelu } = require('./lib/util');
 
-const SUITES = ['activations', 'dense', 'training'];
+const SUITES = ['activations', 'dense', 'training', 'eventloop'];
 /** Git-ignored: a local run never touches the tracked reports that the README cites. */
 const DEFAULT_OUT = path.join(BENCH, 'results', 'local');
 

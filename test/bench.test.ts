@@ -62,6 +62,15 @@ function checkResult(res: any): void {
   }
   const t = res.suites.training;
   if (t && !t.skipped) for (const r of t.rows) expect(positive(r.examplesPerSec)).toBe(true);
+  const e = res.suites.eventloop;
+  if (e) {
+    // Both output variants at each thread count; the delays are figures, only checked for sense.
+    expect(e.rows.length).toBe(2 * (res.options.threads > 1 ? 2 : 1));
+    for (const r of e.rows) {
+      expect(r.p50Ms <= r.p99Ms && r.p99Ms <= r.maxMs, `${r.outputs} t=${r.threads}`).toBe(true);
+      expect(positive(r.callsPerSec)).toBe(true);
+    }
+  }
   for (const f of [res.files.json, res.files.md, ...res.files.svg]) expect(fs.existsSync(f), f).toBe(true);
   expect(res.files.svg.length).toBeGreaterThan(0);
 }
@@ -97,7 +106,7 @@ describe('bench/run.js --quick', () => {
     const r = bench(['--quick', '--json', '--out', out]);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(res.options.suites).toEqual(['activations', 'dense', 'training']);
+    expect(res.options.suites).toEqual(['activations', 'dense', 'training', 'eventloop']);
     checkResult(res);
     expect(JSON.parse(fs.readFileSync(res.files.json, 'utf8')).date).toBe(res.date);
     expect(fs.readFileSync(res.files.md, 'utf8')).toMatch(/^# smelu benchmark/);
@@ -131,7 +140,7 @@ describe('bench/run.js --quick', () => {
   it('refuses an unknown suite with a clear message', () => {
     const r = bench(['--suite', 'nope']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--suite must be one of activations, dense, training/);
+    expect(r.stderr).toMatch(/--suite must be one of activations, dense, training, eventloop/);
   });
 
   it('exits 2 with the usage on stderr for an unknown option or a bad value, in both spellings', () => {

@@ -189,6 +189,15 @@ function shareTable(d) {
   };
 }
 
+function eventloopTable(e) {
+  if (!e || !e.rows || !e.rows.length) return null;
+  return {
+    title: `event loop under load: ${e.calls} concurrent denseForwardAsync (${e.shape} ${e.activation}, packed W, no z), delay in ms`,
+    headers: ['outputs', 'threads', 'p50 ms', 'p99 ms', 'max ms', 'calls/s'],
+    rows: e.rows.map((r) => [r.outputs, String(r.threads), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), fmt(r.callsPerSec)]),
+  };
+}
+
 function trainingTable(t) {
   if (!t || !t.rows || !t.rows.length) return null;
   return {
@@ -211,6 +220,8 @@ function tables(res) {
   }
   const tr = trainingTable(s.training);
   if (tr) out.push(tr);
+  const el = eventloopTable(s.eventloop);
+  if (el) out.push(el);
   return out;
 }
 
