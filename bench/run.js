@@ -22,6 +22,8 @@ const HELP = `usage: node bench/run.js [options]
   --quick          small sizes and short timings (whole run under a minute)
   --suite NAME     run one suite: ${SUITES.join(' | ')} (repeatable; default: all)
   --threads N      largest thread count for the dense suite (default 2)
+  --rounds N       dense suite: measure every implementation N times, shape by shape, and keep
+                   each one's best round (default 1; 2 or more on a busy machine)
   --json           print the result as JSON only (tables are not printed)
   --out DIR        where to write the .json, .md and .svg files (default bench/results/local,
                    not tracked by git; the README's figures live in bench/results)
@@ -35,6 +37,7 @@ const OPTIONS = {
   quick: { type: 'boolean' },
   suite: { type: 'string', multiple: true },
   threads: { type: 'string' },
+  rounds: { type: 'string' },
   json: { type: 'boolean' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -53,7 +56,12 @@ function parseOptions(argv) {
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new UsageError(`--threads must be an integer from 1 to 64, got '${values.threads}'`);
   }
+  const rounds = values.rounds === undefined ? 1 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
+    throw new UsageError(`--rounds must be an integer from 1 to 10, got '${values.rounds}'`);
+  }
   return {
+    rounds,
     quick: values.quick === true,
     suites: suites.length ? suites : [...SUITES],
     threads,
@@ -128,7 +136,7 @@ async function main() {
     schema: 1,
     date,
     host,
-    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads },
+    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads, rounds: opts.rounds },
     machine: {
       cpu: cpuModel(),
       cores: os.cpus().length,
@@ -145,6 +153,7 @@ async function main() {
   const ctx = {
     quick: opts.quick,
     threads: opts.threads,
+    rounds: opts.rounds,
     smelu,
     nativeLoaded,
     nativeTiers: nativeLoaded ? info.supportedIsas.filter((t) => t !== 'js') : [],
