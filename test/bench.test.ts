@@ -114,8 +114,9 @@ describe('bench/run.js --quick', () => {
 
   it('works without the peers (npm ones and oneDNN): skipped with a note, plain charts', () => {
     const empty = tempDir();
-    // No --out: the files go to the git-ignored bench/results/local.
-    const r = bench(['--quick', '--json', '--suite=dense'], {
+    // No --out: the files go to the git-ignored bench/results/local. Two rounds, one thread: each
+    // case is measured twice and keeps its better round.
+    const r = bench(['--quick', '--json', '--suite=dense', '--threads=1', '--rounds', '2'], {
       SMELU_BENCH_PEERS_DIR: empty,
       SMELU_BENCH_NO_ONEDNN: '1',
     });
@@ -125,6 +126,7 @@ describe('bench/run.js --quick', () => {
     expect(res.notes.join('\n')).toMatch(/peers not installed/);
     expect(res.notes).toContain('oneDNN peer skipped: SMELU_BENCH_NO_ONEDNN=1');
     expect(res.suites.dense.rows.some((x: { impl: string }) => x.impl === 'onednn')).toBe(false);
+    for (const x of res.suites.dense.rows) expect(x.rounds, `${x.impl} ${x.activation}`).toBe(2);
     const local = path.join(ROOT, 'bench', 'results', 'local');
     for (const f of [res.files.json, res.files.md, ...res.files.svg]) {
       expect(path.dirname(f)).toBe(local);
@@ -153,6 +155,7 @@ describe('bench/run.js --quick', () => {
       expect(bad.status, args.join(' ')).toBe(2);
       expect(bad.stderr).toMatch(/--threads must be an integer from 1 to 64, got '0'[\s\S]*usage:/);
     }
+    expect(bench(['--rounds=0']).stderr).toMatch(/--rounds must be an integer from 1 to 10, got '0'/);
     expect(bench(['stray']).status).toBe(2);
   });
 
