@@ -7,11 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderSvg } from '../chart';
 import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
-import { points, type ExperimentConfig } from './config';
+import { dataFor, points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
 import { activationCosts } from './cost';
 import { packageRoot, WorkerPool, workerFile } from './pool';
-import { markdown, sourcesSpec, tradeoffSpec } from './render';
+import { curvesSpec, markdown, sourcesSpec, tradeoffSpec, windowsSpec } from './render';
 import { aggregate, type Results } from './report';
 import { loadTask } from './train';
 
@@ -54,7 +54,7 @@ class Scheduler {
 
   constructor(
     private readonly cache: ReplicaCache,
-    private readonly threads: number,
+    readonly threads: number,
   ) {}
 
   replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
@@ -98,35 +98,42 @@ class Scheduler {
   }
 }
 
-/** Trains (or takes from the cache) every replica of every point, then writes the reports. */
+/** Trains (or takes from the cache) every replica of every point on every data seed, then writes the reports. */
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
   const version = packageVersion();
   const cache = new ReplicaCache(path.join(opts.out, 'cache'));
   const sched = new Scheduler(cache, opts.threads ?? Math.max(1, os.availableParallelism()));
   const pts = points(cfg);
-  const total = pts.reduce((a, p) => a + p.replicas, 0);
+  const seeds = Array.from({ length: cfg.dataSeeds ?? 1 }, (_, d) => d);
+  const total = pts.reduce((a, p) => a + p.replicas, 0) * seeds.length;
   let done = 0;
   opts.onProgress?.({ done, total, label: '', cached: false });
   try {
     const byPoint = await Promise.all(
-      pts.map((p) => {
-        const ckpt = p.source === 'warm' ? checkpointJob(cfg, p.activation, version, (k) => cache.file(k, 'ckpt')) : null;
-        return Promise.all(
-          Array.from({ length: p.replicas }, async (_, r) => {
-            const job = replicaJob(cfg, p, r, version, ckpt);
-            const res = await sched.replica(job, ckpt);
-            opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} #${r}`, cached: sched.wasCached(job.key) });
-            return res;
+      pts.map((p) =>
+        Promise.all(
+          seeds.map((d) => {
+            const ckpt = p.source === 'warm' ? checkpointJob(cfg, p, d, version, (k) => cache.file(k, 'ckpt')) : null;
+            return Promise.all(
+              Array.from({ length: p.replicas }, async (_, r) => {
+                const job = replicaJob(cfg, p, r, version, ckpt, d);
+                const res = await sched.replica(job, ckpt);
+                const tag = seeds.length > 1 ? ` data ${d}` : '';
+                opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} ${p.shuffle} lr ${p.learningRate}${tag} #${r}`, cached: sched.wasCached(job.key) });
+                return res;
+              }),
+            );
           }),
-        );
-      }),
+        ),
+      ),
     );
-    const results = aggregate(cfg, pts, byPoint, loadTask(cfg.data));
+    const results = aggregate(cfg, pts, byPoint, seeds.map((d) => loadTask(dataFor(cfg.data, d))));
     results.cost = activationCosts(cfg.activations);
     const seconds = (Date.now() - t0) / 1000;
-    const replicaSeconds = totalSeconds(byPoint);
-    const files = await writeReports(cfg, results, opts.out, { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version });
+    const replicaSeconds = totalSeconds(byPoint.flat());
+    const meta = { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version, threads: sched.threads };
+    const files = await writeReports(cfg, results, opts.out, meta);
     return { results, files, trained: sched.trained, cached: sched.cached, seconds };
   } finally {
     await sched.close();
@@ -147,6 +154,8 @@ interface Meta {
   trained: number;
   cached: number;
   version: string;
+  /** Worker threads of the pool. */
+  threads: number;
 }
 
 /** results.json, results.md, tradeoff.svg and (with several sources) sources.svg. */
@@ -159,6 +168,10 @@ async function writeReports(cfg: ExperimentConfig, res: Results, out: string, me
     ['tradeoff.svg', await renderSvg(tradeoffSpec(cfg, res))],
   ];
   if (cfg.sources.length > 1) files.push(['sources.svg', await renderSvg(sourcesSpec(cfg, res))]);
+  const windows = windowsSpec(cfg, res);
+  if (windows) files.push(['windows.svg', await renderSvg(windows)]);
+  const curves = curvesSpec(cfg, res);
+  if (curves) files.push(['curves.svg', await renderSvg(curves)]);
   return files.map(([name, text]) => {
     const file = path.join(out, name);
     writeAtomic(file, text);
