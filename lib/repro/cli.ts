@@ -2,13 +2,19 @@
  * `smelu repro`: runs a reproducibility sweep from a preset, with overrides, a progress bar on
  * stderr and the report paths on stdout. Usage errors exit with 2, like the main command.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activations';
-import { PRESETS, sameActivation, SOURCES, type ExperimentConfig, type Source, type TrainSpec } from './config';
+import { fileStamp, type FileDataConfig, type FileFormat, type TestSpec } from './filedata';
+import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type Source, type TrainSpec } from './config';
 import { parseShuffleList } from './order';
+import { loadFileSplit } from './filedata';
+import { writeRatings } from './ratings';
+import { MalformedLineError } from '../nn';
 
 export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|ctr-stream|digits [options]
+       smelu repro --data FILE --label COL [--positive SPEC] [--categorical ...] [options]
 
 Trains N replicas per (activation, source of difference, order regime, learning rate), measures the
 prediction difference (PD) between every pair of replicas on held-out data, compares every
@@ -47,7 +53,25 @@ options:
   --ensembles LIST       ensemble sizes K (of ReLU and of the preset's smooth models), e.g. 2,4; 'none'
   --layer-norm           normalize hidden layers (layer norm before the activation)
   --frozen-embeddings    every replica gets replica 0's embeddings, frozen (PD of the tower alone; CTR only)
-  --help                 print this help`;
+  --help                 print this help
+
+your data (instead of --preset; CSV/TSV with a header, LIBSVM, Criteo TSV; gzip is detected):
+  --data FILE            the data (training rows, or all rows split by --test-fraction / --test-last)
+  --format F             csv, tsv, libsvm or criteo (default from the name: .tsv -> tsv, .svm/.libsvm -> libsvm, else csv)
+  --label COL            the column to predict (CSV/TSV): 0/1, or any value with --positive
+  --positive SPEC        which label cells are positive: '>=4', '==1', 'yes', ...
+  --categorical LIST     categorical columns (hashed into --buckets rows of an embedding each)
+  --bag LIST             multi-valued columns as column:separator, e.g. genres:'|' (separators are not commas)
+  --numeric LIST         numeric columns (dense features); with --numeric every column needs a role
+  --order-by COL         sort rows by this numeric column (e.g. a timestamp); it is not a feature
+  --test FILE | --test-fraction F | --test-last F
+                         held-out data: a file, a random share, or the last share in the given order
+                         (next-period evaluation; the default, with F = 0.2)
+  --buckets N            hash buckets per categorical or bag field (default 16384)
+  --stream               files larger than memory: one pass (--passes 1) over the training file read in
+                         chunks, in file order with --shuffle none or window:W; needs --test FILE
+  --make-ratings FILE [--rows N]
+                         write an example ratings file (user, item, genres, year, timestamp, rating) and exit`;
 
 export class UsageError extends Error {}
 
@@ -62,8 +86,13 @@ type Flags = Record<string, string>;
 const FLAGS = [
   'preset', 'replicas', 'activations', 'sources', 'epochs', 'passes', 'out', 'threads', 'ensembles', 'shuffle', 'lr', 'tune',
   'validation-fraction', 'optimizer', 'batch', 'hidden', 'embedding-dim', 'eval-every', 'data-seeds', 'async-workers', 'async-batch',
+  'data', 'format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets',
+  'make-ratings', 'rows',
 ];
-const SWITCHES = ['layer-norm', 'frozen-embeddings'];
+/** The options that describe a data file (only with --data). */
+const DATA_FLAGS = ['format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets'];
+const FORMATS = ['csv', 'tsv', 'libsvm', 'criteo'] as const;
+const SWITCHES = ['layer-norm', 'frozen-embeddings', 'stream'];
 
 /** --name value / --name=value pairs, and switches without a value. */
 function readFlags(args: string[]): Flags {
@@ -177,13 +206,108 @@ function applyRecipe(cfg: ExperimentConfig, fl: Flags): void {
   }
 }
 
+const names = (flag: string, v: string): string[] => parseList(flag, v, (x) => x.trim());
+
+/** `name:sep,name:sep` (a separator is any text but a comma). */
+function parseBags(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of names('bag', v)) {
+    const i = item.indexOf(':');
+    if (i <= 0 || i === item.length - 1) throw new UsageError(`--bag expects column:separator (e.g. genres:'|'), got '${item}'`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+function parseTest(fl: Flags): TestSpec {
+  const given = ['test', 'test-fraction', 'test-last'].filter((k) => fl[k] !== undefined);
+  if (given.length > 1) throw new UsageError(`give one of --test, --test-fraction, --test-last (got ${given.map((k) => `--${k}`).join(' and ')})`);
+  if (fl.test) {
+    const file = path.resolve(fl.test);
+    if (!fs.existsSync(file)) throw new UsageError(`--test: no such file '${fl.test}'`);
+    return { kind: 'file', file };
+  }
+  if (fl['test-fraction']) return { kind: 'fraction', fraction: positiveNumber('test-fraction', fl['test-fraction'], 1) };
+  return { kind: 'last', fraction: fl['test-last'] ? positiveNumber('test-last', fl['test-last'], 1) : 0.2 };
+}
+
+/** Roles must not overlap: a column is the label, categorical, numeric, a bag or the order, never two of them. */
+function checkRoles(d: FileDataConfig): void {
+  const roles: Array<[string, string[]]> = [
+    ['--label', d.label ? [d.label] : []], ['--categorical', d.categorical ?? []], ['--numeric', d.numeric ?? []],
+    ['--bag', Object.keys(d.bags ?? {})], ['--order-by', d.orderBy ? [d.orderBy] : []],
+  ];
+  const seen = new Map<string, string>();
+  for (const [flag, cols] of roles) {
+    for (const c of cols) {
+      const prev = seen.get(c);
+      if (prev) throw new UsageError(`${prev} and ${flag} both name the column '${c}' (a column has one role)`);
+      seen.set(c, flag);
+    }
+  }
+}
+
+/** The data part of `--data FILE ...`. */
+function fileData(fl: Flags): FileDataConfig {
+  const file = path.resolve(fl.data);
+  if (!fs.existsSync(file)) throw new UsageError(`--data: no such file '${fl.data}'`);
+  const plain = file.replace(/\.gz$/, '');
+  const format = (fl.format ?? (plain.endsWith('.tsv') ? 'tsv' : plain.endsWith('.svm') || plain.endsWith('.libsvm') ? 'libsvm' : 'csv')) as FileFormat;
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${fl.format}'`);
+  const csv = format === 'csv' || format === 'tsv';
+  for (const k of ['label', 'positive', 'categorical', 'numeric', 'bag', 'order-by']) {
+    if (!csv && fl[k] !== undefined) throw new UsageError(`--${k} applies to CSV/TSV data, not --format ${format}`);
+  }
+  if (csv && !fl.label) throw new UsageError('--label is required with CSV/TSV data (the column to predict)');
+  const test = parseTest(fl);
+  const d: FileDataConfig = {
+    kind: 'file', file, format, label: fl.label, positive: fl.positive,
+    categorical: fl.categorical ? names('categorical', fl.categorical) : undefined,
+    numeric: fl.numeric ? names('numeric', fl.numeric) : undefined,
+    bags: fl.bag ? parseBags(fl.bag) : undefined,
+    orderBy: fl['order-by'],
+    buckets: fl.buckets ? positiveInt('buckets', fl.buckets, 2) : 1 << 14,
+    test, seed: 5, stamp: fileStamp([file, ...(test.kind === 'file' ? [test.file] : [])]),
+  };
+  if (csv) checkRoles(d);
+  return d;
+}
+
+/** The config of `--data FILE`: the file with the lab's default recipe (a ctr-like model; one data seed). */
+function fileConfig(fl: Flags): ExperimentConfig {
+  return {
+    preset: 'file',
+    data: fileData(fl),
+    model: { hidden: [64, 32], embeddingDim: 8 },
+    train: { epochs: 2, batchSize: 128, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 1, asyncThreads: 2, shuffles: ['full', 'window:4096'] },
+    activations: [{ kind: 'relu' }, LINEAR, { kind: 'smelu', beta: 1 }, { kind: 'gelu' }, { kind: 'swish', beta: 1 }],
+    sources: ['both'],
+    sourceSubset: null,
+    replicas: 5,
+    seed: 7,
+    ensemble: null,
+    dataSeeds: 1,
+    tune: null,
+  };
+}
+
+function baseConfig(fl: Flags): ExperimentConfig {
+  if (fl.data) {
+    if (fl.preset) throw new UsageError('give --preset or --data, not both');
+    return fileConfig(fl);
+  }
+  const stray = DATA_FLAGS.find((k) => fl[k] !== undefined);
+  if (stray) throw new UsageError(`--${stray} needs --data FILE`);
+  if (!fl.preset) throw new UsageError(`--preset (${Object.keys(PRESETS).join(', ')}) or --data FILE is required`);
+  const make = PRESETS[fl.preset];
+  if (!make) throw new UsageError(`unknown preset '${fl.preset}' (use ${Object.keys(PRESETS).join(', ')})`);
+  return make();
+}
+
 /** Parses the arguments after `repro` into a config; throws {@link UsageError}. */
 export function parseReproArgs(args: string[]): ReproArgs {
   const fl = readFlags(args);
-  if (!fl.preset) throw new UsageError(`--preset is required (${Object.keys(PRESETS).join(', ')})`);
-  const make = PRESETS[fl.preset];
-  if (!make) throw new UsageError(`unknown preset '${fl.preset}' (use ${Object.keys(PRESETS).join(', ')})`);
-  const cfg = make();
+  const cfg = baseConfig(fl);
   if (fl.replicas) cfg.replicas = positiveInt('replicas', fl.replicas, 2);
   if (fl['data-seeds']) cfg.dataSeeds = positiveInt('data-seeds', fl['data-seeds']);
   applyRecipe(cfg, fl);
@@ -194,7 +318,7 @@ export function parseReproArgs(args: string[]): ReproArgs {
   }
   if (fl['layer-norm']) cfg.model.layerNorm = true;
   if (fl['frozen-embeddings']) {
-    if (cfg.data.kind !== 'ctr') throw new UsageError('--frozen-embeddings needs data with categorical fields (a ctr preset)');
+    if (cfg.data.kind === 'digits') throw new UsageError('--frozen-embeddings needs data with categorical fields (a ctr preset)');
     cfg.model.frozenEmbeddings = true;
   }
   if (fl.ensembles) cfg.ensemble = parseEnsembles(fl.ensembles, cfg.ensemble);
@@ -210,6 +334,8 @@ export function parseReproArgs(args: string[]): ReproArgs {
   const labels = cfg.activations.map(activationLabel);
   if (new Set(labels).size !== labels.length) throw new UsageError('--activations lists an activation twice');
   const threads = fl.threads ? positiveInt('threads', fl.threads) : Math.max(1, os.availableParallelism());
+  if (fl.stream) checkStream(cfg);
+  if (cfg.data.kind === 'file' && cfg.data.test.kind !== 'fraction' && fl['data-seeds']) throw new UsageError('--data-seeds needs a random split (--test-fraction): the other splits are fixed');
   return { config: cfg, out: path.resolve(fl.out ?? `repro-${cfg.preset}`), threads };
 }
 
@@ -221,7 +347,9 @@ export async function reproCommand(args: string[]): Promise<number> {
   }
   let parsed: ReproArgs;
   try {
+    if (makeRatings(args)) return 0;
     parsed = parseReproArgs(args);
+    await checkData(parsed.config);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`smelu repro: ${e.message}\n(smelu repro --help for usage)\n`);
@@ -233,4 +361,53 @@ export async function reproCommand(args: string[]): Promise<number> {
   process.stdout.write(`${summary.files.join('\n')}\n`);
   process.stderr.write(`trained ${summary.trained}, cached ${summary.cached}, ${summary.seconds.toFixed(1)} s\n`);
   return 0;
+}
+
+/** --stream: one pass over a file read in chunks; what needs all rows in memory is refused. */
+function checkStream(cfg: ExperimentConfig): void {
+  const d = cfg.data;
+  if (d.kind !== 'file') throw new UsageError('--stream needs --data FILE');
+  if (d.format === 'libsvm') throw new UsageError('--stream reads CSV, TSV or Criteo files (LIBSVM needs a first pass for its width)');
+  if (d.test.kind !== 'file') throw new UsageError('--stream needs --test FILE (the held-out rows must fit in memory, the training rows need not)');
+  if (d.orderBy) throw new UsageError('--order-by needs all rows in memory: with --stream the file must already be in order');
+  if (cfg.train.epochs !== 1) throw new UsageError('--stream is single-pass training: give --passes 1');
+  if (cfg.tune) throw new UsageError('--tune needs a validation split in memory: not with --stream');
+  const bad = cfg.sources.find((s) => s === 'async' || s === 'warm');
+  if (bad) throw new UsageError(`the ${bad} source is not available with --stream`);
+  if (shufflesOf(cfg).includes('full')) throw new UsageError("--stream cannot reshuffle all rows: use --shuffle none or window:W");
+  d.stream = true;
+}
+
+/** `--make-ratings FILE [--rows N]`: writes the example ratings file and returns true. */
+function makeRatings(args: string[]): boolean {
+  const fl = readFlags(args);
+  if (!fl['make-ratings']) {
+    if (fl.rows) throw new UsageError('--rows goes with --make-ratings FILE');
+    return false;
+  }
+  const extra = Object.keys(fl).filter((k) => k !== 'make-ratings' && k !== 'rows');
+  if (extra.length) throw new UsageError(`--make-ratings takes only --rows (got --${extra[0]})`);
+  const rows = fl.rows ? positiveInt('rows', fl.rows, 10) : 20000;
+  writeRatings(path.resolve(fl['make-ratings']), { rows });
+  process.stdout.write(`${path.resolve(fl['make-ratings'])}\n`);
+  return true;
+}
+
+/** Loads a data file once before any worker starts: a bad specification exits 2 naming its option. */
+async function checkData(cfg: ExperimentConfig): Promise<void> {
+  if (cfg.data.kind !== 'file') return;
+  try {
+    await loadFileSplit(cfg.data);
+  } catch (e) {
+    if (!(e instanceof RangeError || e instanceof TypeError || e instanceof MalformedLineError)) throw e;
+    throw new UsageError(optionNamed(e.message));
+  }
+}
+
+const LOADER_OPTIONS: Record<string, string> = { label: '--label', numeric: '--numeric', categorical: '--categorical', bags: '--bag', positive: '--positive' };
+
+/** The loader's messages name its options (`categorical: ...`); the CLI's user knows them as flags. */
+export function optionNamed(message: string): string {
+  const m = message.replace(/\b(label|numeric|categorical|bags|positive)\b(?=[:\s]|$)/g, (w) => LOADER_OPTIONS[w]);
+  return /^--/.test(m) ? m : `--data: ${m}`;
 }

@@ -13,7 +13,7 @@ import { activationCosts } from './cost';
 import { packageRoot, WorkerPool, workerFile } from './pool';
 import { curvesSpec, markdown, sourcesSpec, tradeoffSpec, windowsSpec } from './render';
 import { aggregate, type Results } from './report';
-import { loadTask } from './train';
+import { loadTask, prepareData } from './train';
 
 export interface Progress {
   done: number;
@@ -128,6 +128,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
         ),
       ),
     );
+    for (const d of seeds) await prepareData(dataFor(cfg.data, d));
     const results = aggregate(cfg, pts, byPoint, seeds.map((d) => loadTask(dataFor(cfg.data, d))));
     results.cost = activationCosts(cfg.activations);
     const seconds = (Date.now() - t0) / 1000;

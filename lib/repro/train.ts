@@ -18,8 +18,9 @@ import type { AnyParam } from '../nn/param';
 import type { Curve, ReplicaResult } from './cache';
 import type { DataConfig, ModelSpec } from './config';
 import type { CheckpointJob, Job, Recipe, ReplicaJob } from './jobs';
-import { cutPoints, parseShuffle, trainingStream } from './order';
+import { cutPoints, epochOrder, parseShuffle, trainingStream } from './order';
 import { scoreOf, type Task } from './report';
+import { loadFileSplit, streamChunkRows, trainingChunks, type FileDataConfig } from './filedata';
 import { crossesCtr } from './synth';
 
 const DIGIT_CLASSES = 10;
@@ -34,6 +35,16 @@ export interface Split {
 }
 
 const splits = new Map<string, Split>();
+const fileSplits = new Map<string, Split>();
+
+/** Loads a file config's data into this thread's cache (files load asynchronously); a no-op for the others. */
+export async function prepareData(d: DataConfig): Promise<void> {
+  if (d.kind !== 'file') return;
+  const key = JSON.stringify(d);
+  if (fileSplits.has(key)) return;
+  const { train, test } = await loadFileSplit(d);
+  fileSplits.set(key, { train, valid: null, test, classes: 1 });
+}
 
 /** The train / (validation) / test split of a data config, built once per thread. */
 export function loadSplit(d: DataConfig, validationFraction?: number): Split {
@@ -61,6 +72,11 @@ function carveValidation(s: Split, fraction?: number): Split {
 }
 
 function buildSplit(d: DataConfig): Split {
+  if (d.kind === 'file') {
+    const s = fileSplits.get(JSON.stringify(d));
+    if (!s) throw new Error(`the data of ${d.file} were not loaded (prepareData first)`);
+    return s;
+  }
   if (d.kind === 'ctr') {
     // One stream for both parts: the test rows are fresh draws that come after the training rows.
     const o = { rows: d.train + d.test, seed: d.seed, numDense: d.numDense, fields: d.fields, noise: d.noise };
@@ -78,13 +94,20 @@ export function loadTask(d: DataConfig): Task {
 }
 
 function buildModel(d: DataConfig, m: ModelSpec, act: ActivationLike): Model {
+  if (d.kind === 'file') {
+    // One embedding table of `buckets` rows per categorical and bag field; dense-only data get an MLP.
+    const t = baseSplit(d).test; // the same columns as the training rows (which may be streamed)
+    const fields = [...Array.from({ length: t.numCat }, () => d.buckets), ...t.bags.map(() => ({ vocab: d.buckets, bag: true }))];
+    if (!fields.length) return mlp({ inputs: t.numDense, hidden: m.hidden, outputs: 1, activation: act, layerNorm: m.layerNorm });
+    return ctrModel({ numDense: t.numDense, fields, embeddingDim: m.embeddingDim, hidden: m.hidden, activation: act, layerNorm: m.layerNorm });
+  }
   if (d.kind === 'ctr') {
     return ctrModel({ numDense: d.numDense, fields: d.fields, embeddingDim: m.embeddingDim, hidden: m.hidden, activation: act, layerNorm: m.layerNorm });
   }
   return mlp({ inputs: 64, hidden: m.hidden, outputs: DIGIT_CLASSES, activation: act, layerNorm: m.layerNorm });
 }
 
-const lossOf = (d: DataConfig): 'bce' | 'softmax_ce' => (d.kind === 'ctr' ? 'bce' : 'softmax_ce');
+const lossOf = (d: DataConfig): 'bce' | 'softmax_ce' => (d.kind === 'digits' ? 'softmax_ce' : 'bce');
 
 function optimizerConfig(r: Recipe): OptimizerConfig {
   return { kind: r.optimizer, lr: r.learningRate } as OptimizerConfig;
@@ -170,6 +193,31 @@ function warmStart(model: Model, file: string, recipe: Recipe): Optimizer {
   return opt;
 }
 
+/**
+ * Stream mode: one pass over the training file chunk by chunk (never all of it in memory), each
+ * chunk in the replica's order regime (window shuffles stay inside a chunk, whose size is a whole
+ * number of windows); the test set is evaluated after the chunks that cross an eval point.
+ */
+async function trainFileStream(job: ReplicaJob & { data: FileDataConfig }, model: Model, split: Split, opt: Optimizer): Promise<Curve> {
+  const shuffle = parseShuffle(job.recipe.shuffle);
+  const rng = Rng.fromSeed(seeds(job).order);
+  const curve: Curve = { examples: [], loss: [], predictions: [] };
+  const loss = lossOf(job.data);
+  const every = job.recipe.evalEvery;
+  let seen = 0;
+  for await (const chunk of trainingChunks(job.data, streamChunkRows(shuffle.kind === 'window' ? shuffle.size : 1))) {
+    fit(model, chunk.subset(epochOrder(chunk.n, shuffle, rng)), { epochs: 1, batchSize: job.recipe.batchSize, optimizer: opt, loss, shuffle: false });
+    const before = seen;
+    seen += chunk.n;
+    if (!every || Math.floor(seen / every) === Math.floor(before / every)) continue;
+    const p = predict(model, split.test, { loss });
+    curve.examples.push(seen);
+    curve.loss.push(scoreOf(p, { classes: split.classes, labels: split.test.labels }).loss);
+    curve.predictions.push(p);
+  }
+  return curve;
+}
+
 /** Trains on the stream chunk by chunk; evaluates on the test set at the eval points. */
 function trainStream(job: ReplicaJob, model: Model, split: Split, stream: Uint32Array, opt: Optimizer): Curve {
   const curve: Curve = { examples: [], loss: [], predictions: [] };
@@ -193,7 +241,7 @@ async function trainReplica(job: ReplicaJob): Promise<ReplicaResult> {
   const t0 = Date.now(); // after the (per-thread, cached) data: the cost of a replica is its training
   const model = buildModel(job.data, job.model, job.activation);
   const s = seeds(job);
-  const frozen = job.model.frozenEmbeddings === true && job.data.kind === 'ctr';
+  const frozen = job.model.frozenEmbeddings === true && job.data.kind !== 'digits';
   let opt: Optimizer;
   if (job.checkpoint) opt = warmStart(model, job.checkpoint.path, job.recipe);
   else {
@@ -202,16 +250,18 @@ async function trainReplica(job: ReplicaJob): Promise<ReplicaResult> {
     if (job.ulpIndex) moveOneUlp(frozen ? model.params().filter((p) => !p.sparse) : model.params(), s.ulp);
     opt = createOptimizer(optimizerConfig(job.recipe));
   }
-  const stream = trainingStream(split.train.n, job.recipe.epochs, parseShuffle(job.recipe.shuffle), s.order);
   const m = trainable(model, frozen);
   let curve: Curve | undefined;
-  if (job.asyncThreads > 1) {
+  if (job.data.kind === 'file' && job.data.stream) {
+    curve = await trainFileStream(job as ReplicaJob & { data: FileDataConfig }, m, split, opt);
+  } else if (job.asyncThreads > 1) {
+    const stream = trainingStream(split.train.n, job.recipe.epochs, parseShuffle(job.recipe.shuffle), s.order);
     // Hogwild: racing threads on shared weights over the same stream; only the race differs.
     await fitAsync(m, split.train.subset(stream), {
       epochs: 1, batchSize: job.asyncBatch, optimizer: optimizerConfig(job.recipe), loss: lossOf(job.data), shuffle: false, workers: job.asyncThreads,
     });
   } else {
-    curve = trainStream(job, m, split, stream, opt);
+    curve = trainStream(job, m, split, trainingStream(split.train.n, job.recipe.epochs, parseShuffle(job.recipe.shuffle), s.order), opt);
   }
   const task = { classes: split.classes, labels: split.test.labels };
   const predictions = predict(model, split.test, { loss: lossOf(job.data) });
@@ -225,5 +275,6 @@ async function trainReplica(job: ReplicaJob): Promise<ReplicaResult> {
 
 /** Runs a job of the pool. */
 export async function runJob(job: Job): Promise<ReplicaResult | string> {
+  await prepareData(job.data);
   return job.type === 'checkpoint' ? trainCheckpoint(job) : trainReplica(job);
 }

@@ -2,7 +2,7 @@
  * Test helper: the runner's workers (and the CLI) run the compiled dist/, so tests that use them
  * first rebuild dist/ when any lib/ source is newer than it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -35,4 +35,23 @@ export function ensureBuilt(): void {
   const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' });
   const out = `${r.stdout}${r.stderr}`;
   if (r.status !== 0 && (/lib\/repro\//.test(out) || builtAt() === 0)) throw new Error(`tsc failed:\n${out}`);
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `smelu` CLI with one native thread; resolves with its exit code and output. */
+export function smelu(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SMELU_THREADS: '1' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -141,7 +141,7 @@ describe('repro CLI arguments', () => {
   });
 
   it.each([
-    [[], /--preset is required/],
+    [[], /--preset \(quick, ctr, ctr-stream, digits\) or --data FILE is required/],
     [['--preset', 'big'], /unknown preset 'big'/],
     [['--preset', 'quick', '--replicas', '1'], /--replicas must be an integer >= 2/],
     [['--preset', 'quick', '--epochs', '1.5'], /--epochs must be an integer/],
