@@ -14,6 +14,7 @@ import { packageRoot, WorkerPool, workerFile } from './pool';
 import { curvesSpec, markdown, sourcesSpec, tradeoffSpec, windowsSpec } from './render';
 import { aggregate, type Results } from './report';
 import { loadTask, prepareData } from './train';
+import { costVerdict } from './verdicts';
 
 export interface Progress {
   done: number;
@@ -131,6 +132,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     for (const d of seeds) await prepareData(dataFor(cfg.data, d));
     const results = aggregate(cfg, pts, byPoint, seeds.map((d) => loadTask(dataFor(cfg.data, d))));
     results.cost = activationCosts(cfg.activations);
+    results.verdicts.push(...costVerdict(results.cost));
     const seconds = (Date.now() - t0) / 1000;
     const replicaSeconds = totalSeconds(byPoint.flat());
     const meta = { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version, threads: sched.threads };

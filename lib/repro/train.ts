@@ -145,7 +145,7 @@ export function moveOneUlp(params: readonly AnyParam[], seed: bigint): { tensor:
 }
 
 /** The model as the trainer sees it: with frozen embeddings, only the tower's parameters. */
-function trainable(model: Model, frozen: boolean): Model {
+export function trainable(model: Model, frozen: boolean): Model {
   if (!frozen) return model;
   const tower = model.params().filter((p) => !p.sparse);
   return new Proxy(model, {

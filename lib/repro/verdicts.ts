@@ -28,6 +28,7 @@ export const RULES = [
   `Intervals: 95% delete-one-replica jackknife on the log scale (ratios stay positive). "Similar accuracy": mean test loss within ${SIMILAR_LOSS_PCT}% of ReLU's. Only each activation's chosen learning rate enters.`,
   '1 (ReLU has the highest PD among activations of similar accuracy): holds if every such activation has PD ratio hi < 1; does not hold if one has lo > 1; else inconclusive.',
   `2 (a smooth activation reduces PD at equal or better accuracy), per activation: holds if PD ratio hi < 1 and loss ratio hi <= ${LOSS_TOLERANCE}; does not hold if PD ratio lo > 1 or loss ratio lo > ${LOSS_TOLERANCE}; else inconclusive. "all": holds / does not hold when every activation does, else inconclusive.`,
+  '3 (SmeLU matches the other smooth activations\' tradeoff, being the cheapest): cost: holds if every SmeLU setting costs less per element than every GELU, Swish and Softplus setting (a median timing, no interval). Tradeoff, per regime: the lowest-PD SmeLU point within the loss tolerance against each other smooth family\'s: does not hold if a family\'s PD ratio hi < SmeLU\'s lo; holds if none is and SmeLU\'s interval is narrower than hi/lo = 1.25; else inconclusive.',
   '4 (PD falls as SmeLU beta grows; PD half only): slope of log PD against log beta over the SmeLU points (>= 3 betas): holds if hi < 0, does not hold if lo > 0, else inconclusive.',
   '5 (ensembles reduce PD; a single smooth model can replace them): ReLU ensemble PD ratio (unpaired) hi < 1 holds, lo > 1 does not; replacement: the smooth point with the lowest PD ratio against the smallest ReLU ensemble: holds if its hi < the ensemble lo, does not hold if its lo > the ensemble hi.',
   '6 (heavier shuffling shrinks the smooth advantage), per smooth activation and windowed/unshuffled regime: the paired log-ratio difference log(PD ratio, full) - log(PD ratio, regime): holds if lo > 0, does not hold if hi < 0, else inconclusive.',
@@ -67,6 +68,38 @@ function claim2(regime: string, pts: PointResult[]): Verdict[] {
     };
   });
   return [...rows, { claim: 2, regime, subject: 'all', verdict: combine(rows.map((r) => r.verdict)), evidence: `${rows.filter((r) => r.verdict === 'holds').length} of ${rows.length} hold` }];
+}
+
+const OTHER_SMOOTH = ['gelu', 'gelu_tanh', 'swish', 'softplus'];
+
+/** The lowest-PD-ratio point of a family among those of similar accuracy. */
+function bestOf(pts: PointResult[], family: string): PointResult | undefined {
+  const ok = pts.filter((p) => p.family === family && p.vsRelu && Math.abs(p.lossChangePct!) <= SIMILAR_LOSS_PCT);
+  return ok.length ? ok.reduce((a, b) => (b.vsRelu!.pd.estimate < a.vsRelu!.pd.estimate ? b : a)) : undefined;
+}
+
+function claim3(regime: string, pts: PointResult[]): Verdict[] {
+  const s = bestOf(pts, 'smelu');
+  const others = OTHER_SMOOTH.map((f) => bestOf(pts, f)).filter((p): p is PointResult => !!p);
+  if (!s || !others.length) return [];
+  const sp = s.vsRelu!.pd;
+  const better = others.filter((o) => o.vsRelu!.pd.hi < sp.lo);
+  const verdict: VerdictValue = better.length ? 'does not hold' : sp.hi / sp.lo <= 1.25 ? 'holds' : 'inconclusive';
+  const evidence = [`${s.label} ${iv(sp)}`, ...others.map((o) => `${o.label} ${iv(o.vsRelu!.pd)}`)].join('; ');
+  return [{ claim: 3, regime, subject: 'tradeoff', verdict, evidence }];
+}
+
+/** Claim 3's cost half, from the activation cost table (a timing, no interval). */
+export function costVerdict(cost: ReadonlyArray<{ label: string; nsPerElement: number }>): Verdict[] {
+  const smelu = cost.filter((c) => c.label.startsWith('smelu('));
+  const others = cost.filter((c) => OTHER_SMOOTH.some((f) => c.label === f || c.label.startsWith(`${f}(`)));
+  if (!smelu.length || !others.length) return [];
+  const worst = smelu.reduce((a, b) => (b.nsPerElement > a.nsPerElement ? b : a));
+  const cheapest = others.reduce((a, b) => (b.nsPerElement < a.nsPerElement ? b : a));
+  return [{
+    claim: 3, regime: 'kernel cost', subject: 'cost', verdict: worst.nsPerElement < cheapest.nsPerElement ? 'holds' : 'does not hold',
+    evidence: `dearest SmeLU ${worst.label} ${worst.nsPerElement.toFixed(3)} ns/element; cheapest other smooth ${cheapest.label} ${cheapest.nsPerElement.toFixed(3)}`,
+  }];
 }
 
 function claim4(regime: string, pts: PointResult[], data: Map<object, PointData>): Verdict[] {
@@ -123,14 +156,14 @@ function claim6(points: PointResult[], data: Map<object, PointData>): Verdict[] 
   return out;
 }
 
-/** Every verdict of a run: claims 1, 2, 4, 5 per regime, claim 6 across regimes. */
+/** Every verdict of a run: claims 1 to 5 per regime, claim 6 across regimes (claim 3's cost half: {@link costVerdict}). */
 export function verdicts(points: PointResult[], ens: EnsembleResult[], data: Map<object, PointData>): Verdict[] {
   const regimes = [...new Set(points.map(regimeKey))];
   const out: Verdict[] = [];
   for (const regime of regimes) {
     const pts = points.filter((p) => p.chosen && regimeKey(p) === regime);
     if (!pts.some((p) => p.family === 'relu')) continue;
-    out.push(claim1(regime, pts), ...claim2(regime, pts), ...claim4(regime, pts, data), ...claim5(regime, pts, ens));
+    out.push(claim1(regime, pts), ...claim2(regime, pts), ...claim3(regime, pts), ...claim4(regime, pts, data), ...claim5(regime, pts, ens));
   }
   return [...out, ...claim6(points, data)];
 }

@@ -1,7 +1,8 @@
+/** The training stream of a replica: order regimes, evaluation cuts, the one-ulp move, frozen embeddings. */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../lib/nn';
+import { ctrModel, fit, Rng, syntheticCtr } from '../../lib/nn';
 import { cutPoints, epochOrder, parseShuffle, parseShuffleList, trainingStream } from '../../lib/repro/order';
-import { moveOneUlp } from '../../lib/repro/train';
+import { moveOneUlp, trainable } from '../../lib/repro/train';
 import { Param } from '../../lib/nn/param';
 
 describe('order regimes', () => {
@@ -54,5 +55,17 @@ describe('ulp source', () => {
     expect(Math.abs(bits(w.value[at.index]) - bits(x))).toBe(1);
     expect(Math.abs(w.value[at.index]) > Math.abs(x)).toBe(at.up === x > 0);
     expect(b.value.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('frozen embeddings', () => {
+  it('the trainer sees only the tower: embeddings stay as they were, the tower learns', () => {
+    const data = syntheticCtr({ rows: 512, seed: 3, numDense: 2, fields: [20, 10] });
+    const model = ctrModel({ numDense: 2, fields: [20, 10], embeddingDim: 4, hidden: [8] });
+    model.init(1);
+    const before = model.params().map((p) => p.value.slice());
+    fit(trainable(model, true), data, { epochs: 1, batchSize: 64, optimizer: { kind: 'adagrad', lr: 0.1 }, loss: 'bce', shuffle: false });
+    model.params().forEach((p, i) => expect(p.value.every((v, k) => v === before[i][k]), p.name).toBe(p.sparse));
+    expect(trainable(model, false)).toBe(model);
   });
 });
