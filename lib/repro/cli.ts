@@ -62,7 +62,9 @@ your data (instead of --preset; CSV/TSV with a header, LIBSVM, Criteo TSV; gzip 
   --positive SPEC        which label cells are positive: '>=4', '==1', 'yes', ...
   --categorical LIST     categorical columns (hashed into --buckets rows of an embedding each)
   --bag LIST             multi-valued columns as column:separator, e.g. genres:'|' (separators are not commas)
-  --numeric LIST         numeric columns (dense features); with --numeric every column needs a role
+  --numeric LIST         numeric columns (dense features); with --numeric (or --order-by) every column needs
+                         a role: list the others in --ignore
+  --ignore LIST          columns to leave out
   --order-by COL         sort rows by this numeric column (e.g. a timestamp); it is not a feature
   --test FILE | --test-fraction F | --test-last F
                          held-out data: a file, a random share, or the last share in the given order
@@ -87,10 +89,10 @@ const FLAGS = [
   'preset', 'replicas', 'activations', 'sources', 'epochs', 'passes', 'out', 'threads', 'ensembles', 'shuffle', 'lr', 'tune',
   'validation-fraction', 'optimizer', 'batch', 'hidden', 'embedding-dim', 'eval-every', 'data-seeds', 'async-workers', 'async-batch',
   'data', 'format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets',
-  'make-ratings', 'rows',
+  'make-ratings', 'rows', 'ignore',
 ];
 /** The options that describe a data file (only with --data). */
-const DATA_FLAGS = ['format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets'];
+const DATA_FLAGS = ['format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'ignore', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets'];
 const FORMATS = ['csv', 'tsv', 'libsvm', 'criteo'] as const;
 const SWITCHES = ['layer-norm', 'frozen-embeddings', 'stream'];
 
@@ -235,7 +237,7 @@ function parseTest(fl: Flags): TestSpec {
 function checkRoles(d: FileDataConfig): void {
   const roles: Array<[string, string[]]> = [
     ['--label', d.label ? [d.label] : []], ['--categorical', d.categorical ?? []], ['--numeric', d.numeric ?? []],
-    ['--bag', Object.keys(d.bags ?? {})], ['--order-by', d.orderBy ? [d.orderBy] : []],
+    ['--bag', Object.keys(d.bags ?? {})], ['--ignore', d.ignore ?? []], ['--order-by', d.orderBy ? [d.orderBy] : []],
   ];
   const seen = new Map<string, string>();
   for (const [flag, cols] of roles) {
@@ -255,7 +257,7 @@ function fileData(fl: Flags): FileDataConfig {
   const format = (fl.format ?? (plain.endsWith('.tsv') ? 'tsv' : plain.endsWith('.svm') || plain.endsWith('.libsvm') ? 'libsvm' : 'csv')) as FileFormat;
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${fl.format}'`);
   const csv = format === 'csv' || format === 'tsv';
-  for (const k of ['label', 'positive', 'categorical', 'numeric', 'bag', 'order-by']) {
+  for (const k of ['label', 'positive', 'categorical', 'numeric', 'bag', 'ignore', 'order-by']) {
     if (!csv && fl[k] !== undefined) throw new UsageError(`--${k} applies to CSV/TSV data, not --format ${format}`);
   }
   if (csv && !fl.label) throw new UsageError('--label is required with CSV/TSV data (the column to predict)');
@@ -265,6 +267,7 @@ function fileData(fl: Flags): FileDataConfig {
     categorical: fl.categorical ? names('categorical', fl.categorical) : undefined,
     numeric: fl.numeric ? names('numeric', fl.numeric) : undefined,
     bags: fl.bag ? parseBags(fl.bag) : undefined,
+    ignore: fl.ignore ? names('ignore', fl.ignore) : undefined,
     orderBy: fl['order-by'],
     buckets: fl.buckets ? positiveInt('buckets', fl.buckets, 2) : 1 << 14,
     test, seed: 5, stamp: fileStamp([file, ...(test.kind === 'file' ? [test.file] : [])]),
@@ -404,10 +407,12 @@ async function checkData(cfg: ExperimentConfig): Promise<void> {
   }
 }
 
-const LOADER_OPTIONS: Record<string, string> = { label: '--label', numeric: '--numeric', categorical: '--categorical', bags: '--bag', positive: '--positive' };
+const LOADER_OPTIONS: Record<string, string> = { label: '--label', numeric: '--numeric', categorical: '--categorical', bags: '--bag', positive: '--positive', ignore: '--ignore' };
 
 /** The loader's messages name its options (`categorical: ...`); the CLI's user knows them as flags. */
 export function optionNamed(message: string): string {
-  const m = message.replace(/\b(label|numeric|categorical|bags|positive)\b(?=[:\s]|$)/g, (w) => LOADER_OPTIONS[w]);
-  return /^--/.test(m) ? m : `--data: ${m}`;
+  if (message.startsWith('--')) return message; // already in the CLI's words
+  const m = message.replace(/(?<![-'])\b(label|numeric|categorical|bags|positive|ignore)\b(?=[:,\s]|$)/g, (w) => LOADER_OPTIONS[w]);
+  const out = m.replace("the 'positive' option", '--positive');
+  return /^--/.test(out) ? out : `--data: ${out}`;
 }

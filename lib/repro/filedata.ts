@@ -25,6 +25,8 @@ export interface FileDataConfig {
   numeric?: string[];
   /** Bag (multi-valued) columns: name -> separator. */
   bags?: Record<string, string>;
+  /** Columns left out. */
+  ignore?: string[];
   /** A numeric column giving the order of the rows (sorted ascending, stable), not a feature. */
   orderBy?: string;
   /** Hash buckets per categorical or bag field (the embedding tables' rows). */
@@ -59,7 +61,7 @@ function csvOptions(d: FileDataConfig): CsvOptions {
   // Columns by name: the column-name loader's options (TEMPORARY cast until that loader is merged).
   return {
     header: true, delimiter: d.format === 'tsv' ? '\t' : ',', label: d.label, positive: d.positive,
-    categorical: d.categorical ?? [], bags: d.bags ?? {}, numeric, buckets: d.buckets,
+    categorical: d.categorical ?? [], bags: d.bags ?? {}, ignore: d.ignore ?? [], numeric, buckets: d.buckets,
   } as unknown as CsvOptions;
 }
 
@@ -104,17 +106,47 @@ function checkBinary(ds: Dataset, file: string): void {
   if (bad >= 0) {
     throw new RangeError(`--label: ${file} row ${bad + 1} has the label ${ds.labels[bad]}, not 0 or 1: give --positive (e.g. --positive '>=4')`);
   }
+  // One class only: no AUC, no log loss worth comparing (often a --positive that matches nothing).
+  if (ds.n && ds.labels.every((y) => y === ds.labels[0])) throw new RangeError(`--label: every label of ${file} is ${ds.labels[0]} (check --positive)`);
+}
+
+/** Mean and standard deviation of each dense column (a constant column gets sd 1). */
+export interface Scale {
+  mean: Float64Array;
+  sd: Float64Array;
+}
+
+/** The dense columns' statistics of `ds` (the training rows: never the test set). */
+export function scaleOf(ds: Dataset): Scale {
+  const k = ds.numDense;
+  const mean = new Float64Array(k);
+  const sd = new Float64Array(k);
+  for (let i = 0; i < ds.n; i++) for (let j = 0; j < k; j++) mean[j] += ds.dense[i * k + j] / ds.n;
+  for (let i = 0; i < ds.n; i++) for (let j = 0; j < k; j++) sd[j] += (ds.dense[i * k + j] - mean[j]) ** 2 / ds.n;
+  for (let j = 0; j < k; j++) sd[j] = Math.sqrt(sd[j]) || 1;
+  return { mean, sd };
+}
+
+/** Standardizes the dense columns in place: raw numeric columns (a year, a price) would saturate the tower. */
+export function standardize(ds: Dataset, s: Scale): Dataset {
+  const k = ds.numDense;
+  for (let i = 0; i < ds.n; i++) for (let j = 0; j < k; j++) ds.dense[i * k + j] = (ds.dense[i * k + j] - s.mean[j]) / s.sd[j];
+  return ds;
 }
 
 /** Train and test sets of a file config; the errors name the option at fault. */
-export async function loadFileSplit(d: FileDataConfig): Promise<{ train: Dataset; test: Dataset }> {
+export async function loadFileSplit(d: FileDataConfig): Promise<{ train: Dataset; test: Dataset; scale: Scale }> {
   if (d.stream) {
     // The training rows are read chunk by chunk during training; only the test file is in memory.
+    // The dense columns are standardized with the first training chunk's statistics.
     if (d.test.kind !== 'file') throw new RangeError('--stream needs held-out data in a file (--test FILE)');
     const test = await loadOrdered(d, d.test.file);
-    checkBinary(test, d.test.file);
     if (!test.n) throw new RangeError(`--test: ${d.test.file} has no rows`);
-    return { train: test.slice(0, 0), test };
+    checkBinary(test, d.test.file);
+    const first = await trainingChunks(d, streamChunkRows(1)).next();
+    if (first.done) throw new RangeError(`--data: ${d.file} has no rows`);
+    const scale = scaleOf(first.value);
+    return { train: test.slice(0, 0), test: standardize(test, scale), scale };
   }
   const all = await loadOrdered(d, d.file);
   checkBinary(all, d.file);
@@ -123,8 +155,8 @@ export async function loadFileSplit(d: FileDataConfig): Promise<{ train: Dataset
   if (d.test.kind === 'file') {
     train = all;
     test = await loadOrdered(d, d.test.file);
-    checkBinary(test, d.test.file);
     if (!test.n) throw new RangeError(`--test: ${d.test.file} has no rows`);
+    checkBinary(test, d.test.file);
   } else if (d.test.kind === 'fraction') {
     [test, train] = all.split(d.test.fraction, d.seed);
     if (!test.n) throw new RangeError(`--test-fraction ${d.test.fraction} leaves an empty test set (${all.n} rows)`);
@@ -134,5 +166,6 @@ export async function loadFileSplit(d: FileDataConfig): Promise<{ train: Dataset
     if (!test.n) throw new RangeError(`--test-last ${d.test.fraction} leaves an empty test set (${all.n} rows)`);
   }
   if (!train.n) throw new RangeError(`--data: no training rows are left (${all.n} rows)`);
-  return { train, test };
+  const scale = scaleOf(train);
+  return { train: standardize(train, scale), test: standardize(test, scale), scale };
 }

@@ -20,13 +20,15 @@ import type { DataConfig, ModelSpec } from './config';
 import type { CheckpointJob, Job, Recipe, ReplicaJob } from './jobs';
 import { cutPoints, epochOrder, parseShuffle, trainingStream } from './order';
 import { scoreOf, type Task } from './report';
-import { loadFileSplit, streamChunkRows, trainingChunks, type FileDataConfig } from './filedata';
+import { loadFileSplit, standardize, streamChunkRows, trainingChunks, type FileDataConfig, type Scale } from './filedata';
 import { crossesCtr } from './synth';
 
 const DIGIT_CLASSES = 10;
 
 export interface Split {
   train: Dataset;
+  /** File data: the dense columns' training statistics (stream mode standardizes each chunk with them). */
+  scale?: Scale;
   /** Tuning only: the last rows of the training data, held out from training. */
   valid: Dataset | null;
   test: Dataset;
@@ -42,8 +44,8 @@ export async function prepareData(d: DataConfig): Promise<void> {
   if (d.kind !== 'file') return;
   const key = JSON.stringify(d);
   if (fileSplits.has(key)) return;
-  const { train, test } = await loadFileSplit(d);
-  fileSplits.set(key, { train, valid: null, test, classes: 1 });
+  const { train, test, scale } = await loadFileSplit(d);
+  fileSplits.set(key, { train, valid: null, test, classes: 1, scale });
 }
 
 /** The train / (validation) / test split of a data config, built once per thread. */
@@ -206,7 +208,7 @@ async function trainFileStream(job: ReplicaJob & { data: FileDataConfig }, model
   const every = job.recipe.evalEvery;
   let seen = 0;
   for await (const chunk of trainingChunks(job.data, streamChunkRows(shuffle.kind === 'window' ? shuffle.size : 1))) {
-    fit(model, chunk.subset(epochOrder(chunk.n, shuffle, rng)), { epochs: 1, batchSize: job.recipe.batchSize, optimizer: opt, loss, shuffle: false });
+    fit(model, standardize(chunk.subset(epochOrder(chunk.n, shuffle, rng)), split.scale!), { epochs: 1, batchSize: job.recipe.batchSize, optimizer: opt, loss, shuffle: false });
     const before = seen;
     seen += chunk.n;
     if (!every || Math.floor(seen / every) === Math.floor(before / every)) continue;
