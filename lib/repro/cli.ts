@@ -126,7 +126,7 @@ export function parseActivation(s: string): Activation {
   if (s.trim() === 'linear') return { kind: 'identity' };
   const [kind, beta, ...rest] = s.trim().split(':');
   if (!(ACTIVATION_KINDS as readonly string[]).includes(kind) || kind === 'identity' || kind === 'sigmoid') {
-    throw new UsageError(`unknown activation '${kind}' (use relu, smelu, gsmelu, rescu2, gelu, gelu_tanh, swish, softplus)`);
+    throw new UsageError(`unknown activation '${kind}' (use relu, linear, smelu, gsmelu, rescu2, gelu, gelu_tanh, swish, softplus)`);
   }
   if (rest.length) throw new UsageError(`activation '${s}': expected kind or kind:beta`);
   const desc: Record<string, unknown> = kind === 'gsmelu' ? { kind, gNeg: 0.1, gPos: 1, alpha: 1, beta: 1 } : { kind };

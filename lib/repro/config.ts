@@ -235,6 +235,9 @@ export interface Point {
 
 export const sameActivation = (a: Activation, b: Activation): boolean => activationLabel(a) === activationLabel(b);
 
+/** An activation's name in the results: its label, `linear` for the tower without activation. */
+export const pointLabel = (a: Activation): string => (a.kind === 'identity' ? 'linear' : activationLabel(a));
+
 /** The (activation, source, regime, rate) points of a config, each with its replica count. */
 export function points(cfg: ExperimentConfig): Point[] {
   const out: Point[] = [];
@@ -244,7 +247,7 @@ export function points(cfg: ExperimentConfig): Point[] {
       for (const learningRate of ratesOf(cfg)) {
         for (const a of acts) {
           const desc = activation(a).descriptor as Activation;
-          out.push({ activation: desc, label: activationLabel(desc), source, shuffle, learningRate, replicas: replicasFor(cfg, desc, source) });
+          out.push({ activation: desc, label: pointLabel(desc), source, shuffle, learningRate, replicas: replicasFor(cfg, desc, source) });
         }
       }
     }

@@ -2,6 +2,7 @@
  * Results as text and pictures: the markdown tables and the vega-lite specs of the charts (drawn
  * to SVG by lib/chart.ts).
  */
+import * as path from 'node:path';
 import type { VegaLiteSpec } from '../chart';
 import { shufflesOf, type ExperimentConfig, type Source } from './config';
 import type { Interval } from './paired';
@@ -122,17 +123,17 @@ export function verdictTable(res: Results): string {
 function dataLine(d: ExperimentConfig['data']): string {
   if (d.kind === 'ctr') return `synthetic CTR (${d.train} training, ${d.test} test rows, teacher ${d.teacher ?? 'nn'}${d.drift ? `, drift ${d.drift}` : ''})`;
   if (d.kind === 'digits') return `8x8 digits, ${d.testFraction * 100}% held out`;
-  const test = d.test.kind === 'file' ? `test file ${d.test.file}` : d.test.kind === 'fraction' ? `a random ${d.test.fraction * 100}% held out` : `the last ${d.test.fraction * 100}% held out (next period)`;
+  const test = d.test.kind === 'file' ? `test file ${path.basename(d.test.file)}` : d.test.kind === 'fraction' ? `a random ${d.test.fraction * 100}% held out` : `the last ${d.test.fraction * 100}% held out (next period)`;
   const cols = [d.label && `label ${d.label}${d.positive ? ` (positive ${d.positive})` : ''}`, d.categorical?.length && `categorical ${d.categorical.join(', ')}`,
     d.bags && Object.keys(d.bags).length && `bags ${Object.keys(d.bags).join(', ')}`, d.numeric?.length && `numeric ${d.numeric.join(', ')}`, d.orderBy && `ordered by ${d.orderBy}`].filter(Boolean);
-  return `${d.file} (${d.format}${cols.length ? `; ${cols.join('; ')}` : ''}; ${d.buckets} hash buckets per field; ${test})`;
+  return `${path.basename(d.file)} (${d.format}${cols.length ? `; ${cols.join('; ')}` : ''}; ${d.buckets} hash buckets per field; ${test})`;
 }
 
 /** What the run varied and how: regimes, async staleness, tuning, data seeds. */
 function setup(cfg: ExperimentConfig): string[] {
   const t = cfg.train;
   const lines = [
-    `- data: ${dataLine(cfg.data)}; ${cfg.dataSeeds ?? 1} data seed(s)${cfg.data.kind === 'ctr' ? '' : ' (each redraws the random train/test split)'}.`,
+    `- data: ${dataLine(cfg.data)}; ${cfg.dataSeeds ?? 1} data seed(s)${cfg.data.kind !== 'ctr' && (cfg.dataSeeds ?? 1) > 1 ? ' (each redraws the random train/test split)' : ''}.`,
     `- model: hidden ${cfg.model.hidden.join(' → ')}${cfg.model.embeddingDim ? `, embeddings ${cfg.model.embeddingDim}` : ''}${cfg.model.layerNorm ? ', layer norm' : ''}${cfg.model.frozenEmbeddings ? ", frozen shared embeddings (replica 0's)" : ''}.`,
     `- recipe: ${t.optimizer}, batch ${t.batchSize}, ${t.epochs === 1 ? 'one pass (single-pass training)' : `${t.epochs} epochs`}; learning rate ${cfg.tune ? `tuned per activation over {${cfg.tune.lr.join(', ')}} on the last ${cfg.tune.validationFraction * 100}% of the training rows (validation split, not trained on; the test set is never used)` : t.learningRate}.`,
     `- order regimes: ${shufflesOf(cfg).join(', ')} (full: a fresh permutation each epoch; window:W: permutations inside consecutive windows of W rows in the given order; none: the given order).`,

@@ -94,7 +94,7 @@ describe('points', () => {
     const grid = cfg.train.shuffles!.length * cfg.tune!.lr.length;
     expect(pts.filter((p) => p.source === 'both')).toHaveLength((fullSweep().length + 1) * grid);
     const init = pts.filter((p) => p.source === 'init' && p.shuffle === 'full' && p.learningRate === 0.01);
-    expect(init.map((p) => p.label)).toEqual(['identity', 'relu', 'smelu(beta=1)', 'gelu', 'swish(beta=1)']);
+    expect(init.map((p) => p.label)).toEqual(['linear', 'relu', 'smelu(beta=1)', 'gelu', 'swish(beta=1)']);
     expect(pts.find((p) => p.source === 'both' && p.label === 'relu')!.replicas).toBe(4 * cfg.replicas);
     expect(pts.find((p) => p.source === 'both' && p.label === 'swish(beta=1)')!.replicas).toBe(4 * cfg.replicas);
     expect(pts.find((p) => p.source === 'init' && p.label === 'relu')!.replicas).toBe(cfg.replicas);

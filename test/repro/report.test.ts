@@ -92,9 +92,9 @@ describe('paired ratios and generated verdicts', () => {
   // pair PD of an activation scales with its s; losses are given directly.
   const reps = (label: string, shuffle: string, s: number, loss: number) =>
     [0, 1, 2, 3].map((r) => fake(label, `both ${shuffle}`, r, [0.5 + s * (r - 1.5) * 0.1, 0.4 + s * ((r * 7) % 4 - 1.5) * 0.05, 0.3 + s * ((r * 3) % 4 - 1.5) * 0.04], loss + 0.001 * r));
-  const spread: Record<string, [number, number]> = { relu: [1, 0.5], identity: [0.5, 0.7], 'smelu(beta=1)': [0.5, 0.5], 'swish(beta=1)': [1.6, 0.2] };
+  const spread: Record<string, [number, number]> = { relu: [1, 0.5], linear: [0.5, 0.7], 'smelu(beta=1)': [0.5, 0.5], 'swish(beta=1)': [1.6, 0.2] };
   const pts = points(cfg);
-  const res = aggregate(cfg, pts, pts.map((p) => [reps(p.label, p.shuffle, spread[p.label][p.shuffle === 'full' ? 0 : 1], p.label === 'identity' ? 0.6 : 0.5)]), [task]);
+  const res = aggregate(cfg, pts, pts.map((p) => [reps(p.label, p.shuffle, spread[p.label][p.shuffle === 'full' ? 0 : 1], p.label === 'linear' ? 0.6 : 0.5)]), [task]);
 
   it('PD / ReLU is paired by replica and its interval stays on (0, inf)', () => {
     const smelu = res.points.find((p) => p.label === 'smelu(beta=1)' && p.shuffle === 'full')!;
