@@ -135,7 +135,7 @@ function setup(cfg: ExperimentConfig): string[] {
   const lines = [
     `- data: ${dataLine(cfg.data)}; ${cfg.dataSeeds ?? 1} data seed(s)${cfg.data.kind !== 'ctr' && (cfg.dataSeeds ?? 1) > 1 ? ' (each redraws the random train/test split)' : ''}.`,
     `- model: hidden ${cfg.model.hidden.join(' → ')}${cfg.model.embeddingDim ? `, embeddings ${cfg.model.embeddingDim}` : ''}${cfg.model.layerNorm ? ', layer norm' : ''}${cfg.model.frozenEmbeddings ? ", frozen shared embeddings (replica 0's)" : ''}.`,
-    `- recipe: ${t.optimizer}, batch ${t.batchSize}, ${t.epochs === 1 ? 'one pass (single-pass training)' : `${t.epochs} epochs`}; learning rate ${cfg.tune ? `tuned per activation over {${cfg.tune.lr.join(', ')}} on the last ${cfg.tune.validationFraction * 100}% of the training rows (validation split, not trained on; the test set is never used)` : t.learningRate}.`,
+    `- recipe: ${t.optimizer}, batch ${t.batchSize}, ${t.epochs === 1 ? 'one pass (single-pass training)' : `${t.epochs} epochs`}; learning rate ${cfg.tune ? `tuned per activation and order regime over {${cfg.tune.lr.join(', ')}} on the last ${cfg.tune.validationFraction * 100}% of the training rows (validation split, not trained on; the test set is never used), under source ${cfg.sources[0]}, and used for every source` : t.learningRate}.`,
     `- order regimes: ${shufflesOf(cfg).join(', ')} (full: a fresh permutation each epoch; window:W: permutations inside consecutive windows of W rows in the given order; none: the given order).`,
   ];
   if (cfg.sources.includes('async')) lines.push(`- async: ${t.asyncThreads} racing Hogwild workers on shared weights, batch ${t.asyncBatch ?? t.batchSize} rows per worker step (the staleness knobs), same seeds and stream for every replica.`);

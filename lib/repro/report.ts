@@ -212,17 +212,22 @@ function pointResult(p: Point, bySeed: ReplicaResult[][], tasks: Task[], n: numb
 /** A (source, regime) pair: the setting in which activations are compared. */
 export const regimeKey = (r: { source: Source; shuffle: string }): string => `${r.source} ${r.shuffle}`;
 
-/** Marks, per activation and regime, the rate with the lowest mean validation loss (all rates when untuned). */
-function chooseRates(points: PointResult[]): void {
-  const groups = new Map<string, PointResult[]>();
+/**
+ * Marks each activation's rate: per order regime, the one with the lowest mean validation loss
+ * under the first source; every other source of that activation and regime uses the same rate
+ * (all rates are chosen when untuned).
+ */
+function chooseRates(points: PointResult[], first: Source): void {
+  const best = new Map<string, number>();
   for (const p of points) {
-    const k = `${p.label}|${regimeKey(p)}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
+    if (p.source !== first || p.validLoss === null) continue;
+    const k = `${p.label}|${p.shuffle}`;
+    const cur = points.find((q) => q.source === first && `${q.label}|${q.shuffle}` === k && q.learningRate === best.get(k));
+    if (!cur || p.validLoss < cur.validLoss!) best.set(k, p.learningRate);
   }
-  for (const g of groups.values()) {
-    if (g.length < 2 || g.some((p) => p.validLoss === null)) continue;
-    const best = g.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a));
-    for (const p of g) p.chosen = p === best;
+  for (const p of points) {
+    const rate = best.get(`${p.label}|${p.shuffle}`);
+    if (rate !== undefined) p.chosen = p.learningRate === rate;
   }
 }
 
@@ -335,7 +340,7 @@ export function aggregate(cfg: ExperimentConfig, pts: Point[], byPoint: Replicas
     data.set(r, d);
     return r;
   });
-  chooseRates(points);
+  chooseRates(points, cfg.sources[0]);
   for (const p of points) {
     const base = reluFor(p, points);
     if (base) compare(p, data.get(p)!, base, data.get(base)!);

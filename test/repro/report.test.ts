@@ -134,3 +134,27 @@ describe('claim 3, cost half', () => {
     expect(costVerdict(cost.slice(0, 1))).toEqual([]);
   });
 });
+
+describe('learning-rate choice', () => {
+  it('each activation takes the rate with the lowest validation loss under the first source, for every source', () => {
+    const cfg: ExperimentConfig = {
+      ...PRESETS.quick(),
+      activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }],
+      sources: ['both', 'ulp'],
+      replicas: 3,
+      ensemble: null,
+      train: { ...PRESETS.quick().train, shuffles: ['full'] },
+      tune: { lr: [0.1, 0.3], validationFraction: 0.2 },
+      dataSeeds: 1,
+    };
+    const task: Task = { classes: 1, labels: [1, 0] };
+    const pts = points(cfg);
+    // relu validates best at 0.3, smelu at 0.1 under both; under ulp the other way round (ignored)
+    const valid = (label: string, lr: number, source: string) => ((label === 'relu') === (lr === 0.3)) === (source === 'both') ? 0.4 : 0.5;
+    const res = aggregate(cfg, pts, pts.map((p) => [[0, 1, 2].map((r) => ({ ...fake(p.label, p.source, r, [0.2 + 0.1 * r, 0.5], 0.6), validLoss: valid(p.label, p.learningRate, p.source) }))]), [task]);
+    const chosen = res.points.filter((p) => p.chosen).map((p) => `${p.source} ${p.label} ${p.learningRate}`);
+    expect(chosen.sort()).toEqual(['both relu 0.3', 'both smelu(beta=1) 0.1', 'ulp relu 0.3', 'ulp smelu(beta=1) 0.1']);
+    const smelu = res.points.find((p) => p.chosen && p.label === 'smelu(beta=1)' && p.source === 'both')!;
+    expect(smelu.vsRelu!.reluLearningRate).toBe(0.3);
+  });
+});
