@@ -45,6 +45,33 @@ export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
 }
 
+/** A counting semaphore over the cores a sweep may keep busy (first come, first served). */
+export class Cores {
+  private waiting: Array<{ n: number; go(): void }> = [];
+
+  constructor(private free: number) {}
+
+  acquire(n: number): Promise<void> {
+    return new Promise((go) => {
+      this.waiting.push({ n, go });
+      this.next();
+    });
+  }
+
+  release(n: number): void {
+    this.free += n;
+    this.next();
+  }
+
+  private next(): void {
+    while (this.waiting.length && this.waiting[0].n <= this.free) {
+      const w = this.waiting.shift()!;
+      this.free -= w.n;
+      w.go();
+    }
+  }
+}
+
 /** Runs jobs through the cache and a lazily started pool (a fully cached rerun starts no worker). */
 class Scheduler {
   trained = 0;
@@ -52,11 +79,14 @@ class Scheduler {
   private readonly fromCache = new Set<string>();
   private pool: WorkerPool | null = null;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly cores: Cores;
 
   constructor(
     private readonly cache: ReplicaCache,
     readonly threads: number,
-  ) {}
+  ) {
+    this.cores = new Cores(threads);
+  }
 
   replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
     return this.once(job.key, async () => {
@@ -89,9 +119,19 @@ class Scheduler {
     return p;
   }
 
-  private run<T>(job: Job): Promise<T> {
+  /**
+   * Runs a job on the pool once its threads are free: an async replica races `asyncThreads`
+   * Hogwild threads of its own, so it takes that many of the pool's cores (never more than all).
+   */
+  private async run<T>(job: Job): Promise<T> {
     this.pool ??= new WorkerPool(workerFile(), this.threads);
-    return this.pool.run<T>(job);
+    const weight = job.type === 'replica' ? Math.min(this.threads, job.asyncThreads) : 1;
+    await this.cores.acquire(weight);
+    try {
+      return await this.pool.run<T>(job);
+    } finally {
+      this.cores.release(weight);
+    }
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { canonicalJson, hashKey, ReplicaCache } from '../../lib/repro/cache';
 import { parseActivation, parseReproArgs, UsageError } from '../../lib/repro/cli';
 import { fullSweep, points, PRESETS, replicaSeeds } from '../../lib/repro/config';
 import { checkpointJob, replicaJob } from '../../lib/repro/jobs';
+import { Cores } from '../../lib/repro/runner';
 
 describe('cache keys', () => {
   it('canonical JSON ignores key order and undefined fields', () => {
@@ -174,5 +175,23 @@ describe('repro CLI arguments', () => {
   it('parses activation shorthands', () => {
     expect(parseActivation('gsmelu')).toMatchObject({ kind: 'gsmelu', gNeg: 0.1, gPos: 1, alpha: 1, beta: 1 });
     expect(parseActivation('softplus:4')).toMatchObject({ kind: 'softplus', beta: 4 });
+  });
+});
+
+describe('core accounting of the runner', () => {
+  it('an async replica waits until as many cores as its racing threads are free', async () => {
+    const cores = new Cores(2);
+    const log: string[] = [];
+    await cores.acquire(1);
+    const a = cores.acquire(2).then(() => log.push('async'));
+    const b = cores.acquire(1).then(() => log.push('plain')); // first come, first served: behind the async one
+    await Promise.resolve();
+    expect(log).toEqual([]);
+    cores.release(1);
+    await a;
+    expect(log).toEqual(['async']);
+    cores.release(2);
+    await b;
+    expect(log).toEqual(['async', 'plain']);
   });
 });
