@@ -65,9 +65,9 @@ function csvOptions(d: FileDataConfig): CsvOptions {
   } as unknown as CsvOptions;
 }
 
-/** Loads one file of the config in its format. */
-function loadOne(d: FileDataConfig, file: string): Promise<Loaded> {
-  if (d.format === 'libsvm') return loadLibsvm(file);
+/** Loads one file of the config in its format (`width`: LIBSVM features, the training file's for a test file). */
+function loadOne(d: FileDataConfig, file: string, width?: number): Promise<Loaded> {
+  if (d.format === 'libsvm') return loadLibsvm(file, { labels: 'binary', numFeatures: width });
   if (d.format === 'criteo') return loadCriteo(file, { buckets: d.buckets });
   return loadCsv(file, csvOptions(d));
 }
@@ -95,8 +95,8 @@ export function orderByLastColumn(ds: Dataset): Dataset {
   });
 }
 
-async function loadOrdered(d: FileDataConfig, file: string): Promise<Dataset> {
-  const { dataset } = await loadOne(d, file);
+async function loadOrdered(d: FileDataConfig, file: string, width?: number): Promise<Dataset> {
+  const { dataset } = await loadOne(d, file, width);
   return d.orderBy ? orderByLastColumn(dataset) : dataset;
 }
 
@@ -154,7 +154,7 @@ export async function loadFileSplit(d: FileDataConfig): Promise<{ train: Dataset
   let test: Dataset;
   if (d.test.kind === 'file') {
     train = all;
-    test = await loadOrdered(d, d.test.file);
+    test = await loadOrdered(d, d.test.file, d.format === 'libsvm' ? all.numDense : undefined);
     if (!test.n) throw new RangeError(`--test: ${d.test.file} has no rows`);
     checkBinary(test, d.test.file);
   } else if (d.test.kind === 'fraction') {
