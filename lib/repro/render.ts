@@ -108,7 +108,7 @@ export function ensembleTable(cfg: ExperimentConfig, res: Results, compare: Poin
 }
 
 /** Kernel cost of each activation, and relative to ReLU. */
-export function costTable(res: Results): string {
+function costTable(res: Results): string {
   const relu = res.cost!.find((c) => c.label === 'relu')?.nsPerElement;
   return table(
     ['activation', 'ns / element', 'x ReLU'],

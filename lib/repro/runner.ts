@@ -10,7 +10,8 @@ import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
 import { dataFor, points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
 import { activationCosts } from './cost';
-import { packageRoot, WorkerPool, workerFile } from './pool';
+import { workerFile } from '../worker-file';
+import { packageRoot, WorkerPool } from './pool';
 import { curvesSpec, markdown, sourcesSpec, tradeoffSpec, windowsSpec } from './render';
 import { aggregate, type Results } from './report';
 import { loadTask, prepareData } from './train';
@@ -41,7 +42,7 @@ export interface RunSummary {
 }
 
 /** The version that enters every cache key: a new release never trusts an older release's replicas. */
-export function packageVersion(): string {
+function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
 }
 
@@ -124,7 +125,7 @@ class Scheduler {
    * Hogwild threads of its own, so it takes that many of the pool's cores (never more than all).
    */
   private async run<T>(job: Job): Promise<T> {
-    this.pool ??= new WorkerPool(workerFile(), this.threads);
+    this.pool ??= new WorkerPool(workerFile(__dirname, 'worker'), this.threads);
     const weight = job.type === 'replica' ? Math.min(this.threads, job.asyncThreads) : 1;
     await this.cores.acquire(weight);
     try {

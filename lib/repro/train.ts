@@ -9,7 +9,7 @@
  * does not change a step.
  */
 import * as fs from 'node:fs';
-import type { ActivationLike } from '../activations';
+import type { ActivationLike } from '../activation';
 import {
   createOptimizer, ctrModel, deriveSeed, fit, fitAsync, loadCheckpoint, loadDigits, mlp, predict, Rng, syntheticCtr,
   type Dataset, type Model, type Optimizer, type OptimizerConfig,

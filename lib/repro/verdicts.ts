@@ -5,8 +5,7 @@
  * SIMILAR_LOSS_PCT of ReLU's.
  */
 import { jackknife, meanLogPd } from './paired';
-import type { EnsembleResult, PointData, PointResult } from './report';
-import { regimeKey } from './report';
+import { regimeKey, type EnsembleResult, type PointData, type PointResult } from './results';
 
 export type VerdictValue = 'holds' | 'does not hold' | 'inconclusive';
 
