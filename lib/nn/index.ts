@@ -40,14 +40,17 @@ export {
 } from './train';
 export { fitAsync, type AsyncFitOptions, type AsyncFitResult } from './hogwild';
 export { formatCount, formatProgress, progressBar, terminalProgress, type TerminalProgressOptions } from './progress';
-export { BatchGatherer, Dataset, type DatasetInit } from './data/dataset';
+export { BatchGatherer, Dataset, type DatasetColumns, type DatasetInit } from './data/dataset';
 export { DatasetBuilder, type BuilderShape } from './data/builder';
 export {
-  LineLoader, MalformedLineError, isGzip, loadLineChunks, loadLines, parseLines, readLines,
+  LineLoader, MAX_RECORD_CHARS, MalformedLineError, isGzip, loadLineChunks, loadLines, parseLines, readLines,
   type LineIssue, type LineParser, type Loaded, type LoadOptions, type LoadReport, type OnMalformed,
 } from './data/lines';
 export { bucketOf, fmix32, hashString, hashUint32 } from './data/hash';
-export { CsvParser, loadCsv, loadCsvChunks, parseCsv, parseNumber, splitCsvLine, type CsvOptions } from './data/csv';
+export {
+  CsvParser, columnMean, describeColumn, loadCsv, loadCsvChunks, parseCsv, parseNumber, resolveCsvLayout, splitCsvLine,
+  type ColumnRef, type CsvColumns, type CsvLayout, type CsvOptions, type MissingPolicy, type PositiveLabel,
+} from './data/csv';
 export { LibsvmParser, loadLibsvm, loadLibsvmChunks, parseLibsvm, type LibsvmOptions } from './data/libsvm';
 export {
   CRITEO_CAT_COLUMNS, CRITEO_INT_COLUMNS, CriteoParser, loadCriteo, loadCriteoChunks, parseCriteo, type CriteoOptions,

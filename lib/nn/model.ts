@@ -12,6 +12,7 @@ import type { Layer, ParamInit } from './layer';
 import { LayerNorm, type LayerNormConfig } from './layernorm';
 import type { AnyParam } from './param';
 import { deriveSeed, Rng, type Seed } from './rng';
+import type { DatasetColumns } from './data/dataset';
 // Type-only (erased at runtime): the CTR model imports this module.
 import type { CtrConfig } from './ctr';
 
@@ -45,6 +46,8 @@ export interface DataShape {
   numCat: number;
   /** Multi-valued (bag) fields. */
   numBags: number;
+  /** Column names, when known: messages about columns a model cannot take name them. */
+  columns?: DatasetColumns;
 }
 
 /** The JSON config of any single-input layer, told apart by `type`. */
