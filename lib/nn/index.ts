@@ -18,8 +18,17 @@ export {
 } from './gsmelu';
 export {
   BaseModel, Sequential, SequentialModel, layerFromConfig, mlp, towerConfig,
-  type Bag, type Batch, type DataShape, type LayerConfig, type MlpOptions, type Model, type ModelConfig, type SequentialConfig, type TowerOptions,
+  type Bag, type Batch, type DataShape, type LayerConfig, type MlpOptions, type Model, type ModelConfig, type PredictOptions,
+  type SequentialConfig, type TowerOptions,
 } from './model';
+export { checkHead, defaultHead, headOfLoss, type Head } from './head';
+export { Features, features, type ColumnStats, type FeatureOptions, type FeatureSpecJson, type RawRow, type Scaling } from './features';
+export {
+  MODEL_MAGIC, MODEL_VERSION, ModelFileError, decodeModelFile, encodeModelFile, modelContents, readModelFile, writeModelFile,
+  type ModelFileContents,
+} from './model-file';
+export { loadModel, modelFromCheckpoint, type FromCheckpointOptions } from './load-model';
+export { FRAME_PART } from './frame';
 export { CtrModel, ctrModel, type CtrConfig, type CtrFieldConfig, type CtrFieldOptions, type CtrOptions } from './ctr';
 export { buildModel } from './build';
 export {
