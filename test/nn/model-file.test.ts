@@ -3,7 +3,7 @@ import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  CheckpointError, ctrModel, decodeModelFile, encodeModelFile, Features, features, fit, loadModel, mlp, modelContents,
+  CheckpointError, ctrModel, FRAME_PART, decodeModelFile, encodeModelFile, Features, features, fit, loadModel, mlp, modelContents,
   modelFromCheckpoint, ModelFileError, predict, type FeatureOptions,
 } from '../../lib/nn';
 import { sameBits } from './helpers/bits';
@@ -172,6 +172,16 @@ describe('model file', () => {
     expect(() => loadModel(join(dir, 'absent.smelu'))).toThrow(/cannot be read/);
     writeFileSync(join(dir, 'trunc.smelu'), bytes.subarray(0, bytes.length - 10));
     expect(() => loadModel(join(dir, 'trunc.smelu'))).toThrow(/truncated/);
+  });
+
+  it('writes and reads a tensor larger than one I/O part, piece by piece', () => {
+    const vocab = Math.ceil((FRAME_PART * 2.5) / 4 / 4); // a 4-wide table of 2.5 parts
+    const model = ctrModel({ numDense: 1, fields: [{ vocab, dim: 4 }], hidden: [2], seed: 9 });
+    const path = join(dir, 'big.smelu');
+    model.save(path);
+    const back = loadModel(path);
+    expect(back.params()[0].value.byteLength).toBeGreaterThan(2 * FRAME_PART);
+    back.params().forEach((p, i) => expect(sameBits(p.value, model.params()[i].value), p.name).toBe(true));
   });
 
   it('turns a checkpoint into a model file (no optimizer state in it)', async () => {
