@@ -28,6 +28,8 @@ export interface FeatureOptions extends CsvColumns {
   buckets?: number;
   /** Scaling of numeric columns (default 'standardize'). */
   scale?: Scaling;
+  /** Labels are class indices 0 .. numClasses-1 (checked when loading). */
+  numClasses?: number;
 }
 
 /** Learned statistics of one numeric column. */

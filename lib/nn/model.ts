@@ -12,7 +12,7 @@ import type { Layer, ParamInit } from './layer';
 import { LayerNorm, type LayerNormConfig } from './layernorm';
 import type { AnyParam } from './param';
 import { deriveSeed, Rng, type Seed } from './rng';
-import type { Dataset, DatasetColumns } from './data/dataset';
+import { Dataset, type DatasetColumns } from './data/dataset';
 import type { Features, RawRow } from './features';
 import { checkHead, defaultHead, predictDataset, type Head } from './head';
 import { modelContents, writeModelFile } from './model-file';
@@ -170,11 +170,10 @@ export abstract class BaseModel implements Model {
    *   of a value the spec cannot encode, or for data that do not fit the model.
    */
   predict(rows: readonly RawRow[] | Dataset, opts: PredictOptions = {}): Float32Array {
-    if (Array.isArray(rows)) {
-      if (!this.features) throw new TypeError('predict: raw rows need a feature spec (build the model with { features }, or pass a Dataset)');
-      return predictDataset(this, this.head, this.features.transform(rows as readonly RawRow[]), opts.batchSize);
-    }
-    return predictDataset(this, this.head, rows as Dataset, opts.batchSize);
+    if (rows instanceof Dataset) return predictDataset(this, this.head, rows, opts.batchSize);
+    if (!Array.isArray(rows)) throw new TypeError('predict: rows must be an array of raw rows (objects or CSV lines) or a Dataset');
+    if (!this.features) throw new TypeError('predict: raw rows need a feature spec (build the model with { features }, or pass a Dataset)');
+    return predictDataset(this, this.head, this.features.transform(rows), opts.batchSize);
   }
   abstract config(): ModelConfig;
   abstract paramInits(): ParamInit[];

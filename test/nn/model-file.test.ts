@@ -132,6 +132,7 @@ describe('model file', () => {
     const probs = cls.predict(dataset);
     for (let i = 0; i < 3; i++) expect(probs[i * 3] + probs[i * 3 + 1] + probs[i * 3 + 2]).toBeCloseTo(1, 6);
     expect(() => cls.predict(RAW)).toThrow(/raw rows need a feature spec/);
+    expect(() => cls.predict(RAW[0] as never)).toThrow(/rows must be an array of raw rows/);
   });
 
   it('an MLP refuses categorical columns, naming them', async () => {
