@@ -14,7 +14,7 @@ import {
   CsvParser, describeColumn, splitCsvLine, type CsvColumns, type CsvLayout, type MissingPolicy,
 } from './data/csv';
 import type { Dataset } from './data/dataset';
-import type { DataShape } from './model';
+import type { DataShape } from './batch';
 import { loadLineChunks, loadLines, type Loaded, type LoadOptions } from './data/lines';
 
 /** Scaling of numeric columns: 'standardize' (default) or 'none'. */

@@ -5,7 +5,17 @@
  */
 import { BatchGatherer, type Dataset } from './data/dataset';
 import { getLoss, type Loss, type LossName } from './loss';
-import type { Model } from './model';
+import type { Batch, DataShape } from './batch';
+
+/** What predicting needs of a model (every `Model` is one). */
+export interface Predictor {
+  /** Logits per row. */
+  readonly outputs: number;
+  /** Logits of a batch, in a buffer the next call overwrites. */
+  forward(batch: Batch): Float32Array;
+  /** Throws when data of this shape do not fit. */
+  checkShape(shape: DataShape): void;
+}
 
 /** How logits become predictions. */
 export type Head = 'sigmoid' | 'softmax' | 'linear';
@@ -61,7 +71,7 @@ export function headLoss(head: Head): Loss {
  * @returns [n x outputs], a fresh array.
  * @throws RangeError for data that do not fit the model.
  */
-export function predictDataset(model: Model, head: Head, data: Dataset, batchSize = 1024): Float32Array {
+export function predictDataset(model: Predictor, head: Head, data: Dataset, batchSize = 1024): Float32Array {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${batchSize}`);
   model.checkShape(data.shape());
   const k = model.outputs;

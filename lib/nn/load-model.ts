@@ -6,7 +6,7 @@ import { buildModel } from './build';
 import { loadCheckpoint, type TrainState } from './checkpoint';
 import type { Features } from './features';
 import { checkHead, defaultHead, headOfLoss, type Head } from './head';
-import type { BaseModel } from './model';
+import type { BaseModel, ModelConfig } from './model';
 import { checkTensorsFit, ModelFileError, readModelFile, restoreFeatures } from './model-file';
 import { loadWeights } from './train';
 
@@ -22,7 +22,7 @@ export function loadModel(file: string): BaseModel {
   const c = readModelFile(file);
   let model: BaseModel;
   try {
-    model = buildModel(c.config) as BaseModel;
+    model = buildModel(c.config as ModelConfig) as BaseModel;
   } catch (e) {
     throw new ModelFileError(file, `field 'config' does not build a model: ${(e as Error).message}`);
   }

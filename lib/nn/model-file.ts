@@ -8,7 +8,18 @@
 import { Features, type FeatureSpecJson } from './features';
 import { decodeFrame, emitFrame, readFrameFile, writeFrame, type Frame, type FrameKind, type NamedTensor } from './frame';
 import { checkHead, type Head } from './head';
-import type { Model, ModelConfig } from './model';
+import type { DataShape } from './batch';
+import type { AnyParam } from './param';
+
+/** What saving and checking a model file needs of a model (every `Model` is one). */
+export interface SavableModel {
+  /** The JSON config that rebuilds it. */
+  config(): object;
+  /** Its tensors, in a fixed order. */
+  params(): AnyParam[];
+  /** Throws when data of this shape do not fit. */
+  checkShape(shape: DataShape): void;
+}
 
 /** The first 8 bytes of every model file. */
 export const MODEL_MAGIC = 'SMELUMDL';
@@ -35,8 +46,8 @@ const KIND: FrameKind = { magic: MODEL_MAGIC, version: MODEL_VERSION, what: 'sme
 
 /** The contents of a model file. */
 export interface ModelFileContents {
-  /** The model's config (rebuilds it with `buildModel`). */
-  config: ModelConfig;
+  /** The model's config, a `ModelConfig` (rebuilds it with `buildModel`). */
+  config: object;
   /** How its logits become predictions. */
   head: Head;
   /** Its feature spec, or null for a model fed with datasets. */
@@ -52,15 +63,11 @@ export interface ModelFileContents {
  * @param features its feature spec, or null.
  * @returns the contents.
  */
-export function modelContents(model: Model, head: Head, features: Features | null): ModelFileContents {
+export function modelContents(model: SavableModel, head: Head, features: Features | null): ModelFileContents {
   return {
     config: model.config(), head, features: features ? features.toJSON() : null,
-    params: model.params().map((p) => ({ name: p.name, shape: [...paramShape(p)], value: p.value })),
+    params: model.params().map((p) => ({ name: p.name, shape: [...p.shape], value: p.value })),
   };
-}
-
-function paramShape(p: { shape?: readonly number[]; value: Float32Array }): readonly number[] {
-  return p.shape ?? [p.value.length];
 }
 
 function header(c: ModelFileContents): object {
@@ -119,7 +126,7 @@ function contentsOf({ header: h, tensors: ts }: Frame, file: string): ModelFileC
     throw new ModelFileError(file, why);
   };
   if (h.format !== 'smelu-model') fail(`field 'format' must be 'smelu-model', got ${JSON.stringify(h.format)}`);
-  const config = h.config as ModelConfig | undefined;
+  const config = h.config as object | undefined;
   if (!config || typeof config !== 'object') fail("the header misses field 'config'");
   let head: Head = 'sigmoid';
   try {
@@ -147,14 +154,14 @@ function contentsOf({ header: h, tensors: ts }: Frame, file: string): ModelFileC
  * @param model the model built from the file's config.
  * @throws ModelFileError naming the first tensor (layer) whose name or shape differs, or the counts.
  */
-export function checkTensorsFit(file: string, saved: ModelFileContents['params'], model: Model): void {
+export function checkTensorsFit(file: string, saved: ModelFileContents['params'], model: SavableModel): void {
   const params = model.params();
   if (saved.length !== params.length) {
     throw new ModelFileError(file, `${saved.length} tensors saved, the config builds ${params.length} (${params.map((p) => p.name).join(', ')})`);
   }
   params.forEach((p, i) => {
     const s = saved[i];
-    const want = paramShape(p);
+    const want = p.shape;
     if (s.name !== p.name) throw new ModelFileError(file, `tensor ${i} is '${s.name}', the config's layer has '${p.name}' there`);
     if (s.value.length !== p.value.length || s.shape.join('x') !== want.join('x')) {
       throw new ModelFileError(file, `tensor '${p.name}' has shape [${s.shape.join(', ')}], the config builds [${want.join(', ')}]`);
@@ -170,7 +177,7 @@ export function checkTensorsFit(file: string, saved: ModelFileContents['params']
  * @returns the spec, or null.
  * @throws ModelFileError naming the field that is wrong, or what the spec and model disagree on.
  */
-export function restoreFeatures(file: string, json: FeatureSpecJson | null, model: Model): Features | null {
+export function restoreFeatures(file: string, json: FeatureSpecJson | null, model: SavableModel): Features | null {
   if (json === null) return null;
   let f: Features;
   try {

@@ -12,46 +12,15 @@ import type { Layer, ParamInit } from './layer';
 import { LayerNorm, type LayerNormConfig } from './layernorm';
 import type { AnyParam } from './param';
 import { deriveSeed, Rng, type Seed } from './rng';
-import { Dataset, type DatasetColumns } from './data/dataset';
+import type { Batch, DataShape } from './batch';
+import { Dataset } from './data/dataset';
 import type { Features, RawRow } from './features';
 import { checkHead, defaultHead, predictDataset, type Head } from './head';
 import { modelContents, writeModelFile } from './model-file';
 // Type-only (erased at runtime): the CTR model imports this module.
 import type { CtrConfig } from './ctr';
 
-/** A multi-valued categorical field of a batch: row i has ids[offsets[i] .. offsets[i + 1]). */
-export interface Bag {
-  /** The ids of all rows, one after another. */
-  ids: Uint32Array;
-  /** m + 1 non-decreasing offsets into `ids`, from 0 to ids.length. */
-  offsets: Uint32Array;
-}
-
-/** What a model reads: m rows of dense features, single-valued ids, bags and labels. */
-export interface Batch {
-  /** Rows in the batch. */
-  m: number;
-  /** Dense features [m x numDense], row-major. */
-  dense: Float32Array;
-  /** Single-valued categorical ids [m x numCat], row-major. */
-  cat: Uint32Array;
-  /** One bag per multi-valued field. */
-  bags: Bag[];
-  /** Labels [m x labelWidth]: a 0 or 1, a class index, or regression targets. */
-  labels: Float32Array;
-}
-
-/** The columns a dataset provides, checked against what a model expects before training. */
-export interface DataShape {
-  /** Dense features per row. */
-  numDense: number;
-  /** Single-valued categorical fields. */
-  numCat: number;
-  /** Multi-valued (bag) fields. */
-  numBags: number;
-  /** Column names, when known: messages about columns a model cannot take name them. */
-  columns?: DatasetColumns;
-}
+export type { Bag, Batch, DataShape } from './batch';
 
 /** The JSON config of any single-input layer, told apart by `type`. */
 export type LayerConfig = DenseConfig | LayerNormConfig | ActivationLayerConfig | GsmeluLayerConfig;

@@ -3,18 +3,10 @@
  * each a flat typed array (row-major), plus a batch gatherer that fills reusable buffers.
  */
 import { createHash } from 'crypto';
-import type { Bag, Batch, DataShape } from '../model';
+import type { Bag, Batch, DatasetColumns, DataShape } from '../batch';
 import { permutation, Rng, type Seed } from '../rng';
 
-/** Names of a dataset's columns (from a file's header), for messages that name them. */
-export interface DatasetColumns {
-  /** One name per dense feature. */
-  dense: string[];
-  /** One name per single-valued categorical field. */
-  cat: string[];
-  /** One name per bag field. */
-  bags: string[];
-}
+export type { DatasetColumns } from '../batch';
 
 /** The columns of a {@link Dataset}; n is labels.length / labelWidth. Arrays are used, not copied. */
 export interface DatasetInit {
