@@ -179,6 +179,31 @@ export class Features {
   }
 
   /**
+   * A file as encoded chunks of at most `chunkRows` rows (bounded memory, for files larger than
+   * memory). The spec must be fitted (see {@link fit}: one streaming pass).
+   * @param file a CSV or TSV file with the training header (optionally gzipped).
+   * @param opts malformed-line policy, limits and `chunkRows` (default 65536).
+   * @returns an async generator of encoded chunks.
+   * @throws Error when the spec is not fitted (synchronously); RangeError when the file's header
+   *   differs from the fitted one, and the errors of the CSV loaders, when iterating.
+   */
+  loadChunks(file: string, opts: LoadOptions & { chunkRows?: number } = {}): AsyncGenerator<Loaded> {
+    if (!this.learned) throw new Error('the feature spec is not fitted: call fit(file) first');
+    const parser = this.newParser(file);
+    const chunks = loadLineChunks(file, parser, opts);
+    const apply = async function* (self: Features): AsyncGenerator<Loaded> {
+      let first = true;
+      for await (const chunk of chunks) {
+        if (first) self.checkHeader(parser.columns.names!, file);
+        first = false;
+        self.applyTo(chunk.dataset);
+        yield chunk;
+      }
+    };
+    return apply(this);
+  }
+
+  /**
    * Encodes raw rows: objects keyed by column name (missing keys and null are missing values;
    * bag values as arrays or separated text), or CSV lines of the training header's columns (the
    * label cell may be left out). Labels are not read.

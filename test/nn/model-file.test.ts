@@ -3,7 +3,7 @@ import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  CheckpointError, ctrModel, FRAME_PART, decodeModelFile, encodeModelFile, Features, features, fit, loadModel, mlp, modelContents,
+  CheckpointError, ctrModel, Dataset, FRAME_PART, decodeModelFile, encodeModelFile, Features, features, fit, loadModel, mlp, modelContents,
   modelFromCheckpoint, ModelFileError, predict, type FeatureOptions,
 } from '../../lib/nn';
 import { sameBits } from './helpers/bits';
@@ -49,6 +49,11 @@ describe('feature spec', () => {
     const b = await streamed.load(p);
     expect(inMemory.stats).toEqual(streamed.stats);
     expect(sameBits(a.dataset.dense, b.dataset.dense)).toBe(true);
+    const parts: Dataset[] = [];
+    for await (const { dataset } of streamed.loadChunks(p, { chunkRows: 64 })) parts.push(dataset);
+    expect(parts.map((d) => d.n)).toEqual([64, 64, 64, 64, 44]);
+    expect(sameBits(Dataset.concat(parts).dense, b.dataset.dense)).toBe(true);
+    expect(() => features(OPTS).loadChunks(p)).toThrow(/not fitted/);
     const s = streamed.stats;
     expect(s[1].count).toBe(300 - 33); // the missing incomes are not counted
     const ages = Array.from({ length: 300 }, (_, i) => 18 + ((i * 7) % 50));
