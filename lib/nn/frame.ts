@@ -46,8 +46,9 @@ interface TensorEntry {
   length: number;
 }
 
+/** n rounded up to a multiple of 8 (arithmetic, not bitwise: sizes pass 2^31). */
 function pad8(n: number): number {
-  return (n + 7) & ~7;
+  return Math.ceil(n / 8) * 8;
 }
 
 /** Cuts a byte range into parts of at most {@link FRAME_PART} bytes. */
