@@ -20,7 +20,10 @@ import { loadLineChunks, loadLines, type Loaded, type LoadOptions } from './data
 /** Scaling of numeric columns: 'standardize' (default) or 'none'. */
 export type Scaling = 'standardize' | 'none';
 
-/** Options of {@link features}: the columns (as the CSV loaders take them) and how to encode them. */
+/**
+ * Options of {@link features}: the columns (as the CSV loaders take them) and how to encode them.
+ * The files must start with a header line: raw rows are keyed by its names.
+ */
 export interface FeatureOptions extends CsvColumns {
   /** Cell separator of the files and CSV rows (default ','; a tab for *.tsv files read by fit). */
   delimiter?: string;
