@@ -1,6 +1,6 @@
 import { gzipSync } from 'zlib';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, hashString, loadCsv, loadCsvChunks, MalformedLineError, parseCsv } from '../../lib/nn';
+import { bucketOf, hashString, loadCsv, loadCsvChunks, MalformedLineError, MAX_RECORD_CHARS, parseCsv } from '../../lib/nn';
 import { tempFiles } from './helpers/files';
 
 const { file } = tempFiles('smelu-nn-csvcols-');
@@ -76,6 +76,17 @@ describe('CSV columns by name', () => {
     })();
     expect(e?.line).toBe(2);
     expect(e?.reason).toBe("column 'a' (index 0): '1\n2' is not a finite number");
+  });
+
+  it('reads unlabeled files, numeric positive classes, and stops a runaway quote', () => {
+    const r = parseCsv('a,b\n1,2\n3,4\n', { label: null });
+    expect(r.dataset.numDense).toBe(2);
+    expect(Array.from(r.dataset.labels)).toEqual([0, 0]);
+    expect(Array.from(parseCsv('x,y\n1,3\n2,5\n', { label: 'y', positive: 5 }).dataset.labels)).toEqual([0, 1]);
+    const runaway = 'a,y\n"' + 'x\n'.repeat(MAX_RECORD_CHARS / 2 + 1) + '1,0\n2,1\n';
+    const skipped = parseCsv(runaway, { label: 'y', onMalformed: 'skip' });
+    expect(skipped.report.issues[0]).toMatchObject({ line: 2, reason: expect.stringMatching(/runs over 1048576 characters \(unclosed quote\?\)/) });
+    expect(Array.from(skipped.dataset.labels)).toEqual([0, 1]); // reading resumes after the refused record
   });
 
   it('reads TSV by extension and streams chunks with named columns', async () => {
