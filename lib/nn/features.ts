@@ -155,9 +155,13 @@ export class Features {
     const parser = this.newParser(file);
     const moments: Moments[] = [];
     for await (const { dataset } of loadLineChunks(file, parser, opts)) addMoments(moments, dataset);
-    this.parser = parser;
-    this.learned = this.layout.dense.map((_, k) => (moments[k] ?? new Moments()).stats());
+    this.learn(parser, moments);
     return this;
+  }
+
+  private learn(parser: CsvParser, moments: Moments[]): void {
+    this.parser = parser;
+    this.learned = parser.columns.dense.map((_, k) => (moments[k] ?? new Moments()).stats());
   }
 
   /**
@@ -174,8 +178,7 @@ export class Features {
     if (!this.learned) {
       const moments: Moments[] = [];
       addMoments(moments, r.dataset);
-      this.parser = parser;
-      this.learned = parser.columns.dense.map((_, k) => (moments[k] ?? new Moments()).stats());
+      this.learn(parser, moments);
     } else this.checkHeader(parser.columns.names!, file);
     this.applyTo(r.dataset);
     return r;
