@@ -1,7 +1,8 @@
 /**
  * The README's "Train, save, serve" example, run as written: its CSV block becomes users.csv, its
  * two code blocks train.js and serve.js, each run in its own process with `require('smelu')`
- * pointing at this checkout. Editing the README changes what runs here, so the two cannot drift.
+ * pointing at this checkout's build (dist/, rebuilt by the test setup when stale). Editing the
+ * README changes what runs here, so the two cannot drift.
  */
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
@@ -9,12 +10,12 @@ import { join, resolve } from 'path';
 import { runInNewContext } from 'vm';
 import { describe, expect, it } from 'vitest';
 import * as smelu from '../../lib';
-import { tsBootstrapSource, writeTranspiled } from '../../lib/nn/dev-require';
+import { ROOT } from '../helpers/build';
 import { sameBits } from './helpers/bits';
 import { tempFiles } from './helpers/files';
 
 const { dir, file } = tempFiles('smelu-readme-');
-const LIB = resolve(__dirname, '../../lib/index.ts');
+const BUILD = join(ROOT, 'dist', 'index.js');
 
 /** The fenced blocks of one README section, in order. */
 function sectionBlocks(title: string): Array<{ lang: string; code: string }> {
@@ -26,16 +27,17 @@ function sectionBlocks(title: string): Array<{ lang: string; code: string }> {
   return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
 }
 
-/** Runs a script in a new node process in `dir`, with require('smelu') resolving to lib/. */
-function runNode(path: string, sources: string): string {
+/** Runs a script in a new node process in `dir`, with require('smelu') resolving to the build. */
+function runNode(path: string): string {
   const hook = `
 const Module = require('module');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  return resolveFilename.call(this, request === 'smelu' ? ${JSON.stringify(LIB)} : request, ...rest);
+  return resolveFilename.call(this, request === 'smelu' ? ${JSON.stringify(BUILD)} : request, ...rest);
 };
+require(${JSON.stringify(path)});
 `;
-  return execFileSync(process.execPath, ['-e', hook + tsBootstrapSource(path, sources)], { cwd: dir, encoding: 'utf8' });
+  return execFileSync(process.execPath, ['-e', hook], { cwd: dir, encoding: 'utf8' });
 }
 
 describe('README: Train, save, serve', () => {
@@ -44,12 +46,10 @@ describe('README: Train, save, serve', () => {
     expect(blocks.map((b) => b.lang)).toEqual(['csv', 'js', 'js']);
     const [csv, train, serve] = blocks;
     file('users.csv', csv.code);
-    const sources = join(dir, 'sources.json');
-    writeTranspiled(LIB, sources);
-    runNode(file('train.js', train.code), sources);
+    runNode(file('train.js', train.code));
     // serve.js as written, plus one line that prints its predictions exactly
     const PRINT = "\n;console.log('PREDICTIONS ' + JSON.stringify(Array.from(p)));\n";
-    const out = runNode(file('serve.js', serve.code + PRINT), sources);
+    const out = runNode(file('serve.js', serve.code + PRINT));
     const line = out.split('\n').find((l) => l.startsWith('PREDICTIONS '));
     const fresh = Float32Array.from(JSON.parse(line!.slice(12)) as number[]);
     expect(fresh.length).toBe(3);
