@@ -5,11 +5,11 @@
  * alias inputs except exactly in place where that is documented.
  */
 
-/** 'native': the Node-API addon; 'js': the pure TypeScript fallback. */
-export type BackendName = 'native' | 'js';
+/** 'native': the Node-API addon; 'wasm': the WebAssembly build of the same kernels; 'js': the pure TypeScript fallback. */
+export type BackendName = 'native' | 'wasm' | 'js';
 
 /** An ISA tier of the native backend; 'js' for the TypeScript fallback. */
-export type IsaTier = 'scalar' | 'avx2' | 'avx512' | 'neon' | 'js';
+export type IsaTier = 'scalar' | 'avx2' | 'avx512' | 'neon' | 'wasm-simd128' | 'js';
 
 /** Opaque handle to W packed once for repeated forwards (see packWeights). */
 export interface PackedHandle {

@@ -52,6 +52,14 @@ void gemm(size_t M, size_t N, size_t K, const float* a, size_t rs, size_t cs, co
   smelu::wasm::gemm(g);
 }
 
+// db (+)= the column sums of dz [m x n], row after row (the order every backend sums in).
+SMELU_EXPORT(column_sums) void column_sums(const float* dz, size_t m, size_t n, float* db, int32_t accumulate) {
+  if (!accumulate)
+    for (size_t j = 0; j < n; ++j) db[j] = 0.0f;
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = 0; j < n; ++j) db[j] += dz[i * n + j];
+}
+
 // Layout constants the JavaScript side sizes its buffers with.
 SMELU_EXPORT(tile_nr) int32_t tile_nr() { return smelu::wasm::kNr; }
 SMELU_EXPORT(a_scratch_floats) int32_t a_scratch_floats() { return smelu::wasm::kAScratchFloats; }

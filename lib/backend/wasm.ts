@@ -1,0 +1,346 @@
+/**
+ * The WebAssembly backend: the kernels of native/wasm/smelu.wasm (the shared C++ kernel sources
+ * built for wasm32 with SIMD128) behind the Backend contract. This file uses no Node built-ins, so
+ * that the browser build can use it too; loading the module and starting worker threads is the
+ * job of the environment (./wasm_node.ts, ../browser.ts).
+ *
+ * Memory: every call copies its inputs into the module's memory and its outputs back, in a region
+ * laid out afresh per call (a bump arena above the module's own data and the worker stacks).
+ * Threads: the dense products are split by rows of the output over helper workers that share the
+ * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
+ * so the bits do not depend on the thread count.
+ */
+import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
+
+/**
+ * The parts of the WebAssembly JS API used here, declared locally: the compile target's `lib` has
+ * no WebAssembly types (they come with the DOM lib), and the emitted declarations must not need it.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: unknown }>;
+}
+/** The global WebAssembly object (Node and browsers). */
+export function wasmApi(): WasmApi {
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) throw new Error('WebAssembly is not available in this JavaScript environment');
+  return api;
+}
+
+/** The exports of smelu.wasm (native/wasm/entry.cc); pointers are byte offsets. */
+export interface WasmExports {
+  act_forward(kind: number, raw: number, x: number, y: number, n: number): void;
+  act_backward(kind: number, raw: number, z: number, dy: number, dz: number, n: number): void;
+  act_backward_from_output(kind: number, raw: number, y: number, dy: number, dz: number, n: number): void;
+  optim_step(kind: number, hyper: number, w: number, g: number, s1: number, s2: number, n: number): void;
+  pack_b(K: number, N: number, b: number, rs: number, cs: number, out: number): void;
+  gemm(...args: number[]): void;
+  column_sums(dz: number, m: number, n: number, db: number, accumulate: number): void;
+  tile_nr(): number;
+  a_scratch_floats(): number;
+  set_stack_pointer(top: number): void;
+  __heap_base: { value: number };
+}
+
+/** The operations helpers run, by index (the job word in shared memory holds the index). */
+export const HELPER_OPS = ['gemm', 'pack_b', 'act_backward', 'act_backward_from_output'] as const;
+export type HelperOp = (typeof HELPER_OPS)[number];
+
+/** One call of an export with numeric arguments. */
+export interface Job {
+  op: HelperOp;
+  args: number[];
+}
+
+/** Helper threads sharing the memory. `run` gives jobs[i] to helper i and returns at once. */
+export interface WasmHelpers {
+  /** Helpers available now (0 when none can be started). */
+  count(): number;
+  /** Starts (or stops) helpers so that `n` exist. */
+  resize(n: number): void;
+  run(jobs: Job[]): void;
+  /** Blocks until every job given to `run` has finished. */
+  wait(): void;
+}
+
+/** The one tier this backend has. */
+export const WASM_ISA: IsaTier = 'wasm-simd128';
+
+/** Pages of 64 KiB: the module's initial memory (see scripts/build-wasm.sh) and the 4 GiB cap. */
+export const WASM_INITIAL_PAGES = 16;
+export const WASM_MAX_PAGES = 65536;
+const PAGE = 65536;
+const MAX_BYTES = WASM_MAX_PAGES * PAGE;
+
+/** Per helper: a 256-byte job slot (seq, done, op, nargs as int32, then float64 arguments). */
+export const JOB_SLOT_BYTES = 256;
+export const JOB_MAX_ARGS = (JOB_SLOT_BYTES - 16) / 8;
+/** Per helper: its own stack (the module's stack size). */
+export const HELPER_STACK_BYTES = 256 * 1024;
+export const MAX_HELPERS = 15;
+
+/** Below this many FLOPs per thread, a helper costs more than it saves. */
+const MIN_FLOPS_PER_THREAD = 2e6;
+
+interface WasmPacked extends PackedHandle {
+  /** W in the module's panel layout (tile_nr columns per panel, all k rows). */
+  readonly panels: Float32Array;
+}
+
+function isWasmPacked(w: PackedHandle): w is WasmPacked {
+  return (w as Partial<WasmPacked>).panels instanceof Float32Array;
+}
+
+export type WasmBackend = Backend & {
+  /** The memory the module and its helpers share. */
+  readonly memory: WasmMemory;
+};
+
+/** Bump allocator over the module's memory above `base`; reset at the start of every call. */
+class Arena {
+  private top: number;
+  /** Views of the whole memory, made again after each grow. */
+  f32!: Float32Array;
+  f64!: Float64Array;
+  constructor(
+    private readonly memory: WasmMemory,
+    public base: number,
+  ) {
+    this.top = base;
+    this.view();
+  }
+
+  private view(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** `bytes` bytes, 16-aligned; grows the memory, or throws a RangeError past the 4 GiB cap. */
+  alloc(bytes: number): number {
+    const p = Math.ceil(this.top / 16) * 16;
+    const end = p + bytes;
+    if (!(end <= MAX_BYTES)) {
+      throw new RangeError(
+        `wasm backend: this call needs ${end} bytes of WebAssembly memory, more than its 4 GiB (wasm32) limit; use smaller arrays or the native backend`,
+      );
+    }
+    const have = this.f32.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.view();
+    }
+    this.top = end;
+    return p;
+  }
+}
+
+export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, helpers: WasmHelpers | null, defaultThreads: number): WasmBackend {
+  const ex = wasmExports;
+  const NR = ex.tile_nr();
+  const A_SCRATCH_BYTES = ex.a_scratch_floats() * 4;
+  const arena = new Arena(memory, wasmLayout(ex.__heap_base.value).arenaBase);
+  let threads = Math.max(1, defaultThreads);
+
+  const f32 = (p: number, n: number) => arena.f32.subarray(p >> 2, (p >> 2) + n);
+  const put = (a: Float32Array, n: number) => {
+    const p = arena.alloc(n * 4);
+    arena.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  };
+  const putParams = (a: Float64Array) => {
+    const p = arena.alloc(a.length * 8);
+    arena.f64.set(a, p >> 3);
+    return p;
+  };
+  const get = (p: number, out: Float32Array, n: number) => out.set(f32(p, n));
+  const panelsOf = (n: number) => Math.ceil(n / NR);
+
+  /** Threads for `flops` of work split into at most `units` parts. */
+  function threadsFor(flops: number, units: number): number {
+    const want = Math.min(threads, units, Math.max(1, Math.floor(flops / MIN_FLOPS_PER_THREAD)));
+    if (want <= 1 || helpers === null) return 1;
+    if (helpers.count() < want - 1) helpers.resize(Math.min(threads - 1, MAX_HELPERS));
+    return Math.min(want, helpers.count() + 1);
+  }
+
+  /** Runs job(0..parts-1): part 0 here, the others on helpers. */
+  function parallel(parts: number, job: (i: number) => Job): void {
+    if (parts > 1) helpers!.run(Array.from({ length: parts - 1 }, (_, i) => job(i + 1)));
+    const own = job(0);
+    try {
+      (ex[own.op] as (...a: number[]) => void)(...own.args);
+    } finally {
+      if (parts > 1) helpers!.wait();
+    }
+  }
+
+  /** Row range of part i of `parts` over `rows` rows, in whole tiles of 8 rows where possible. */
+  const rowBegin = (rows: number, parts: number, i: number) => Math.min(rows, Math.round((Math.ceil(rows / 8) * i) / parts) * 8);
+
+  /** C [M x N] = A B over row parts (see GemmCall in native/wasm/gemm_wasm.h). */
+  function gemmRows(
+    M: number, N: number, K: number, a: number, rs: number, cs: number, bPacked: number, c: number,
+    loadC: boolean, kind: number, raw: number, bias: number, z: number,
+  ): void {
+    const parts = threadsFor(2 * M * N * K, Math.ceil(M / 8));
+    const scratch = arena.alloc(parts * A_SCRATCH_BYTES);
+    parallel(parts, (i) => {
+      const r0 = rowBegin(M, parts, i), r1 = rowBegin(M, parts, i + 1);
+      const aRow = a + r0 * (cs === 1 ? rs : 1) * 4;
+      return {
+        op: 'gemm',
+        args: [r1 - r0, N, K, aRow, rs, cs, bPacked, c + r0 * N * 4, N, loadC ? 1 : 0, kind, raw, bias, z ? z + r0 * N * 4 : 0, scratch + i * A_SCRATCH_BYTES],
+      };
+    });
+  }
+
+  /** B [K x N] (element (p, j) at b + 4 (p rs + j cs)) packed into panels, split by panels. */
+  function packB(K: number, N: number, b: number, rs: number, cs: number): number {
+    const panels = panelsOf(N);
+    const out = arena.alloc(Math.max(panels * K * NR, 1) * 4);
+    const parts = threadsFor(4 * K * N, panels);
+    parallel(parts, (i) => {
+      const q0 = Math.floor((panels * i) / parts), q1 = Math.floor((panels * (i + 1)) / parts);
+      const n = Math.min(N, q1 * NR) - q0 * NR;
+      return { op: 'pack_b', args: [K, Math.max(n, 0), b + q0 * NR * cs * 4, rs, cs, out + q0 * K * NR * 4] };
+    });
+    return out;
+  }
+
+  function elementwise(op: 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    arena.reset();
+    const n = out.length;
+    const raw = putParams(params), ap = put(a, n), bp = put(b, n);
+    const op_ = ex[op] as (...args: number[]) => void;
+    op_(code, raw, ap, bp, bp, n);
+    get(bp, out, n);
+  }
+
+  function denseForward(
+    m: number, k: number, n: number, x: Float32Array, w: Float32Array | PackedHandle, b: Float32Array | null,
+    code: number, params: Float64Array, y: Float32Array, z: Float32Array | null,
+  ): void {
+    if (!(w instanceof Float32Array) && !isWasmPacked(w)) {
+      throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
+    }
+    if (m === 0 || n === 0) return;
+    arena.reset();
+    const raw = putParams(params);
+    const xp = put(x, m * k);
+    const bPacked = w instanceof Float32Array ? packB(k, n, put(w, k * n), n, 1) : put(w.panels, w.panels.length);
+    let bias = 0;
+    if (b) {
+      bias = arena.alloc(panelsOf(n) * NR * 4);
+      const view = f32(bias, panelsOf(n) * NR);
+      view.fill(0);
+      view.set(b.subarray(0, n));
+    }
+    const yp = arena.alloc(m * n * 4);
+    const zp = z ? arena.alloc(m * n * 4) : 0;
+    gemmRows(m, n, k, xp, k, 1, bPacked, yp, false, code, raw, bias, zp);
+    get(yp, y, m * n);
+    if (z) get(zp, z, m * n);
+  }
+
+  function denseBackward(
+    m: number, k: number, n: number, x: Float32Array, w: Float32Array, dy: Float32Array, saved: Float32Array,
+    savedIsOutput: boolean, code: number, params: Float64Array, dx: Float32Array | null, dW: Float32Array,
+    db: Float32Array | null, accumulate: boolean,
+  ): void {
+    arena.reset();
+    const mn = m * n;
+    const raw = putParams(params);
+    const dz = arena.alloc(mn * 4);
+    const act = ex[savedIsOutput ? 'act_backward_from_output' : 'act_backward'];
+    act(code, raw, put(saved, mn), put(dy, mn), dz, mn);
+    if (db) {
+      const dbp = accumulate ? put(db, n) : arena.alloc(n * 4);
+      ex.column_sums(dz, m, n, dbp, accumulate ? 1 : 0);
+      get(dbp, db, n);
+    }
+    if (k === 0 || n === 0) return;
+    // dW [k x n] (+)= x^T dZ: A = x read transposed (row stride 1, k stride k).
+    const dwp = accumulate ? put(dW, k * n) : arena.alloc(k * n * 4);
+    const xp = put(x, m * k);
+    gemmRows(k, n, m, xp, 1, k, packB(m, n, dz, n, 1), dwp, accumulate, -1, 0, 0, 0);
+    get(dwp, dW, k * n);
+    if (!dx || m === 0) return;
+    // dx [m x k] = dZ W^T: B(p, j) = W[j, p], row stride 1 and column stride n.
+    const dxp = arena.alloc(m * k * 4);
+    gemmRows(m, k, n, dz, n, 1, packB(n, k, put(w, k * n), 1, n), dxp, false, -1, 0, 0, 0);
+    get(dxp, dx, m * k);
+  }
+
+  const backend: WasmBackend = {
+    name: 'wasm',
+    memory,
+    info(): BackendInfo {
+      return { backend: 'wasm', isa: WASM_ISA, supportedIsas: [WASM_ISA], threads, compiler: 'clang 14 (wasm32, SIMD128)' };
+    },
+    setIsa: (isa) => isa === WASM_ISA,
+    setThreads(n: number): void {
+      threads = Math.max(1, Math.min(n, helpers ? MAX_HELPERS + 1 : 1));
+      if (helpers && helpers.count() > threads - 1) helpers.resize(threads - 1);
+    },
+    actForward(code, params, x, y): void {
+      arena.reset();
+      const n = y.length;
+      const raw = putParams(params), p = put(x, n);
+      ex.act_forward(code, raw, p, p, n);
+      get(p, y, n);
+    },
+    actBackward: (code, params, z, dy, dz) => elementwise('act_backward', code, params, z, dy, dz),
+    actBackwardFromOutput: (code, params, y, dy, dz) => elementwise('act_backward_from_output', code, params, y, dy, dz),
+    denseForward,
+    denseBackward,
+    packWeights(k: number, n: number, w: Float32Array): PackedHandle {
+      arena.reset();
+      const floats = panelsOf(n) * k * NR;
+      const p = packB(k, n, put(w, k * n), n, 1);
+      const handle: WasmPacked = { k, n, panels: f32(p, floats).slice() };
+      return handle;
+    },
+    optimStep(kind, hyper, w, g, s1, s2): void {
+      arena.reset();
+      const n = w.length;
+      const h = putParams(hyper), wp = put(w, n), gp = put(g, n);
+      const s1p = s1 ? put(s1, n) : 0, s2p = s2 ? put(s2, n) : 0;
+      ex.optim_step(kind, h, wp, gp, s1p, s2p, n);
+      get(wp, w, n);
+      if (s1) get(s1p, s1, n);
+      if (s2) get(s2p, s2, n);
+    },
+    // The calling thread takes part in the work (with the helpers), then the promise settles.
+    async denseForwardAsync(...args) {
+      denseForward(...args);
+    },
+    async denseBackwardAsync(...args) {
+      denseBackward(...args);
+    },
+  };
+  return backend;
+}
+
+/**
+ * Where things sit above the module's data (__heap_base): one job slot per helper, then one stack
+ * per helper (untouched pages of a grown memory cost no physical memory), then the arena.
+ */
+export function wasmLayout(heapBase: number): { slot(i: number): number; stackTop(i: number): number; arenaBase: number } {
+  const stacks = heapBase + MAX_HELPERS * JOB_SLOT_BYTES;
+  return {
+    slot: (i) => heapBase + i * JOB_SLOT_BYTES,
+    stackTop: (i) => stacks + (i + 1) * HELPER_STACK_BYTES,
+    arenaBase: stacks + MAX_HELPERS * HELPER_STACK_BYTES,
+  };
+}
