@@ -10,6 +10,7 @@
  * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
  * so the bits do not depend on the thread count.
  */
+import { ACTIVATION_CODES, ACTIVATION_KINDS } from '../activations';
 import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
 
 /**
@@ -219,6 +220,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
   }
 
   function elementwise(op: 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    checkCode(code, op === 'act_backward_from_output');
     arena.reset();
     const n = out.length;
     const raw = putParams(params), ap = put(a, n), bp = put(b, n);
@@ -294,6 +296,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
       if (helpers && helpers.count() > threads - 1) helpers.resize(threads - 1);
     },
     actForward(code, params, x, y): void {
+      checkCode(code, false);
       arena.reset();
       const n = y.length;
       const raw = putParams(params), p = put(x, n);
@@ -312,6 +315,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
       return handle;
     },
     optimStep(kind, hyper, w, g, s1, s2): void {
+      checkOptimArgs(kind, hyper, w, g, s1, s2);
       arena.reset();
       const n = w.length;
       const h = putParams(hyper), wp = put(w, n), gp = put(g, n);
@@ -330,6 +334,33 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
     },
   };
   return backend;
+}
+
+/** What the addon re-checks of an activation code; relu and smelu alone work from the output. */
+function checkCode(code: number, fromOutput: boolean): void {
+  if (!(Number.isInteger(code) && code >= 0 && code < ACTIVATION_KINDS.length)) throw new RangeError('wasm backend: activation code out of range');
+  if (fromOutput && code !== ACTIVATION_CODES.relu && code !== ACTIVATION_CODES.smelu) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
+}
+
+function requireF32(a: unknown, name: string, length: number): asserts a is Float32Array {
+  if (!(a instanceof Float32Array)) throw new TypeError(`wasm backend: ${name} must be a Float32Array`);
+  if (a.length !== length) throw new RangeError(`wasm backend: ${name} has the wrong length (${a.length}, expected ${length})`);
+}
+
+/**
+ * What the addon re-checks for optimStep (its callers in lib/nn pass validated arguments; this
+ * keeps a direct call from reading garbage): the kind, 8 hyperparameters, and the arrays it uses.
+ */
+function checkOptimArgs(kind: unknown, hyper: unknown, w: unknown, g: unknown, s1: unknown, s2: unknown): void {
+  if (typeof kind !== 'number') throw new TypeError('wasm backend: optimizer kind must be a number');
+  if (!(Number.isInteger(kind) && kind >= 0 && kind <= 2)) throw new RangeError('wasm backend: optimizer kind out of range');
+  if (!(hyper instanceof Float64Array)) throw new TypeError('wasm backend: optimizer hyperparameters must be a Float64Array');
+  if (hyper.length < 8) throw new RangeError('wasm backend: optimizer hyperparameters must hold 8 values');
+  if (!(w instanceof Float32Array)) throw new TypeError('wasm backend: w must be a Float32Array');
+  requireF32(g, 'g', w.length);
+  const states = kind === 2 ? 2 : kind === 1 || hyper[2] !== 0 ? 1 : 0;
+  if (states >= 1) requireF32(s1, 's1', w.length);
+  if (states >= 2) requireF32(s2, 's2', w.length);
 }
 
 /**
