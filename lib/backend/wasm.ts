@@ -99,10 +99,7 @@ function isWasmPacked(w: PackedHandle): w is WasmPacked {
   return (w as Partial<WasmPacked>).panels instanceof Float32Array;
 }
 
-export type WasmBackend = Backend & {
-  /** The memory the module and its helpers share. */
-  readonly memory: WasmMemory;
-};
+export type WasmBackend = Backend;
 
 /** Bump allocator over the module's memory above `base`; reset at the start of every call. */
 class Arena {
@@ -146,12 +143,42 @@ class Arena {
   }
 }
 
-export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, helpers: WasmHelpers | null, defaultThreads: number): WasmBackend {
-  const ex = wasmExports;
-  const NR = ex.tile_nr();
-  const A_SCRATCH_BYTES = ex.a_scratch_floats() * 4;
-  const arena = new Arena(memory, wasmLayout(ex.__heap_base.value).arenaBase);
-  let threads = Math.max(1, defaultThreads);
+/** One instance of the module on its own memory; `helpers` share that memory (null: none). */
+export interface WasmInstance {
+  exports: WasmExports;
+  memory: WasmMemory;
+  helpers: WasmHelpers | null;
+}
+
+/**
+ * The backend over two instances of the module: `single` on an unshared memory for everything one
+ * thread runs (copies into a shared buffer cost about 4x more in V8), and `shared` (with helpers;
+ * null where shared memory is unavailable) for dense calls large enough to split.
+ */
+export function createWasmBackend(single: WasmInstance, shared: WasmInstance | null, defaultThreads: number): WasmBackend {
+  const NR = single.exports.tile_nr();
+  const A_SCRATCH_BYTES = single.exports.a_scratch_floats() * 4;
+  const arenas = new Map<WasmInstance, Arena>();
+  for (const inst of shared ? [single, shared] : [single]) {
+    arenas.set(inst, new Arena(inst.memory, wasmLayout(inst.exports.__heap_base.value).arenaBase));
+  }
+  let threads = Math.max(1, shared?.helpers ? defaultThreads : 1);
+  // The instance the current call runs on (set by use()).
+  let ex = single.exports;
+  let arena = arenas.get(single)!;
+  let helpers: WasmHelpers | null = null;
+
+  /** Starts a call on `inst`: its exports, its arena (emptied), its helpers. */
+  function use(inst: WasmInstance): void {
+    ex = inst.exports;
+    arena = arenas.get(inst)!;
+    arena.reset();
+    helpers = inst.helpers;
+  }
+  /** A dense call of `flops`: on the shared instance when it will be split over threads. */
+  function useFor(flops: number): void {
+    use(shared && threads > 1 && flops >= 2 * MIN_FLOPS_PER_THREAD ? shared : single);
+  }
 
   const f32 = (p: number, n: number) => arena.f32.subarray(p >> 2, (p >> 2) + n);
   const put = (a: Float32Array, n: number) => {
@@ -221,7 +248,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
 
   function elementwise(op: 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
     checkCode(code, op === 'act_backward_from_output');
-    arena.reset();
+    use(single);
     const n = out.length;
     const raw = putParams(params), ap = put(a, n), bp = put(b, n);
     const op_ = ex[op] as (...args: number[]) => void;
@@ -237,7 +264,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
       throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
     }
     if (m === 0 || n === 0) return;
-    arena.reset();
+    useFor(2 * m * k * n);
     const raw = putParams(params);
     const xp = put(x, m * k);
     const bPacked = w instanceof Float32Array ? packB(k, n, put(w, k * n), n, 1) : put(w.panels, w.panels.length);
@@ -260,7 +287,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
     savedIsOutput: boolean, code: number, params: Float64Array, dx: Float32Array | null, dW: Float32Array,
     db: Float32Array | null, accumulate: boolean,
   ): void {
-    arena.reset();
+    useFor(4 * m * k * n);
     const mn = m * n;
     const raw = putParams(params);
     const dz = arena.alloc(mn * 4);
@@ -286,18 +313,18 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
 
   const backend: WasmBackend = {
     name: 'wasm',
-    memory,
     info(): BackendInfo {
       return { backend: 'wasm', isa: WASM_ISA, supportedIsas: [WASM_ISA], threads, compiler: 'clang 14 (wasm32, SIMD128)' };
     },
     setIsa: (isa) => isa === WASM_ISA,
     setThreads(n: number): void {
-      threads = Math.max(1, Math.min(n, helpers ? MAX_HELPERS + 1 : 1));
-      if (helpers && helpers.count() > threads - 1) helpers.resize(threads - 1);
+      const pool = shared?.helpers ?? null;
+      threads = Math.max(1, Math.min(n, pool ? MAX_HELPERS + 1 : 1));
+      if (pool && pool.count() > threads - 1) pool.resize(threads - 1);
     },
     actForward(code, params, x, y): void {
       checkCode(code, false);
-      arena.reset();
+      use(single);
       const n = y.length;
       const raw = putParams(params), p = put(x, n);
       ex.act_forward(code, raw, p, p, n);
@@ -308,7 +335,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
     denseForward,
     denseBackward,
     packWeights(k: number, n: number, w: Float32Array): PackedHandle {
-      arena.reset();
+      use(single);
       const floats = panelsOf(n) * k * NR;
       const p = packB(k, n, put(w, k * n), n, 1);
       const handle: WasmPacked = { k, n, panels: f32(p, floats).slice() };
@@ -316,7 +343,7 @@ export function createWasmBackend(wasmExports: WasmExports, memory: WasmMemory, 
     },
     optimStep(kind, hyper, w, g, s1, s2): void {
       checkOptimArgs(kind, hyper, w, g, s1, s2);
-      arena.reset();
+      use(single);
       const n = w.length;
       const h = putParams(hyper), wp = put(w, n), gp = put(g, n);
       const s1p = s1 ? put(s1, n) : 0, s2p = s2 ? put(s2, n) : 0;
@@ -374,4 +401,40 @@ export function wasmLayout(heapBase: number): { slot(i: number): number; stackTo
     stackTop: (i) => stacks + (i + 1) * HELPER_STACK_BYTES,
     arenaBase: stacks + MAX_HELPERS * HELPER_STACK_BYTES,
   };
+}
+
+/**
+ * The module bytes with the memory import declared unshared (its limits flag without the shared
+ * bit): the same code on an ordinary memory, for calls that one thread runs. smelu.wasm imports
+ * its memory only; anything else is refused.
+ */
+export function withUnsharedMemory(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes); // a copy (Buffer.prototype.slice would be a view)
+  let pos = 8; // magic and version
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = out[pos++];
+      value += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return value;
+    }
+  };
+  while (pos < out.length) {
+    const id = out[pos++];
+    const size = leb();
+    if (id !== 2) {
+      pos += size;
+      continue;
+    }
+    for (let count = leb(); count > 0; count--) {
+      const moduleName = leb();
+      pos += moduleName;
+      const fieldName = leb();
+      pos += fieldName;
+      if (out[pos++] !== 2) throw new Error('smelu.wasm: unexpected import (only the memory is imported)');
+      out[pos] &= ~0x02; // limits flags: bit 0 max present, bit 1 shared
+      return out;
+    }
+  }
+  throw new Error('smelu.wasm: no memory import found');
 }

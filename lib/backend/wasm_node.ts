@@ -14,6 +14,7 @@ import {
   WASM_MAX_PAGES,
   createWasmBackend,
   wasmApi,
+  withUnsharedMemory,
   wasmLayout,
   type Job,
   type WasmBackend,
@@ -106,12 +107,16 @@ class NodeHelpers implements WasmHelpers {
 
 /** Compiles and instantiates the shipped module; throws (with the file named) when it cannot. */
 export function loadWasmBackend(): WasmBackend & { wasmFile: string } {
-  const file = path.join(PACKAGE_ROOT, WASM_FILE);
   const api = wasmApi();
-  const module = new api.Module(fs.readFileSync(file));
-  const memory = new api.Memory({ initial: WASM_INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared: true });
-  const ex = new api.Instance(module, { env: { memory } }).exports as WasmExports;
-  const heapBase = ex.__heap_base.value;
-  const helpers = new NodeHelpers(module, memory, heapBase);
-  return Object.assign(createWasmBackend(ex, memory, helpers, os.availableParallelism()), { wasmFile: WASM_FILE });
+  const bytes = fs.readFileSync(path.join(PACKAGE_ROOT, WASM_FILE));
+  const instantiate = (module: object, memory: WasmMemory) => new api.Instance(module, { env: { memory } }).exports as WasmExports;
+  const limits = { initial: WASM_INITIAL_PAGES, maximum: WASM_MAX_PAGES };
+  const unsharedModule = new api.Module(withUnsharedMemory(bytes));
+  const unsharedMemory = new api.Memory({ ...limits, shared: false });
+  const single = { exports: instantiate(unsharedModule, unsharedMemory), memory: unsharedMemory, helpers: null };
+  const module = new api.Module(bytes);
+  const memory = new api.Memory({ ...limits, shared: true });
+  const ex = instantiate(module, memory);
+  const shared = { exports: ex, memory, helpers: new NodeHelpers(module, memory, ex.__heap_base.value) };
+  return Object.assign(createWasmBackend(single, shared, os.availableParallelism()), { wasmFile: WASM_FILE });
 }
