@@ -108,7 +108,7 @@ function denseSmelu(task) {
   const smelu = loadSmelu();
   const info = smelu.info();
   const isJs = info.backend === 'js';
-  const impl = isJs ? 'smelu-js' : 'smelu';
+  const impl = info.backend === 'native' ? 'smelu' : `smelu-${info.backend}`;
   const tier = isJs ? 'js' : info.isa;
   const rows = [];
   const skipped = [];
@@ -313,6 +313,7 @@ async function run(ctx) {
     }
   };
   if (ctx.nativeLoaded) await step('smelu native', { name: 'dense-smelu', ...common, packed: p.packed }, {});
+  await step('smelu wasm backend', { name: 'dense-smelu', ...common, packed: p.packed }, { SMELU_BACKEND: 'wasm', SMELU_ISA: null });
   await step('smelu TypeScript backend', { name: 'dense-smelu', ...common, packed: false }, { SMELU_BACKEND: 'js', SMELU_ISA: null });
   if (ctx.addonError) out.notes.push(`openblas peer skipped: ${ctx.addonError}`);
   else {
