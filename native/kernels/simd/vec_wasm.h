@@ -56,23 +56,21 @@ struct VecWasm {
   static F neg_abs(F a) { return neg(abs(a)); }
   static F bits_shl23(F a) { return wasm_i32x4_shl(a, 23); }
 
-  // The 64 table bytes as four 16-byte swizzle tables.
+  // A table lookup per lane: four indices extracted, four scalar loads. (A swizzle of 64 bytes
+  // takes four i8x16.swizzle, each several x86 instructions in V8; and the compiler shares the
+  // index extraction among the lookups of one polynomial, which all use the same idx.)
   struct Table16 {
-    v128_t q[4];
+    float v[16];
   };
   static Table16 load_table16(const float* t) {
-    return {{wasm_v128_load(t), wasm_v128_load(t + 4), wasm_v128_load(t + 8), wasm_v128_load(t + 12)}};
+    Table16 r;
+    for (int i = 0; i < 16; ++i) r.v[i] = t[i];
+    return r;
   }
-  // Lane k's byte indices 4k + {0..3} into the 64 bytes; swizzle gives 0 for an index outside
-  // 0..15, so each quarter contributes only the lanes whose entry it holds.
   static F lookup16(const Table16& t, F idx) {
     const v128_t k = wasm_v128_and(idx, wasm_i32x4_splat(15));
-    const v128_t bytes = wasm_i32x4_add(wasm_i32x4_mul(k, wasm_i32x4_splat(0x04040404)), wasm_i32x4_splat(0x03020100));
-    v128_t r = wasm_i8x16_swizzle(t.q[0], bytes);
-    for (int q = 1; q < 4; ++q) {
-      r = wasm_v128_or(r, wasm_i8x16_swizzle(t.q[q], wasm_i8x16_sub(bytes, wasm_i8x16_splat(static_cast<int8_t>(16 * q)))));
-    }
-    return r;
+    return wasm_f32x4_make(t.v[wasm_i32x4_extract_lane(k, 0)], t.v[wasm_i32x4_extract_lane(k, 1)],
+                           t.v[wasm_i32x4_extract_lane(k, 2)], t.v[wasm_i32x4_extract_lane(k, 3)]);
   }
 
   // Through a zero-padded buffer: lanes from count on are 0, memory past them is not touched.
