@@ -4,14 +4,13 @@
  * on the TypeScript backend before that or where WebAssembly SIMD is unavailable. No Node
  * built-ins; the training blocks (nn) and the reproducibility lab are Node-only.
  */
-import { loadWasm, selected } from './backend/select_browser';
+import { loadWasm, selected } from './runtime_browser';
 import type { BackendInfo } from './backend/types';
 
 // The base64 text of native/wasm/smelu.wasm, put in by the bundler (scripts/build-browser.js).
 declare const __SMELU_WASM_BASE64__: string;
 
-export * from './activations';
-export { forward, backward, backwardFromOutput, derivative } from './activate';
+export * from './activation';
 export * from './dense';
 export type { BackendName, IsaTier, BackendInfo } from './backend/types';
 export * as reference from './reference';

@@ -4,7 +4,6 @@
  * require) loads them from this CommonJS build.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
 
 export type VegaLiteSpec = Record<string, unknown>;

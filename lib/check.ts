@@ -1,6 +1,35 @@
 /** Argument checks shared by the public API: each error names the argument and what was expected. */
 import { types } from 'node:util';
-import { describeValue } from './activations';
+
+/**
+ * A short description of a value for error messages ('null', 'a Float64Array', "the string 'x'").
+ * @internal
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an Array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string '${v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+
+/** The kinds whose derivative is a function of the output y: the only ones with a backward from y. */
+export const OUTPUT_BACKWARD_KINDS = ['relu', 'smelu'] as const;
+
+/**
+ * Returns `spec` when its backward can work from y alone ({@link OUTPUT_BACKWARD_KINDS}).
+ * @throws TypeError otherwise.
+ */
+export function requireOutputBackward<S extends { kind: string; backwardFromOutput: boolean }>(spec: S): S {
+  if (!spec.backwardFromOutput) {
+    throw new TypeError(
+      `backward from the output needs ${OUTPUT_BACKWARD_KINDS.join(' or ')} (their derivative is a function of y); ${spec.kind} needs z`,
+    );
+  }
+  return spec;
+}
 
 export function checkFloat32(name: string, v: unknown): Float32Array {
   // Not `instanceof`: a Proxy of a Float32Array or an object made with
@@ -66,7 +95,7 @@ export function checkProduct(names: string, a: number, b: number): number {
 }
 
 /** Elements of the largest Float32Array allowed here (V8 on 64-bit hosts allows 2^32). */
-export const MAX_ELEMENTS = 2 ** 32 - 1;
+const MAX_ELEMENTS = 2 ** 32 - 1;
 
 /**
  * A view over a detached buffer (transferred with structuredClone or postMessage) reads as length
@@ -96,7 +125,7 @@ export function overlaps(a: Float32Array, b: Float32Array): boolean {
 }
 
 /** Exactly the same memory: the only kind of aliasing the in-place kernels allow. */
-export function sameView(a: Float32Array, b: Float32Array): boolean {
+function sameView(a: Float32Array, b: Float32Array): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 }
 

@@ -3,7 +3,7 @@
  * The `smelu` command: `smelu --version`, `smelu info`, `smelu repro ...` (the reproducibility lab).
  * Each subcommand lives in its own module and is loaded only when called.
  */
-import { info, version } from './index';
+import { info, version } from './runtime';
 
 const USAGE = `usage: smelu <command> [options]
 
@@ -33,12 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(info(), null, 2)}\n`);
       return 0;
     case 'train': {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { trainCommand } = require('./train-cli') as { trainCommand(args: string[]): Promise<number> };
       return trainCommand(rest);
     }
     case 'repro': {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
       return reproCommand(rest);
     }

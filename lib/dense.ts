@@ -7,11 +7,12 @@
  * fused multiply-add chain in k order; dW and db reduce over the batch in row order. The same
  * inputs give the same bits for every thread count and on every run.
  */
-import { activation, type ActivationLike, type ActivationSpec } from './activations';
-import { requireOutputBackward } from './activate';
-import { selected } from './backend/select';
-import type { PackedHandle } from './backend/types';
-import { allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct } from './check';
+import { activation, type ActivationLike } from './activation';
+import type { DenseBackwardCall, DenseForwardCall, PackedHandle } from './backend/types';
+import {
+  allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct, requireOutputBackward,
+} from './check';
+import { selected } from './runtime';
 
 /**
  * W packed once for repeated forwards (evaluation and serving loops). It copies W at packing time:
@@ -169,17 +170,7 @@ export interface DenseBackwardResult {
   db?: Float32Array;
 }
 
-interface ForwardCall {
-  m: number; k: number; n: number;
-  x: Float32Array;
-  w: Float32Array | PackedHandle;
-  b: Float32Array | null;
-  spec: ActivationSpec;
-  y: Float32Array;
-  z: Float32Array | null;
-}
-
-function prepareForward(args: DenseForwardArgs): ForwardCall {
+function prepareForward(args: DenseForwardArgs): DenseForwardCall {
   if (args === null || typeof args !== 'object') throw new TypeError('denseForward takes an object of arguments');
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
@@ -221,7 +212,7 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
   } else if (!spec.backwardFromOutput || args.keepZ) {
     if (spec.kind !== 'identity') z = allocFloat32('z', mn);
   }
-  return { m, k, n, x, w, b, spec, y, z };
+  return { m, k, n, x, w, b, code: spec.code, params: spec.params, y, z };
 }
 
 /**
@@ -242,7 +233,7 @@ function prepareForward(args: DenseForwardArgs): ForwardCall {
  */
 export function denseForward(args: DenseForwardArgs): DenseForwardResult {
   const c = prepareForward(args);
-  selected().backend.denseForward(c.m, c.k, c.n, c.x, c.w, c.b, c.spec.code, c.spec.params, c.y, c.z);
+  selected().backend.denseForward(c);
   return c.z ? { y: c.y, z: c.z } : { y: c.y };
 }
 
@@ -260,20 +251,11 @@ export function denseForward(args: DenseForwardArgs): DenseForwardResult {
  */
 export async function denseForwardAsync(args: DenseForwardArgs): Promise<DenseForwardResult> {
   const c = prepareForward(args);
-  await selected().backend.denseForwardAsync(c.m, c.k, c.n, c.x, c.w, c.b, c.spec.code, c.spec.params, c.y, c.z);
+  await selected().backend.denseForwardAsync(c);
   return c.z ? { y: c.y, z: c.z } : { y: c.y };
 }
 
-interface BackwardCall {
-  m: number; k: number; n: number;
-  x: Float32Array; w: Float32Array; dy: Float32Array;
-  saved: Float32Array; savedIsOutput: boolean;
-  spec: ActivationSpec;
-  dx: Float32Array | null; dW: Float32Array; db: Float32Array | null;
-  accumulate: boolean;
-}
-
-function prepareBackward(args: DenseBackwardArgs): BackwardCall {
+function prepareBackward(args: DenseBackwardArgs): DenseBackwardCall {
   if (args === null || typeof args !== 'object') throw new TypeError('denseBackward takes an object of arguments');
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
@@ -335,10 +317,10 @@ function prepareBackward(args: DenseBackwardArgs): BackwardCall {
     checkLength('db', db, n, `n = ${n}`);
     checkOutput('db', db, [...inputs, ['dW', dW], ...(dx ? [['dx', dx] as [string, Float32Array]] : [])], false);
   }
-  return { m, k, n, x, w, dy, saved, savedIsOutput, spec, dx, dW, db, accumulate };
+  return { m, k, n, x, w, dy, saved, savedIsOutput, code: spec.code, params: spec.params, dx, dW, db, accumulate };
 }
 
-function backwardResult(c: BackwardCall): DenseBackwardResult {
+function backwardResult(c: DenseBackwardCall): DenseBackwardResult {
   const r: DenseBackwardResult = { dW: c.dW };
   if (c.dx) r.dx = c.dx;
   if (c.db) r.db = c.db;
@@ -363,10 +345,7 @@ function backwardResult(c: BackwardCall): DenseBackwardResult {
  */
 export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
   const c = prepareBackward(args);
-  selected().backend.denseBackward(
-    c.m, c.k, c.n, c.x, c.w, c.dy, c.saved, c.savedIsOutput, c.spec.code, c.spec.params,
-    c.dx, c.dW, c.db, c.accumulate,
-  );
+  selected().backend.denseBackward(c);
   return backwardResult(c);
 }
 
@@ -383,9 +362,6 @@ export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
  */
 export async function denseBackwardAsync(args: DenseBackwardArgs): Promise<DenseBackwardResult> {
   const c = prepareBackward(args);
-  await selected().backend.denseBackwardAsync(
-    c.m, c.k, c.n, c.x, c.w, c.dy, c.saved, c.savedIsOutput, c.spec.code, c.spec.params,
-    c.dx, c.dW, c.db, c.accumulate,
-  );
+  await selected().backend.denseBackwardAsync(c);
   return backwardResult(c);
 }

@@ -1,6 +1,6 @@
 /**
  * Float64 reference of every activation f and derivative f', written straight from
- * spec/activations.md (piece by piece, with branches, no speed tricks), plus the spec's test inputs
+ * docs/activations.md (piece by piece, with branches, no speed tricks), plus the spec's test inputs
  * and its error bound. The one yardstick for every backend: the test suites and the benchmark's
  * max-error column use it, and users can check their own kernels against it (`smelu.reference`).
  *
@@ -11,7 +11,7 @@
  * erf is computed independently of the backend's table (lib/backend/js_kernels/erf.ts): Maclaurin
  * series below 2, Laplace's continued fraction for erfc above.
  */
-import { ACTIVATION_KINDS, activation, type ActivationKind, type ActivationLike } from './activations';
+import { ACTIVATION_KINDS, activation, type ActivationKind, type ActivationLike } from './activation';
 
 export { ACTIVATION_KINDS };
 export type { ActivationKind };

@@ -16,9 +16,8 @@
 #include <vector>
 
 #include "dispatch.h"
-#include "kernels/act/act.h"
-#include "kernels/gemm/dense.h"
-#include "kernels/optim/optim.h"
+#include "kernels/dense/dense.h"
+#include "threadpool.h"
 
 namespace smelu {
 namespace {
@@ -89,6 +88,10 @@ void require_length(Napi::Env env, const F32& a, size_t n, const char* name) {
 
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
 
+void require_backward_from_output(Napi::Env env, const ActParams& p) {
+  if (!has_backward_from_output(p.kind)) throw_type(env, "backward from the output needs relu or smelu");
+}
+
 constexpr const char* kOutOfMemory = "out of memory: the native scratch buffers for this call could not be allocated";
 
 // Runs a kernel call on the JS thread. node-addon-api turns only Napi::Error into a JS exception:
@@ -113,7 +116,7 @@ Napi::Value ActForward(const Napi::CallbackInfo& info) {
   ActParams p = act_arg(info, 0);
   F32 x = float32_arg(info, 2, "x"), y = float32_arg(info, 3, "y");
   require_length(info.Env(), y, x.length, "y");
-  act_kernels().forward(p, x.data, y.data, x.length);
+  kernels().act.forward(p, x.data, y.data, x.length);
   return info.Env().Undefined();
 }
 
@@ -122,19 +125,17 @@ Napi::Value ActBackward(const Napi::CallbackInfo& info) {
   F32 z = float32_arg(info, 2, "z"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
   require_length(info.Env(), dy, z.length, "dy");
   require_length(info.Env(), dz, z.length, "dz");
-  act_kernels().backward(p, z.data, dy.data, dz.data, z.length);
+  kernels().act.backward(p, z.data, dy.data, dz.data, z.length);
   return info.Env().Undefined();
 }
 
 Napi::Value ActBackwardFromOutput(const Napi::CallbackInfo& info) {
   ActParams p = act_arg(info, 0);
-  if (p.kind != ActKind::relu && p.kind != ActKind::smelu) {
-    throw_type(info.Env(), "backward from the output needs relu or smelu");
-  }
+  require_backward_from_output(info.Env(), p);
   F32 y = float32_arg(info, 2, "y"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
   require_length(info.Env(), dy, y.length, "dy");
   require_length(info.Env(), dz, y.length, "dz");
-  act_kernels().backward_from_output(p, y.data, dy.data, dz.data, y.length);
+  kernels().act.backward_from_output(p, y.data, dy.data, dz.data, y.length);
   return info.Env().Undefined();
 }
 
@@ -149,10 +150,8 @@ Napi::Value ActBench(const Napi::CallbackInfo& info) {
   require_length(info.Env(), y, x.length, "y");
   const size_t reps = size_arg(info, 4, "reps"), mode = size_arg(info, 5, "mode");
   if (mode > 3) throw Napi::RangeError::New(info.Env(), "mode must be 0, 1, 2 or 3");
-  if (mode == 2 && p.kind != ActKind::relu && p.kind != ActKind::smelu) {
-    throw_type(info.Env(), "backward from the output needs relu or smelu");
-  }
-  const ActKernels& k = act_kernels();
+  if (mode == 2) require_backward_from_output(info.Env(), p);
+  const ActKernels& k = kernels().act;
   // The ones for dy persist per thread between calls (only ever read), so that a benchmark's own
   // timing around the call (CPU time on a busy machine) does not include filling them.
   // dy shares x's address mod 64, as arrays from V8 do among themselves.
@@ -209,7 +208,7 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
     if (info[4 + j].IsNull() || info[4 + j].IsUndefined()) throw_type(env, std::string(names[j]) + " must be a Float32Array");
     require_length(env, s[j], w.length, names[j]);
   }
-  optim_kernels().step(p, w.data, g.data, s[0].data, s[1].data, w.length);
+  kernels().optim.step(p, w.data, g.data, s[0].data, s[1].data, w.length);
   return env.Undefined();
 }
 
@@ -292,6 +291,7 @@ DenseBackward backward_args(const Napi::CallbackInfo& info) {
   a.saved = saved.data;
   a.saved_is_output = bool_arg(info, 7);
   a.act = act_arg(info, 8);
+  if (a.saved_is_output) require_backward_from_output(env, a.act);
   F32 dx = optional_float32_arg(info, 10, "dx");
   if (dx.data) require_length(env, dx, mk, "dx");
   a.dx = dx.data;
@@ -305,27 +305,30 @@ DenseBackward backward_args(const Napi::CallbackInfo& info) {
   return a;
 }
 
+void run_forward(const IsaKernels& k, const DenseForward& a) { dense_forward(k.gemm, a); }
+void run_backward(const IsaKernels& k, const DenseBackward& a) { dense_backward(k.gemm, k.act, a); }
+
 Napi::Value DenseForwardSync(const Napi::CallbackInfo& info) {
   PackedRef keep;
   DenseForward a = forward_args(info, &keep);
-  guarded(info.Env(), [&] { dense_forward(current_isa(), a); });
+  guarded(info.Env(), [&] { run_forward(kernels(), a); });
   return info.Env().Undefined();
 }
 
 Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
   DenseBackward a = backward_args(info);
-  guarded(info.Env(), [&] { dense_backward(current_isa(), a); });
+  guarded(info.Env(), [&] { run_backward(kernels(), a); });
   return info.Env().Undefined();
 }
 
-// Runs a kernel on the libuv pool; holds references to every argument so the arrays outlive the
-// call even if the caller drops them.
-template <class Args, void (*Run)(Isa, const Args&)>
+// Runs a kernel on the libuv pool with the tier in use when it was queued; holds references to
+// every argument so the arrays outlive the call even if the caller drops them.
+template <class Args, void (*Run)(const IsaKernels&, const Args&)>
 class DenseWorker : public Napi::AsyncWorker {
  public:
   DenseWorker(const Napi::CallbackInfo& info, const Args& args, PackedRef packed)
       : Napi::AsyncWorker(info.Env()), deferred_(Napi::Promise::Deferred::New(info.Env())),
-        args_(args), packed_(std::move(packed)), isa_(current_isa()) {
+        args_(args), packed_(std::move(packed)), kernels_(kernels()) {
     for (size_t i = 0; i < info.Length(); ++i) {
       if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
     }
@@ -333,7 +336,7 @@ class DenseWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      Run(isa_, args_);
+      Run(kernels_, args_);
     } catch (const std::bad_alloc&) {
       out_of_memory_ = true;
       SetError(kOutOfMemory);
@@ -349,7 +352,7 @@ class DenseWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Args args_;
   PackedRef packed_;
-  Isa isa_;
+  const IsaKernels& kernels_;
   bool out_of_memory_ = false;
   std::vector<Napi::ObjectReference> keep_;
 };
@@ -357,7 +360,7 @@ class DenseWorker : public Napi::AsyncWorker {
 Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
   PackedRef keep;
   DenseForward a = forward_args(info, &keep);
-  auto* w = new DenseWorker<DenseForward, dense_forward>(info, a, keep);
+  auto* w = new DenseWorker<DenseForward, run_forward>(info, a, keep);
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
@@ -365,7 +368,7 @@ Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value DenseBackwardAsync(const Napi::CallbackInfo& info) {
   DenseBackward a = backward_args(info);
-  auto* w = new DenseWorker<DenseBackward, dense_backward>(info, a, nullptr);
+  auto* w = new DenseWorker<DenseBackward, run_backward>(info, a, nullptr);
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
@@ -376,7 +379,7 @@ Napi::Value PackWeights(const Napi::CallbackInfo& info) {
   size_t k = size_arg(info, 0, "k"), n = size_arg(info, 1, "n");
   F32 w = float32_arg(info, 2, "W");
   require_length(env, w, checked_product(env, k, n), "W");
-  PackedRef ref = guarded(env, [&] { return pack_weights(current_isa(), k, n, w.data); });
+  PackedRef ref = guarded(env, [&] { return pack_weights(kernels().gemm, k, n, w.data); });
   // The pack's native memory (W padded to whole column panels, plus bookkeeping) is reported to V8:
   // the handle itself is a tiny JS object, and without this a loop of packs grows native memory
   // without bound until something else triggers a GC (1e6 small packs held 630 MB).
@@ -423,12 +426,16 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   size_t n = size_arg(info, 0, "threads");
-  if (n < 1 || n > 1024) throw Napi::RangeError::New(info.Env(), "threads must be from 1 to 1024");
+  if (n < 1 || n > static_cast<size_t>(kMaxThreads)) {
+    throw Napi::RangeError::New(info.Env(), "threads must be from 1 to " + std::to_string(kMaxThreads));
+  }
   set_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  kernels();  // detects the CPU and builds the tables at load, not in the first call
+  exports.Set("maxThreads", Napi::Number::New(env, kMaxThreads));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

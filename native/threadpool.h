@@ -7,8 +7,9 @@
 // the caller then takes its items. Workers spin briefly after a call (back-to-back calls from a
 // serving or training loop then start at once) and then sleep on a condition variable.
 //
-// One for_each at a time: the dense driver serializes its callers with its own mutex (several
-// Node threads or workers may call at once) and resizes the pool only under that mutex.
+// One for_each at a time: the dense runtime (kernels/dense/dense_runtime.h) serializes its callers
+// with its own mutex (several Node threads or workers may call at once) and resizes the pool only
+// under that mutex.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -19,6 +20,9 @@
 #include <vector>
 
 namespace smelu {
+
+// Most threads a call may use, including the caller (the addon exports it as maxThreads).
+constexpr int kMaxThreads = 1024;
 
 class ThreadPool {
  public:

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes dist/browser.mjs, the package's `browser` export: lib/browser.ts bundled as one ES module
 // with native/wasm/smelu.wasm embedded (base64), the browser backend choice in place of the Node
-// one (./backend/select -> ./backend/select_browser), node:util's one use replaced
+// one (./runtime -> ./runtime_browser), node:util's one use replaced
 // (./backend/util_browser), and no Node built-ins.
 'use strict';
 const fs = require('node:fs');
@@ -19,7 +19,7 @@ async function main() {
     define: { __SMELU_WASM_BASE64__: JSON.stringify(wasm) },
     resolve: {
       alias: [
-        { find: /^\.\/backend\/select$/, replacement: path.join(root, 'lib', 'backend', 'select_browser.ts') },
+        { find: /^\.\/runtime$/, replacement: path.join(root, 'lib', 'runtime_browser.ts') },
         { find: /^node:util$/, replacement: path.join(root, 'lib', 'backend', 'util_browser.ts') },
       ],
     },

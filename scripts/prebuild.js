@@ -206,4 +206,5 @@ function main() {
   fs.rmSync(path.join(root, 'build-prebuild'), { recursive: true, force: true });
 }
 
-main();
+if (require.main === module) main();
+else module.exports = { checkBinary, avxOutsideTiers };

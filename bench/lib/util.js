@@ -118,8 +118,8 @@ function fmt(x, digits = 3) {
  */
 function loadBackend() {
   const entry = process.env.SMELU_BENCH_MODULE
-    ? path.resolve(path.dirname(process.env.SMELU_BENCH_MODULE), 'backend', 'select.js')
-    : path.join(ROOT, 'dist', 'backend', 'select.js');
+    ? path.resolve(path.dirname(process.env.SMELU_BENCH_MODULE), 'runtime.js')
+    : path.join(ROOT, 'dist', 'runtime.js');
   return require(entry).selected().backend;
 }
 

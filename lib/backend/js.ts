@@ -1,10 +1,10 @@
 /**
  * The pure TypeScript backend: used when the native addon is missing or SMELU_BACKEND=js.
- * Same semantics as the native tiers (spec/activations.md), one thread, float64 arithmetic inside
+ * Same semantics as the native tiers (docs/activations.md), one thread, float64 arithmetic inside
  * with float32 storage. Kernels live in ./js_kernels (act.ts, gemm.ts); this file wires them to the
  * Backend contract of ./types.
  */
-import { ACTIVATION_CODES } from '../activations';
+import { ACTIVATION_CODES } from './types';
 import { actBackward, actBackwardFromOutput, actForward } from './js_kernels/act';
 import {
   columnSums,
@@ -16,7 +16,8 @@ import {
   panelsLength,
   transposeInto,
 } from './js_kernels/gemm';
-import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
+import { optimStep } from './js_kernels/optim';
+import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, IsaTier, PackedHandle } from './types';
 
 /**
  * From this many output rows on, the right operand is packed into panels for the tile kernel:
@@ -77,18 +78,7 @@ function product(
   }
 }
 
-function denseForward(
-  m: number,
-  k: number,
-  n: number,
-  x: Float32Array,
-  w: Float32Array | PackedHandle,
-  b: Float32Array | null,
-  code: number,
-  params: Float64Array,
-  y: Float32Array,
-  z: Float32Array | null,
-): void {
+function denseForward({ m, k, n, x, w, b, code, params, y, z }: DenseForwardCall): void {
   // The pre-activation goes to z when kept, else straight into y and is activated in place, so
   // y is always exactly actForward(z): the same bits as the elementwise path.
   const pre = z ?? y;
@@ -100,22 +90,8 @@ function denseForward(
   actForward(code, params, pre.length === mn ? pre : pre.subarray(0, mn), y.length === mn ? y : y.subarray(0, mn));
 }
 
-function denseBackward(
-  m: number,
-  k: number,
-  n: number,
-  x: Float32Array,
-  w: Float32Array,
-  dy: Float32Array,
-  saved: Float32Array,
-  savedIsOutput: boolean,
-  code: number,
-  params: Float64Array,
-  dx: Float32Array | null,
-  dW: Float32Array,
-  db: Float32Array | null,
-  accumulate: boolean,
-): void {
+function denseBackward(c: DenseBackwardCall): void {
+  const { m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx, dW, db, accumulate } = c;
   const mn = m * n;
   const dZ = dzFor(mn);
   const s = saved.subarray(0, mn);
@@ -150,17 +126,18 @@ export const jsBackend: Backend = {
   actBackwardFromOutput,
   denseForward,
   denseBackward,
+  optimStep,
 
   packWeights(k: number, n: number, w: Float32Array): PackedHandle {
     return packWeightsJs(k, n, w);
   },
 
   // No worker threads: compute now, and report errors as a rejected promise like the native path.
-  async denseForwardAsync(...args: Parameters<Backend['denseForward']>): Promise<void> {
-    denseForward(...args);
+  async denseForwardAsync(c: DenseForwardCall): Promise<void> {
+    denseForward(c);
   },
 
-  async denseBackwardAsync(...args: Parameters<Backend['denseBackward']>): Promise<void> {
-    denseBackward(...args);
+  async denseBackwardAsync(c: DenseBackwardCall): Promise<void> {
+    denseBackward(c);
   },
 };

@@ -4,33 +4,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
-
-/** The addon's exports (native/addon.cc). */
-interface Addon {
-  info(): { isa: IsaTier; supportedIsas: IsaTier[]; threads: number; compiler: string };
-  setIsa(isa: string): boolean;
-  setThreads(n: number): void;
-  actForward(code: number, params: Float64Array, x: Float32Array, y: Float32Array): void;
-  actBackward(code: number, params: Float64Array, z: Float32Array, dy: Float32Array, dz: Float32Array): void;
-  actBackwardFromOutput(code: number, params: Float64Array, y: Float32Array, dy: Float32Array, dz: Float32Array): void;
-  actBench(code: number, params: Float64Array, x: Float32Array, y: Float32Array, reps: number, mode: number): number;
-  denseForward(...args: unknown[]): void;
-  denseBackward(...args: unknown[]): void;
-  denseForwardAsync(...args: unknown[]): Promise<void>;
-  denseBackwardAsync(...args: unknown[]): Promise<void>;
-  packWeights(k: number, n: number, w: Float32Array): unknown;
-  optimStep(kind: number, hyper: Float64Array, w: Float32Array, g: Float32Array, s1: Float32Array | null, s2: Float32Array | null): void;
-}
+import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, NativeAddon, PackedHandle } from './types';
 
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Local builds, relative to the package root: cmake-js and node-gyp both write build/Release. */
 const LOCAL_BUILDS = [path.join('build', 'Release', 'smelu.node'), path.join('build', 'Debug', 'smelu.node')];
 
 /** The prebuilt addon shipped in the package for this platform, relative to the package root. */
-export function prebuiltFile(): string {
+function prebuiltFile(): string {
   return path.join('prebuilds', `${process.platform}-${process.arch}`, 'smelu.node');
 }
 
@@ -58,7 +41,7 @@ function mtimeOf(rel: string): number | undefined {
  * - in a checkout, whichever of `npm run build:native` and `npm run build:prebuilds` ran last wins.
  * The other file stays in the list: it is used when the first one does not load.
  */
-export function addonCandidates(): Candidate[] {
+function addonCandidates(): Candidate[] {
   const local = LOCAL_BUILDS.find((f) => mtimeOf(f) !== undefined);
   const prebuilt = prebuiltFile();
   const prebuiltTime = mtimeOf(prebuilt);
@@ -88,14 +71,13 @@ function libcNote(file: string): string {
   return glibc ? ` (this system has glibc ${glibc})` : ' (the Linux prebuilts need glibc; this system has another C library, e.g. musl)';
 }
 
-function loadAddon(): { addon: Addon; file: string; why: string } {
+function loadAddon(): { addon: NativeAddon; file: string; why: string } {
   // SMELU_ADDON_PATH loads one given build instead (the sanitizer build in build-asan for
   // test/native/run_sanitizers.sh); it is used alone, so a failure is not hidden by a fallback.
   const override = (process.env.SMELU_ADDON_PATH ?? '').trim();
   if (override !== '') {
     const file = path.resolve(override);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return { addon: require(file) as Addon, file: path.relative(PACKAGE_ROOT, file), why: 'SMELU_ADDON_PATH' };
+    return { addon: require(file) as NativeAddon, file: path.relative(PACKAGE_ROOT, file), why: 'SMELU_ADDON_PATH' };
   }
   const candidates = addonCandidates();
   if (candidates.length === 0) {
@@ -104,8 +86,7 @@ function loadAddon(): { addon: Addon; file: string; why: string } {
   const failures: string[] = [];
   for (const { file, why } of candidates) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const addon = require(path.join(PACKAGE_ROOT, file)) as Addon;
+        const addon = require(path.join(PACKAGE_ROOT, file)) as NativeAddon;
       return { addon, file, why: failures.length ? `${why}; ${failures.join('; ')}` : why };
     } catch (e) {
       // "/abs/path/smelu.node: file too short" -> "file too short": the file is named already
@@ -118,54 +99,64 @@ function loadAddon(): { addon: Addon; file: string; why: string } {
 
 /** Wraps the packed-W External so the public layer sees a PackedHandle. */
 interface NativePacked extends PackedHandle {
-  readonly external: unknown;
+  readonly external: object;
 }
 
 /**
- * The native backend, plus what only benchmarks use: `actBench(code, params, x, y, reps, mode)` runs
- * an elementwise kernel `reps` times inside C++ (mode 0 forward, 1 backward, 2 backward from the
- * output, 3 memcpy of the same bytes as a forward) and returns the elapsed nanoseconds.
+ * The native backend, plus what only benchmarks and tests use: `actBench` (see NativeAddon) and the
+ * addon's own thread limit.
  */
 export type NativeBackend = Backend & {
   /** The addon file, relative to the package root. */
   addonFile: string;
   /** Why that file: where it sits in the load order, and what failed before it. */
   addonWhy: string;
-  actBench(code: number, params: Float64Array, x: Float32Array, y: Float32Array, reps: number, mode: number): number;
+  /** The addon's thread limit (C++ kMaxThreads) when it exports one. */
+  maxThreads: number | undefined;
+  actBench: NativeAddon['actBench'];
 };
+
+const unpack = (w: Float32Array | PackedHandle): Float32Array | object => (w instanceof Float32Array ? w : (w as NativePacked).external);
+
+/** The addon's positional dense protocol, from the typed calls. */
+function forwardArgs(c: DenseForwardCall): Parameters<NativeAddon['denseForward']> {
+  return [c.m, c.k, c.n, c.x, unpack(c.w), c.b, c.code, c.params, c.y, c.z];
+}
+function backwardArgs(c: DenseBackwardCall): Parameters<NativeAddon['denseBackward']> {
+  return [c.m, c.k, c.n, c.x, c.w, c.dy, c.saved, c.savedIsOutput, c.code, c.params, c.dx, c.dW, c.db, c.accumulate];
+}
 
 export function loadNativeBackend(): NativeBackend {
   const { addon, file, why } = loadAddon();
-  const unpack = (w: Float32Array | PackedHandle) => (w instanceof Float32Array ? w : (w as NativePacked).external);
-  const backend: NativeBackend = {
+  const maxThreads = typeof addon.maxThreads === 'number' ? addon.maxThreads : undefined;
+  return {
     name: 'native',
     addonFile: file,
     addonWhy: why,
+    maxThreads,
     actBench: (code, params, x, y, reps, mode) => addon.actBench(code, params, x, y, reps, mode),
     info(): BackendInfo {
       const i = addon.info();
       return { backend: 'native', isa: i.isa, supportedIsas: i.supportedIsas, threads: i.threads, compiler: i.compiler };
     },
     setIsa: (isa) => addon.setIsa(isa),
-    setThreads: (n) => addon.setThreads(n),
+    setThreads(n) {
+      if (maxThreads !== undefined && n > maxThreads) {
+        throw new RangeError(`threads must be an integer from 1 to ${maxThreads} (the addon's limit), got ${n}`);
+      }
+      addon.setThreads(n);
+    },
     actForward: (code, params, x, y) => addon.actForward(code, params, x, y),
     actBackward: (code, params, z, dy, dz) => addon.actBackward(code, params, z, dy, dz),
     actBackwardFromOutput: (code, params, y, dy, dz) => addon.actBackwardFromOutput(code, params, y, dy, dz),
-    denseForward: (m, k, n, x, w, b, code, params, y, z) =>
-      addon.denseForward(m, k, n, x, unpack(w), b, code, params, y, z),
-    denseForwardAsync: (m, k, n, x, w, b, code, params, y, z) =>
-      addon.denseForwardAsync(m, k, n, x, unpack(w), b, code, params, y, z),
-    denseBackward: (...args) => addon.denseBackward(...args),
-    denseBackwardAsync: (...args) => addon.denseBackwardAsync(...args),
+    denseForward: (c) => addon.denseForward(...forwardArgs(c)),
+    denseForwardAsync: (c) => addon.denseForwardAsync(...forwardArgs(c)),
+    denseBackward: (c) => addon.denseBackward(...backwardArgs(c)),
+    denseBackwardAsync: (c) => addon.denseBackwardAsync(...backwardArgs(c)),
     packWeights(k, n, w): PackedHandle {
       const handle: NativePacked = { k, n, external: addon.packWeights(k, n, w) };
       return handle;
     },
+    optimStep: (kind, hyper, w, g, s1, s2) => addon.optimStep(kind, hyper, w, g, s1, s2),
   };
-  // An addon built before optimStep existed (an older prebuilt) leaves it out: the optimizers then
-  // use their TypeScript loops.
-  if (typeof addon.optimStep === 'function') {
-    backend.optimStep = (kind, hyper, w, g, s1, s2) => addon.optimStep(kind, hyper, w, g, s1, s2);
-  }
-  return backend;
 }

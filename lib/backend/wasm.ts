@@ -10,8 +10,8 @@
  * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
  * so the bits do not depend on the thread count.
  */
-import { ACTIVATION_CODES, ACTIVATION_KINDS } from '../activations';
-import type { Backend, BackendInfo, IsaTier, PackedHandle } from './types';
+import { ACTIVATION_CODES, ACTIVATION_KINDS } from './types';
+import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, IsaTier, PackedHandle } from './types';
 
 /**
  * The parts of the WebAssembly JS API used here, declared locally: the compile target's `lib` has
@@ -256,10 +256,7 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     get(bp, out, n);
   }
 
-  function denseForward(
-    m: number, k: number, n: number, x: Float32Array, w: Float32Array | PackedHandle, b: Float32Array | null,
-    code: number, params: Float64Array, y: Float32Array, z: Float32Array | null,
-  ): void {
+  function denseForward({ m, k, n, x, w, b, code, params, y, z }: DenseForwardCall): void {
     if (!(w instanceof Float32Array) && !isWasmPacked(w)) {
       throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
     }
@@ -282,11 +279,9 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     if (z) get(zp, z, m * n);
   }
 
-  function denseBackward(
-    m: number, k: number, n: number, x: Float32Array, w: Float32Array, dy: Float32Array, saved: Float32Array,
-    savedIsOutput: boolean, code: number, params: Float64Array, dx: Float32Array | null, dW: Float32Array,
-    db: Float32Array | null, accumulate: boolean,
-  ): void {
+  function denseBackward(c: DenseBackwardCall): void {
+    const { m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx, dW, db, accumulate } = c;
+    checkCode(code, savedIsOutput);
     useFor(4 * m * k * n);
     const mn = m * n;
     const raw = putParams(params);
@@ -353,11 +348,11 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       if (s2) get(s2p, s2, n);
     },
     // The calling thread takes part in the work (with the helpers), then the promise settles.
-    async denseForwardAsync(...args) {
-      denseForward(...args);
+    async denseForwardAsync(c) {
+      denseForward(c);
     },
-    async denseBackwardAsync(...args) {
-      denseBackward(...args);
+    async denseBackwardAsync(c) {
+      denseBackward(c);
     },
   };
   return backend;

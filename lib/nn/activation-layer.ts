@@ -2,8 +2,7 @@
  * A standalone elementwise activation with fixed parameters, on the selected backend. It keeps y
  * for relu / smelu (their derivative is a function of y) and its input otherwise.
  */
-import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activations';
-import { backward, backwardFromOutput, forward } from '../activate';
+import { activation, backward, backwardFromOutput, forward, type Activation, type ActivationLike, type ActivationSpec } from '../activation';
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 
 /** An ActivationLayer's JSON config. */

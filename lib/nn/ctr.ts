@@ -3,31 +3,15 @@
  * MLP tower to one logit. Single-valued fields read the columns of batch.cat in order; bag fields
  * (multi-valued, pooled) read batch.bags in order.
  */
-import type { ActivationLike } from '../activations';
+import type { ActivationLike } from '../activation';
 import { Concat } from './concat';
-import { Embedding, embeddingConfig, type EmbeddingConfig, type Pooling } from './embedding';
+import { Embedding, embeddingConfig, type Pooling } from './embedding';
 import type { Initializer } from './init';
 import type { ParamInit } from './layer';
-import { BaseModel, Sequential, towerConfig, type Batch, type DataShape, type LayerConfig } from './model';
+import { BaseModel, Sequential, towerConfig, type Batch, type CtrConfig, type CtrFieldConfig, type DataShape } from './model';
 import type { Seed } from './rng';
 
-/** One categorical field of a {@link CtrConfig}: its embedding, single- or multi-valued. */
-export interface CtrFieldConfig extends EmbeddingConfig {
-  /** Multi-valued (read from batch.bags, pooled) rather than one id per row. */
-  bag: boolean;
-}
-
-/** A {@link CtrModel}'s JSON config. */
-export interface CtrConfig {
-  /** Discriminant of {@link ModelConfig}. */
-  kind: 'ctr';
-  /** Dense features per row (a non-negative integer). */
-  numDense: number;
-  /** One entry per categorical field: single-valued ones read batch.cat, bags batch.bags, in order. */
-  fields: CtrFieldConfig[];
-  /** The MLP over [dense, embeddings...]: its input width must be numDense + the sum of the dims. */
-  tower: LayerConfig[];
-}
+export type { CtrConfig, CtrFieldConfig } from './model';
 
 /** One field of {@link CtrOptions.fields}. */
 export interface CtrFieldOptions {

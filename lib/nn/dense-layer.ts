@@ -6,8 +6,9 @@
  * nothing for identity. With layer norm or a learnable gSmeLU, the linear part runs fused with
  * the identity activation and the rest runs here, each stage keeping its own saved tensor.
  */
-import { activation, type Activation, type ActivationLike, type ActivationSpec } from '../activations';
-import { backward as actBackward, forward as actForward } from '../activate';
+import {
+  activation, backward as actBackward, forward as actForward, type Activation, type ActivationLike, type ActivationSpec,
+} from '../activation';
 import { denseBackward, denseForward } from '../dense';
 import { LearnableGsmelu, type GsmeluLayerConfig } from './gsmelu';
 import { checkInitializer, type Initializer } from './init';

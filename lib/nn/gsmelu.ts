@@ -1,5 +1,5 @@
 /**
- * Learnable generalized SmeLU (spec/activations.md):
+ * Learnable generalized SmeLU (docs/activations.md):
  *   R(x) = 0 (x <= -alpha); (x + alpha)^2 / (2 s) (-alpha < x < beta); x - (beta - alpha)/2 (x >= beta)
  *   f(x) = t + gNeg x + (gPos - gNeg) R(x),  s = alpha + beta > 0.
  * Partial derivatives, with q = (x + alpha) / s on the middle piece:
@@ -10,7 +10,7 @@
  * (middle piece: R = s q^2 / 2, so dR/dalpha = q - q^2/2 and dR/dbeta = -q^2/2; both are
  * continuous at the knots, where q is 0 or 1). Checked by finite differences in a test.
  */
-import { activation, type ActivationLike } from '../activations';
+import { activation, type ActivationLike } from '../activation';
 import { Buf, checkPositiveInt, type Layer, type ParamInit } from './layer';
 import { Param } from './param';
 

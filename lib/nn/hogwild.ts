@@ -8,12 +8,12 @@
  *
  * With workers = 1 there is nobody to race with, and the result equals {@link fit} bit for bit.
  * The worker math lives in this module, used by both sides; the worker entry is
- * hogwild-worker.(js|ts) next to it.
+ * the compiled hogwild-worker.js (see ../worker-file).
  */
 import { Worker, type MessagePort } from 'worker_threads';
+import { workerFile } from '../worker-file';
 import type { EpochRecord } from './checkpoint';
 import { BatchGatherer, Dataset } from './data/dataset';
-import { workerEntry } from './dev-require';
 import { getLoss, type LossName } from './loss';
 import { buildModel } from './build';
 import type { Bag, Model, ModelConfig } from './model';
@@ -250,7 +250,7 @@ interface EpochTally {
 }
 
 function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: number, n: number): Promise<EpochTally[]> {
-  const entry = workerEntry(__dirname, 'hogwild-worker');
+  const entry = workerFile(__dirname, 'hogwild-worker');
   const tally: EpochTally[] = Array.from({ length: o.epochs }, () => ({ lossSum: 0, examples: 0, steps: 0 }));
   const threads: Worker[] = [];
   let total = 0;
@@ -268,7 +268,7 @@ function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: n
       reject(e);
     };
     for (let i = 0; i < base.workers; i++) {
-      const w = new Worker(entry.source, { eval: entry.eval, workerData: { ...base, ...entry.data, worker: i } });
+      const w = new Worker(entry, { workerData: { ...base, worker: i } });
       threads.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'error') return fail(new Error(`hogwild worker ${m.worker}: ${m.message}`));

@@ -84,7 +84,3 @@ export function checkPositiveInt(name: string, v: unknown): number {
   }
   return v;
 }
-
-export function checkLengthIs(name: string, a: ArrayLike<number>, n: number): void {
-  if (a.length !== n) throw new RangeError(`${name} must have length ${n}, got ${a.length}`);
-}

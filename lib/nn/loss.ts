@@ -147,7 +147,7 @@ function checkSame(name: string, got: number, want: number): void {
 /** Binary cross-entropy on one logit per row ({@link sigmoidBce}); predicts probabilities. */
 export const bce: Loss = {
   name: 'bce',
-  compute(logits, labels, m, outputs, grad) {
+  compute(logits, labels, _m, outputs, grad) {
     if (outputs !== 1) throw new RangeError(`bce needs 1 output per row, the model has ${outputs}`);
     return sigmoidBce(logits, labels, grad);
   },
@@ -161,7 +161,7 @@ export const bce: Loss = {
 /** Softmax cross-entropy over C logits per row ({@link softmaxCrossEntropy}); predicts probabilities. */
 export const softmaxCe: Loss = {
   name: 'softmax_ce',
-  compute(logits, labels, m, outputs, grad) {
+  compute(logits, labels, _m, outputs, grad) {
     return softmaxCrossEntropy(logits, labels, outputs, grad);
   },
   predict(logits, m, outputs, out) {
@@ -181,7 +181,7 @@ export const softmaxCe: Loss = {
 /** Mean squared error ({@link meanSquaredError}); predicts the logits themselves. */
 export const mse: Loss = {
   name: 'mse',
-  compute(logits, labels, m, outputs, grad) {
+  compute(logits, labels, _m, _outputs, grad) {
     return meanSquaredError(logits, labels, grad);
   },
   predict(logits, m, outputs, out) {

@@ -3,7 +3,7 @@
  * checkpoints and the asynchronous trainer work with. A model is fully described by its JSON
  * config; {@link buildModel} rebuilds it (checkpoints and worker threads rely on that).
  */
-import type { ActivationLike } from '../activations';
+import type { ActivationLike } from '../activation';
 import { ActivationLayer, type ActivationLayerConfig } from './activation-layer';
 import { Dense, denseConfig, type DenseConfig } from './dense-layer';
 import { LearnableGsmelu, type GsmeluLayerConfig } from './gsmelu';
@@ -12,8 +12,7 @@ import type { Layer, ParamInit } from './layer';
 import { LayerNorm, type LayerNormConfig } from './layernorm';
 import type { AnyParam } from './param';
 import { deriveSeed, Rng, type Seed } from './rng';
-// Type-only (erased at runtime): the CTR model imports this module.
-import type { CtrConfig } from './ctr';
+import type { EmbeddingConfig } from './embedding';
 
 /** A multi-valued categorical field of a batch: row i has ids[offsets[i] .. offsets[i + 1]). */
 export interface Bag {
@@ -56,6 +55,24 @@ export interface SequentialConfig {
   kind: 'sequential';
   /** The layers, input first. */
   layers: LayerConfig[];
+}
+
+/** One categorical field of a {@link CtrConfig}: its embedding, single- or multi-valued. */
+export interface CtrFieldConfig extends EmbeddingConfig {
+  /** Multi-valued (read from batch.bags, pooled) rather than one id per row. */
+  bag: boolean;
+}
+
+/** The JSON config of a CTR model (see ctrModel). */
+export interface CtrConfig {
+  /** Discriminant of {@link ModelConfig}. */
+  kind: 'ctr';
+  /** Dense features per row (a non-negative integer). */
+  numDense: number;
+  /** One entry per categorical field: single-valued ones read batch.cat, bags batch.bags, in order. */
+  fields: CtrFieldConfig[];
+  /** The MLP over [dense, embeddings...]: its input width must be numDense + the sum of the dims. */
+  tower: LayerConfig[];
 }
 
 /** The JSON config of any model, told apart by `kind`: what {@link buildModel} and checkpoints read. */

@@ -3,10 +3,10 @@
  * and gradient clipping by global norm.
  *
  * Updates run in place over the parameter arrays in a fixed order, with no allocation after the
- * first step. Dense tensors are updated by the backend's `optimStep` when it has one (the native
+ * first step. Dense tensors are updated by the backend's `optimStep` (../optim.ts; on the native
  * addon: SIMD kernels, one call per tensor, float32 arithmetic with the same IEEE operations in
- * the same order on every ISA tier, so every tier and thread count gives the same bits); otherwise
- * (the TypeScript backend, an addon without it, and always for sparse rows) by the loops below, in
+ * the same order on every ISA tier, so every tier and thread count gives the same bits); the
+ * TypeScript backend, and always the sparse rows, use the loops of backend/js_kernels/optim.ts, in
  * float64 arithmetic per element stored to float32. The two follow the same formulas, but float32
  * and float64 intermediates round differently, so native and TypeScript training differ slightly
  * (about 1e-7 relative per step); each is deterministic on its own. Embedding tables ({@link SparseParam}) are
@@ -16,7 +16,8 @@
  */
 import type { AnyParam, SparseParam } from './param';
 import { checkSchedule, lrAt, type LrSchedule } from './schedule';
-import { selected } from '../backend/select';
+import { optimStepSpan } from '../backend/js_kernels/optim';
+import { optimStep } from '../optim';
 
 /** The optimizer families. */
 export type OptimizerKind = 'sgd' | 'adagrad' | 'adam' | 'adamw';
@@ -108,29 +109,13 @@ export abstract class Optimizer {
    */
   protected abstract initialState(): number;
   /**
-   * Updates `n` values of one tensor: value[v0 + i] from grad[g0 + i], its state at v0 + i.
-   * @param w the parameter values.
-   * @param v0 first value (and state) index.
-   * @param g the gradient.
-   * @param g0 first gradient index.
-   * @param n values to update.
-   * @param st the tensor's state arrays ({@link slots} of them).
-   * @param decay whether weight decay applies to this tensor.
-   * @param lr the step's learning rate.
-   */
-  protected abstract update(
-    w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number,
-  ): void;
-
-  /**
-   * Fills the hyperparameter slots of the backend's `optimStep` (see Backend.optimStep) for the
-   * same update as {@link update} over a whole tensor.
+   * Fills the hyperparameter slots of `optimStep` (see OptimStep in backend/types) for this step.
    * @param h the 8 slots to fill.
    * @param decay whether weight decay applies to this tensor.
    * @param lr the step's learning rate.
    * @returns the kind code: 0 sgd, 1 adagrad, 2 adam / adamw.
    */
-  protected abstract nativeHyper(h: Float64Array, decay: boolean, lr: number): number;
+  protected abstract fillHyper(h: Float64Array, decay: boolean, lr: number): number;
 
   /**
    * Applies one update to every parameter from its gradient, at the schedule's rate for step `t`.
@@ -144,27 +129,24 @@ export abstract class Optimizer {
     this.t++;
     this.lastLr = lr;
     this.beforeStep();
-    const backend = selected().backend;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      if (p.sparse) {
-        this.sparseStep(p, state[i], lr);
-      } else if (backend.optimStep) {
-        const st = state[i];
-        const kind = this.nativeHyper(this.hyper, p.decay, lr);
-        backend.optimStep(kind, this.hyper, p.value, p.grad, st[0] ?? null, st[1] ?? null);
-      } else {
-        this.update(p.value, 0, p.grad, 0, p.value.length, state[i], p.decay, lr);
-      }
+      const st = state[i];
+      const kind = this.fillHyper(this.hyper, p.decay, lr);
+      if (p.sparse) this.sparseStep(kind, p, st);
+      else optimStep(kind, this.hyper, p.value, p.grad, st[0] ?? null, st[1] ?? null);
     }
   }
 
   /** Per-step scalars (Adam's bias corrections). */
   protected beforeStep(): void {}
 
-  private sparseStep(p: SparseParam, state: Float32Array[], lr: number): void {
+  /** The rows the batch touched, with `hyper` filled for a decayed tensor (embedding tables are). */
+  private sparseStep(kind: number, p: SparseParam, state: Float32Array[]): void {
     const d = p.dim;
-    for (let s = 0; s < p.count; s++) this.update(p.value, p.rows[s] * d, p.grad, s * d, d, state, true, lr);
+    const s1 = state[0] ?? null;
+    const s2 = state[1] ?? null;
+    for (let s = 0; s < p.count; s++) optimStepSpan({ v0: p.rows[s] * d, g0: s * d, n: d }, kind, this.hyper, p.value, p.grad, s1, s2);
   }
 
   /**
@@ -244,7 +226,7 @@ export class Sgd extends Optimizer {
     return 0;
   }
 
-  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+  protected fillHyper(h: Float64Array, decay: boolean, lr: number): number {
     h[0] = lr;
     h[1] = decay ? this.wd : 0;
     h[2] = this.mu;
@@ -252,21 +234,6 @@ export class Sgd extends Optimizer {
     return 0;
   }
 
-  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
-    const mu = this.mu;
-    const l2 = decay ? this.wd : 0;
-    const vel = st[0];
-    for (let i = 0; i < n; i++) {
-      const gi = g[g0 + i] + l2 * w[v0 + i];
-      if (mu === 0) {
-        w[v0 + i] -= lr * gi;
-        continue;
-      }
-      const v = mu * vel[v0 + i] + gi;
-      vel[v0 + i] = v;
-      w[v0 + i] -= lr * (this.nesterov ? gi + mu * v : v);
-    }
-  }
 }
 
 /** Adagrad: one accumulator per value. */
@@ -298,24 +265,13 @@ export class Adagrad extends Optimizer {
     return this.acc0;
   }
 
-  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+  protected fillHyper(h: Float64Array, decay: boolean, lr: number): number {
     h[0] = lr;
     h[1] = decay ? this.wd : 0;
     h[2] = this.eps;
     return 1;
   }
 
-  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
-    const l2 = decay ? this.wd : 0;
-    const eps = this.eps;
-    const acc = st[0];
-    for (let i = 0; i < n; i++) {
-      const gi = g[g0 + i] + l2 * w[v0 + i];
-      const a = acc[v0 + i] + gi * gi;
-      acc[v0 + i] = a;
-      w[v0 + i] -= (lr * gi) / (Math.sqrt(a) + eps);
-    }
-  }
 }
 
 /** Adam / AdamW with bias correction: two moment arrays per parameter. */
@@ -358,7 +314,7 @@ export class Adam extends Optimizer {
     this.c2 = 1 - Math.pow(this.b2, this.t);
   }
 
-  protected nativeHyper(h: Float64Array, decay: boolean, lr: number): number {
+  protected fillHyper(h: Float64Array, decay: boolean, lr: number): number {
     h[0] = lr;
     h[1] = decay && !this.decoupled ? this.wd : 0;
     h[2] = this.b1;
@@ -370,22 +326,6 @@ export class Adam extends Optimizer {
     return 2;
   }
 
-  protected update(w: Float32Array, v0: number, g: Float32Array, g0: number, n: number, st: Float32Array[], decay: boolean, lr: number): void {
-    const { b1, b2, eps, c1, c2 } = this;
-    const l2 = decay && !this.decoupled ? this.wd : 0;
-    const shrink = decay && this.decoupled ? 1 - lr * this.wd : 1;
-    const m1 = st[0];
-    const m2 = st[1];
-    for (let i = 0; i < n; i++) {
-      const j = v0 + i;
-      const gi = g[g0 + i] + l2 * w[j];
-      const a = b1 * m1[j] + (1 - b1) * gi;
-      const b = b2 * m2[j] + (1 - b2) * gi * gi;
-      m1[j] = a;
-      m2[j] = b;
-      w[j] = w[j] * shrink - (lr * (a / c1)) / (Math.sqrt(b / c2) + eps);
-    }
-  }
 }
 
 /**

@@ -4,10 +4,10 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activations';
-import { PRESETS, SOURCES, type ExperimentConfig, type Source } from './config';
+import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
+import { PRESETS, SOURCES, type ExperimentConfig, type ReproArgs, type Source } from './config';
 
-export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
+const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
 
 Trains N replicas per (activation, source of difference), measures the prediction difference (PD)
 between every pair of replicas on held-out data, and writes results.json, results.md,
@@ -30,11 +30,7 @@ options:
 
 export class UsageError extends Error {}
 
-export interface ReproArgs {
-  config: ExperimentConfig;
-  out: string;
-  threads: number;
-}
+export type { ReproArgs };
 
 type Flags = Record<string, string>;
 

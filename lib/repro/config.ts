@@ -2,10 +2,10 @@
  * Experiment configs of the reproducibility lab, their presets, and their expansion into replica
  * jobs. A config is plain JSON: it is hashed for the cache and shipped to worker threads as is.
  */
-import { activation, activationLabel, type Activation } from '../activations';
+import { activation, activationLabel, type Activation } from '../activation';
 
 /**
- * What differs between replicas (spec/reproducibility.md). `both` = init and order. `async` keeps
+ * What differs between replicas (docs/reproducibility-spec.md). `both` = init and order. `async` keeps
  * the seeds of replica 0 and lets racy parallel (Hogwild) updates make the difference. `warm`
  * starts every replica from one shared checkpoint, then continues on a different example order.
  */
@@ -179,4 +179,11 @@ export function replicaSeeds(source: Source, replica: number): { initIndex: numb
   const varyInit = source === 'init' || source === 'both';
   const varyOrder = source === 'order' || source === 'both' || source === 'warm';
   return { initIndex: varyInit ? replica : 0, orderIndex: varyOrder ? replica : 0 };
+}
+
+/** A parsed `smelu repro` command line: the experiment, where to write it, how many threads. */
+export interface ReproArgs {
+  config: ExperimentConfig;
+  out: string;
+  threads: number;
 }

@@ -4,9 +4,8 @@
  * backend in use and one thread. The replicas' training times also depend on layers, data and
  * the machine's other load; this isolates the activation itself.
  */
-import { backward, forward } from '../activate';
-import { activationLabel, type Activation } from '../activations';
-import { getThreads, setThreads } from '../index';
+import { activationLabel, backward, forward, type Activation } from '../activation';
+import { getThreads, setThreads } from '../runtime';
 
 export interface ActivationCost {
   label: string;

@@ -4,7 +4,7 @@
  * so two points that happen to train the same replica (replica 0 of `init`, `order` and `both`
  * has the same seeds) share one cache entry.
  */
-import type { Activation } from '../activations';
+import type { Activation } from '../activation';
 import { hashKey } from './cache';
 import { replicaSeeds, type DataConfig, type ExperimentConfig, type ModelSpec, type Point, type Source } from './config';
 

@@ -1,6 +1,6 @@
 /**
  * Prediction difference (PD) between two models evaluated on the same M examples, and its
- * aggregation over every pair of N replicas. Definitions: spec/reproducibility.md.
+ * aggregation over every pair of N replicas. Definitions: docs/reproducibility-spec.md.
  *
  * Binary predictions are arrays of M probabilities of the positive label. Multiclass predictions
  * are M x C probability rows, flattened row-major. Ranking scores are one score per candidate,
@@ -61,7 +61,7 @@ export function l1Pd(p1: ArrayLike<number>, p2: ArrayLike<number>, classes: numb
 }
 
 /** Index of the largest entry of row `k` (the first one on ties, so both models break ties alike). */
-export function argmaxRow(p: ArrayLike<number>, k: number, classes: number): number {
+function argmaxRow(p: ArrayLike<number>, k: number, classes: number): number {
   let best = 0;
   for (let c = 1; c < classes; c++) if (p[k * classes + c] > p[k * classes + best]) best = c;
   return best;

@@ -29,16 +29,6 @@ export function packageRoot(from = __dirname): string {
   }
 }
 
-/**
- * The compiled worker. Workers always run the built JavaScript (worker_threads cannot load
- * TypeScript), also when the runner itself was loaded from lib/ by vitest.
- */
-export function workerFile(): string {
-  const file = path.join(packageRoot(), 'dist', 'repro', 'worker.js');
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: build first with 'npx tsc -p tsconfig.json'`);
-  return file;
-}
-
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();

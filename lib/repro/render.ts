@@ -47,7 +47,7 @@ function paramCell(r: PointResult): string {
 }
 
 /** The main table: every activation of one source. */
-export function pointsTable(cfg: ExperimentConfig, rows: PointResult[]): string {
+function pointsTable(cfg: ExperimentConfig, rows: PointResult[]): string {
   const binary = isBinary(cfg);
   return table(
     headers(binary),
@@ -59,7 +59,7 @@ export function pointsTable(cfg: ExperimentConfig, rows: PointResult[]): string 
 }
 
 /** PD of each activation under each source, side by side. */
-export function sourcesTable(cfg: ExperimentConfig, res: Results): string {
+function sourcesTable(cfg: ExperimentConfig, res: Results): string {
   const labels = [...new Set(res.points.filter((p) => p.source !== cfg.sources[0]).map((p) => p.label))];
   const cell = (label: string, s: Source) => {
     const p = res.points.find((q) => q.label === label && q.source === s);
@@ -68,7 +68,7 @@ export function sourcesTable(cfg: ExperimentConfig, res: Results): string {
   return table(['activation', ...cfg.sources], labels.map((l) => [l, ...cfg.sources.map((s) => cell(l, s))]));
 }
 
-export function ensembleTable(cfg: ExperimentConfig, res: Results, compare: PointResult[]): string {
+function ensembleTable(cfg: ExperimentConfig, res: Results, compare: PointResult[]): string {
   const binary = isBinary(cfg);
   const head = ['model', 'cost (x one model)', 'log loss', binary ? 'AUC' : 'accuracy', 'Δ loss vs ReLU %', ...headers(binary).slice(6, -1)];
   const rows = [
@@ -79,7 +79,7 @@ export function ensembleTable(cfg: ExperimentConfig, res: Results, compare: Poin
 }
 
 /** Kernel cost of each activation, and relative to ReLU. */
-export function costTable(res: Results): string {
+function costTable(res: Results): string {
   const relu = res.cost!.find((c) => c.label === 'relu')?.nsPerElement;
   return table(
     ['activation', 'ns / element', 'x ReLU'],

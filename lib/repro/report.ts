@@ -2,7 +2,7 @@
  * From finished replicas to results: PD over all pairs of replicas per (activation, source) point,
  * accuracy next to it, the change against ReLU, the ensemble baseline, and the markdown table.
  */
-import { activation, activationLabel, type Activation } from '../activations';
+import { activation, activationLabel, type Activation } from '../activation';
 import type { ReplicaResult } from './cache';
 import type { ExperimentConfig, Point, Source } from './config';
 import { accuracy, auc, logLoss, multiclassLogLoss } from '../nn/metrics';
@@ -73,7 +73,7 @@ export interface EnsembleResult {
 const pct = (f: (a: Float32Array, b: Float32Array) => number) => (a: Float32Array, b: Float32Array) => 100 * f(a, b);
 
 /** PD summaries of a set of models' predictions. */
-export function pdOf(preds: Float32Array[], task: Task): PdSummaries {
+function pdOf(preds: Float32Array[], task: Task): PdSummaries {
   if (task.classes <= 1) {
     return {
       relative: pairwise(preds, relativePd),

@@ -10,7 +10,8 @@ import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
 import { points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
 import { activationCosts } from './cost';
-import { packageRoot, WorkerPool, workerFile } from './pool';
+import { workerFile } from '../worker-file';
+import { packageRoot, WorkerPool } from './pool';
 import { markdown, sourcesSpec, tradeoffSpec } from './render';
 import { aggregate, type Results } from './report';
 import { loadTask } from './train';
@@ -40,7 +41,7 @@ export interface RunSummary {
 }
 
 /** The version that enters every cache key: a new release never trusts an older release's replicas. */
-export function packageVersion(): string {
+function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
 }
 
@@ -89,7 +90,7 @@ class Scheduler {
   }
 
   private run<T>(job: Job): Promise<T> {
-    this.pool ??= new WorkerPool(workerFile(), this.threads);
+    this.pool ??= new WorkerPool(workerFile(__dirname, 'worker'), this.threads);
     return this.pool.run<T>(job);
   }
 

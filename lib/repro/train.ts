@@ -4,7 +4,7 @@
  * and step count are the same for all.
  */
 import * as fs from 'node:fs';
-import type { ActivationLike } from '../activations';
+import type { ActivationLike } from '../activation';
 import {
   createOptimizer, ctrModel, deriveSeed, fit, fitAsync, loadCheckpoint, loadDigits, mlp, predict, syntheticCtr,
   type Dataset, type Model, type OptimizerConfig,
@@ -26,7 +26,7 @@ interface Split {
 const splits = new Map<string, Split>();
 
 /** The train / test split of a data config, built once per thread (it is a function of the config). */
-export function loadSplit(d: DataConfig): Split {
+function loadSplit(d: DataConfig): Split {
   const key = JSON.stringify(d);
   let s = splits.get(key);
   if (!s) splits.set(key, (s = buildSplit(d)));

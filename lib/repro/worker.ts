@@ -1,10 +1,10 @@
 /**
  * Worker thread of the runner's pool: trains one job at a time and posts its result back. Loaded
- * from dist/ (see pool.ts). The native kernels get one thread here: the pool already has one
+ * from dist/ (see ../worker-file.ts). The native kernels get one thread here: the pool already has one
  * worker per core, and more threads would only fight over the same cores.
  */
 import { parentPort } from 'node:worker_threads';
-import { setThreads } from '../index';
+import { setThreads } from '../runtime';
 import type { Job } from './jobs';
 import type { WorkerReply } from './pool';
 import { runJob } from './train';

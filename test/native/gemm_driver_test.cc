@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "dispatch.h"
-#include "kernels/act/act.h"
-#include "kernels/gemm/dense.h"
+#include "kernels/dense/dense.h"
 
 using namespace smelu;
 
@@ -51,6 +50,13 @@ void expect_same(const char* what, const std::string& ctx, const std::vector<flo
   ++failures;
   if (failures <= 20)
     std::printf("FAIL %s %s: [%zu] got %.9g want %.9g\n", what, ctx.c_str(), i, got[i], want[i]);
+}
+
+void expect_true(const char* what, bool ok) {
+  ++checks;
+  if (ok) return;
+  ++failures;
+  std::printf("FAIL %s\n", what);
 }
 
 ActParams act(int kind) {
@@ -118,15 +124,16 @@ void check_case(Isa isa, const Case& c, int kind, bool bias, bool accumulate, in
                 kind, bias, accumulate, threads);
   const std::string ctx = buf;
   set_threads(threads);
+  const IsaKernels& tier = kernels(isa);
 
   std::vector<float> y(m * n, NAN), z(m * n, NAN);
-  dense_forward(isa, DenseForward{m, k, n, x.data(), w.data(), nullptr, bias ? bv.data() : nullptr, p, y.data(), z.data()});
+  dense_forward(tier.gemm, DenseForward{m, k, n, x.data(), w.data(), nullptr, bias ? bv.data() : nullptr, p, y.data(), z.data()});
   expect_same("forward z", ctx, z, r.z);
   expect_same("forward y", ctx, y, r.y);
 
-  auto packed = pack_weights(isa, k, n, w.data());
+  auto packed = pack_weights(tier.gemm, k, n, w.data());
   std::vector<float> y2(m * n, NAN);
-  dense_forward(isa, DenseForward{m, k, n, x.data(), nullptr, packed.get(), bias ? bv.data() : nullptr, p, y2.data(), nullptr});
+  dense_forward(tier.gemm, DenseForward{m, k, n, x.data(), nullptr, packed.get(), bias ? bv.data() : nullptr, p, y2.data(), nullptr});
   expect_same("forward packed y", ctx, y2, r.y);
 
   std::vector<float> dx(m * k, NAN), dw = dw0, db = db0;
@@ -134,8 +141,8 @@ void check_case(Isa isa, const Case& c, int kind, bool bias, bool accumulate, in
     std::fill(dw.begin(), dw.end(), NAN);
     std::fill(db.begin(), db.end(), NAN);
   }
-  dense_backward(isa, DenseBackward{m, k, n, x.data(), w.data(), dy.data(), r.z.data(), false, p, dx.data(),
-                                    dw.data(), db.data(), accumulate});
+  dense_backward(tier.gemm, tier.act, DenseBackward{m, k, n, x.data(), w.data(), dy.data(), r.z.data(), false, p,
+                                                        dx.data(), dw.data(), db.data(), accumulate});
   expect_same("backward dx", ctx, dx, r.dx);
   expect_same("backward dW", ctx, dw, r.dw);
   expect_same("backward db", ctx, db, r.db);
@@ -164,6 +171,10 @@ int main(int argc, char** argv) {
     // Every activation at one shape with edges in every direction.
     for (int kind = 0; kind < kinds; ++kind) check_case(isa, Case{19, 70, 45}, kind, true, false, 2, g);
   }
+  // More threads than the pool once used at most (64), on a product big enough to give each one
+  // work: the same bits, and the count set is the count reported.
+  check_case(supported_isas().back(), Case{300, 700, 700}, 2, true, true, 100, g);
+  expect_true("get_threads after set_threads(100)", get_threads() == 100);
   std::printf("%d checks, %d failed (tiers:", checks, failures);
   for (Isa isa : supported_isas()) std::printf(" %s", isa_name(isa));
   std::printf(")\n");

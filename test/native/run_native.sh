@@ -1,17 +1,19 @@
-#!/bin/sh
-# Builds test/native/act_driver.cc natively (x86-64: the scalar, AVX2 and AVX-512 tiers, each
-# with the per-tier flags of CMakeLists.txt) and runs it. Usage: test/native/run_native.sh
-set -eu
-root=$(cd "$(dirname "$0")/../.." && pwd)
-out=${TMPDIR:-/tmp}/smelu_act_driver_native
+#!/usr/bin/env bash
+# Builds the native drivers on this x86-64 machine (every source of native/sources.json but the
+# addon glue, each tier with its flags) and runs them: test/native/act_driver.cc (the activation
+# tiers against float64 and one another) and test/native/gemm_driver_test.cc (the dense layer on
+# every tier this CPU runs against naive std::fma chains, bit for bit, threads 1 to 3).
+# Usage: test/native/run_native.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${TMPDIR:-/tmp}/smelu_native_drivers
 mkdir -p "$out"
 cxx=${CXX:-g++}
-flags="-std=c++17 -O2 -ffp-contract=off -fno-math-errno -Wall -Wextra -I$root/native"
-act=$root/native/kernels/act
-$cxx $flags -c "$act/act_scalar.cc" -o "$out/act_scalar.o"
-$cxx $flags -c "$act/act_params.cc" -o "$out/act_params.o"
-$cxx $flags -mavx2 -mfma -c "$act/act_avx2.cc" -o "$out/act_avx2.o"
-$cxx $flags -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma -c "$act/act_avx512.cc" -o "$out/act_avx512.o"
-$cxx $flags -c "$root/test/native/act_driver.cc" -o "$out/act_driver.o"
-$cxx "$out"/*.o -o "$out/act_driver"
+flags=(-std=c++17 -O2 -pthread -ffp-contract=off -fno-math-errno -Wall -Wextra -Inative)
+# shellcheck source=test/native/objects.sh
+. test/native/objects.sh
+build_objects "$out" "${flags[@]}"
+"$cxx" "${flags[@]}" test/native/act_driver.cc "${act_objs[@]}" -o "$out/act_driver"
+"$cxx" "${flags[@]}" test/native/gemm_driver_test.cc "${objs[@]}" -o "$out/gemm_driver_test"
 "$out/act_driver"
+"$out/gemm_driver_test"

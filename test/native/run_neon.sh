@@ -6,7 +6,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${TMPDIR:-/tmp}/smelu_act_driver_neon
 mkdir -p "$out"
-cxx=${CXX_AARCH64:-aarch64-linux-gnu-g++}
+cxx=${AARCH64_CXX:-aarch64-linux-gnu-g++}
 flags="-std=c++17 -O2 -ffp-contract=off -fno-math-errno -Wall -Wextra -I$root/native"
 act=$root/native/kernels/act
 $cxx $flags -static "$act/act_scalar.cc" "$act/act_neon.cc" "$act/act_params.cc" \

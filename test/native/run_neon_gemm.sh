@@ -14,8 +14,11 @@ fi
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# Every portable and NEON source; the x86 tiers are left out (they do not build for aarch64).
-mapfile -t sources < <(ls native/dispatch.cc native/threadpool.cc native/kernels/*/*.cc | grep -v -E '_(avx2|avx512)[^/]*\.cc$')
+# Every portable and NEON source of native/sources.json but the addon glue.
+mapfile -t sources < <(node -e '
+  const s = require("./native/sources.json");
+  for (const f of [...s.common, ...s.neon]) if (f !== "native/addon.cc") console.log(f);
+')
 "$CXX" -O2 -std=c++17 -static -pthread -ffp-contract=off -fno-math-errno -Inative \
   test/native/gemm_driver_test.cc "${sources[@]}" -o "$out/gemm_driver_test"
 "$QEMU" "$out/gemm_driver_test" "$@"

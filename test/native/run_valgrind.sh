@@ -34,29 +34,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cxx=${CXX:-g++}
 flags=(-std=c++17 -O1 -g -ffp-contract=off -fno-math-errno -pthread -I"$root/native")
-# Every native source but the addon glue, with its tier's flags, from native/sources.json (the list
-# CMakeLists.txt and binding.gyp read), so new kernels are picked up here too.
-mapfile -t units < <(node -e '
-  const s = require("./native/sources.json");
-  for (const f of s.common) if (f !== "native/addon.cc") console.log(f + "\t");
-  for (const t of ["avx2", "avx512"]) for (const f of s[t]) console.log(f + "\t" + s.flags[t].join(" "));
-')
+# shellcheck source=test/native/objects.sh
+. test/native/objects.sh
 (
   set -e
-  objs=()
-  for unit in "${units[@]}"; do
-    src=${unit%%$'\t'*}
-    tier_flags=${unit#*$'\t'}
-    obj="$out/$(basename "${src%.cc}").o"
-    # shellcheck disable=SC2086 # tier flags are words
-    "$cxx" "${flags[@]}" $tier_flags -c "$src" -o "$obj"
-    objs+=("$obj")
-  done
+  build_objects "$out" "${flags[@]}"
   "$cxx" "${flags[@]}" -c test/native/act_driver.cc -o "$out/act_driver.o"
   "$cxx" "${flags[@]}" -c test/native/gemm_driver_test.cc -o "$out/gemm_driver_test.o"
   # act_driver needs the activation kernels only; the dense driver everything.
-  act_objs=()
-  for o in "${objs[@]}"; do case "$(basename "$o")" in act_*) act_objs+=("$o") ;; esac; done
   "$cxx" -pthread "$out/act_driver.o" "${act_objs[@]}" -o "$out/act_driver"
   "$cxx" -pthread "$out/gemm_driver_test.o" "${objs[@]}" -o "$out/gemm_driver_test"
 )

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tsBootstrapSource, writeTranspiled } from '../../lib/nn/dev-require';
+import { tsBootstrapSource, writeTranspiled } from '../helpers/ts-child';
 import {
   CheckpointError, decodeCheckpoint, encodeCheckpoint, fit, loadCheckpoint, loadWeights, mlp, saveCheckpoint, type TrainState,
 } from '../../lib/nn';

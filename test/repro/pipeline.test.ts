@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ensureBuilt, ROOT } from './build';
+import { CLI, ROOT } from '../helpers/build';
 
 interface Run {
   code: number | null;
@@ -44,7 +44,6 @@ describe('smelu repro --preset quick', () => {
   let first: Run;
 
   beforeAll(async () => {
-    ensureBuilt();
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-repro-'));
     first = await smelu(['repro', '--preset', 'quick', '--out', out, '--threads', '2']);
   }, 300_000);

@@ -10,8 +10,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { activation } from '../../lib/activations';
-import { SPEC_TOL, refForward, scaledError } from '../reference';
+import { activation } from '../../lib/activation';
+import { SPEC_TOL, refForward, scaledError } from '../../lib/reference';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'dist', 'browser.mjs');

@@ -9,12 +9,12 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { activation, activationLabel, type Activation, type ActivationSpec } from '../../lib/activations';
+import { activation, activationLabel, type Activation, type ActivationSpec } from '../../lib/activation';
 import { loadNativeBackend } from '../../lib/backend/native';
-import { reselect } from '../../lib/backend/select';
 import type { Backend } from '../../lib/backend/types';
 import { loadWasmBackend } from '../../lib/backend/wasm_node';
-import { SPEC_TOL, maxError, seededRandom, specGrid } from '../reference';
+import { reselect } from '../../lib/runtime';
+import { SPEC_TOL, maxError, seededRandom, specGrid } from '../../lib/reference';
 
 const wasm = loadWasmBackend();
 const scalar = loadNativeBackend();
@@ -100,14 +100,15 @@ describe('wasm vs the native scalar tier', () => {
     const b = randomF32(n, n);
     const dy = randomF32(m * n, 3);
     const zScalar = new Float32Array(m * n);
-    scalar.denseForward(m, k, n, x, w, b, s.code, s.params, new Float32Array(m * n), zScalar);
+    const common = { m, k, n, x, code: s.code, params: s.params };
+    scalar.denseForward({ ...common, w, b, y: new Float32Array(m * n), z: zScalar });
     const run = (B: Backend) => {
       const y = new Float32Array(m * n);
       const z = new Float32Array(m * n);
-      B.denseForward(m, k, n, x, w, b, s.code, s.params, y, z);
+      B.denseForward({ ...common, w, b, y, z });
       // Both backward passes start from the same z, so only their own roundings differ.
       const g = { dx: new Float32Array(m * k), dW: new Float32Array(k * n), db: new Float32Array(n) };
-      B.denseBackward(m, k, n, x, w, dy, zScalar, false, s.code, s.params, g.dx, g.dW, g.db, false);
+      B.denseBackward({ ...common, w, dy, saved: zScalar, savedIsOutput: false, ...g, accumulate: false });
       return [y, z, g.dx, g.dW, g.db];
     };
     const got = run(wasm);
@@ -131,6 +132,17 @@ describe('wasm backend limits and loading', () => {
     const y = new Float32Array(3);
     wasm.actForward(s.code, s.params, new Float32Array([-1, 0, 2]), y);
     expect(Array.from(y)).toEqual([0, 0, 2]);
+  });
+
+  it('refuses backward from the output for kinds other than relu and smelu, elementwise and dense', () => {
+    const f = (len: number) => new Float32Array(len).fill(0.5);
+    for (const kind of ['identity', 'gelu', 'swish'] as const) {
+      const s = activation(kind);
+      expect(() => wasm.actBackwardFromOutput(s.code, s.params, f(3), f(3), f(3)), kind).toThrow(/needs relu or smelu/);
+      const call = { m: 2, k: 3, n: 4, x: f(6), w: f(12), dy: f(8), saved: f(8), savedIsOutput: true, code: s.code, params: s.params };
+      expect(() => wasm.denseBackward({ ...call, dx: f(6), dW: f(12), db: f(4), accumulate: false }), kind).toThrow(/needs relu or smelu/);
+    }
+    expect(() => wasm.actForward(99, new Float64Array(5), f(3), f(3))).toThrow(/activation code out of range/);
   });
 
   it('is chosen when the native addon does not load, and info() says why', () => {

@@ -2,7 +2,7 @@
  * Elementwise activation loops of the TypeScript backend: forward y = f(x), backward dz = dy f'(z)
  * and, for relu and smelu, backward from the output y.
  *
- * Speed notes (V8, see notes/machine.md): `v > 0 ? v : 0` and Math.max compile to branches that
+ * Speed notes (V8): `v > 0 ? v : 0` and Math.max compile to branches that
  * mispredict on random signs (~0.2 elements/ns), while Math.abs and a comparison turned into a
  * number, `+(v > 0)`, compile without branches. So the piecewise-polynomial kinds use
  *   relu(x) = 0.5 (x + |x|)                (exact, +0 for x <= 0)
@@ -15,7 +15,7 @@
  * sends such results to the exact scalar forms in scalar.ts, which return the spec's limits (and
  * NaN for NaN). Each kind has its own loop so that every loop stays monomorphic and small.
  */
-import { ACTIVATION_CODES } from '../../activations';
+import { ACTIVATION_CODES } from '../types';
 import { ERF_ONE_FROM, erfTable } from './erf';
 import * as S from './scalar';
 

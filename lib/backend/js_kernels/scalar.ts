@@ -1,6 +1,6 @@
 /**
  * Exact scalar forms of every activation f and derivative f', in float64 with branches, following
- * spec/activations.md piece by piece. They carry the spec's limits at +-Infinity and overflow-safe
+ * docs/activations.md piece by piece. They carry the spec's limits at +-Infinity and overflow-safe
  * forms of the sigmoid family.
  *
  * The fast loops in act.ts are branch-free and turn non-finite inputs (and a few overflow corners)
@@ -173,10 +173,6 @@ export function softplusD(x: number, beta: number, threshold: number): number {
   const u = beta * x;
   if (u > threshold) return 1;
   return sigmoidStable(u); // NaN propagates through exp
-}
-
-export function sigmoidF(x: number): number {
-  return sigmoidStable(x);
 }
 
 export function sigmoidD(x: number): number {

@@ -6,18 +6,26 @@
 
 namespace smelu {
 
-// Same order and names as ACTIVATION_KINDS in lib/activations.ts.
+// Every activation kind with its struct in act_math.h, in code order: the same order and names
+// as ACTIVATION_KINDS in the TypeScript descriptors (lib/activation*.ts). A new kind is one line
+// here and its struct (formulas and derived constants) in act_math.h; the enum, the dispatch
+// switch and the derivation of the constants all come from this list.
+#define SMELU_ACTIVATIONS(X) \
+  X(identity, IdentityAct)   \
+  X(relu, ReluAct)           \
+  X(smelu, SmeluAct)         \
+  X(gsmelu, GsmeluAct)       \
+  X(rescu2, Rescu2Act)       \
+  X(gelu, GeluAct)           \
+  X(gelu_tanh, GeluTanhAct)  \
+  X(swish, SwishAct)         \
+  X(softplus, SoftplusAct)   \
+  X(sigmoid, SigmoidAct)
+
 enum class ActKind : int32_t {
-  identity = 0,
-  relu,
-  smelu,
-  gsmelu,
-  rescu2,
-  gelu,
-  gelu_tanh,
-  swish,
-  softplus,
-  sigmoid,
+#define SMELU_ACT_KIND(kind, Act) kind,
+  SMELU_ACTIVATIONS(SMELU_ACT_KIND)
+#undef SMELU_ACT_KIND
   count
 };
 
@@ -28,12 +36,16 @@ constexpr int kActParamSlots = 5;
 struct ActParams {
   ActKind kind = ActKind::identity;
   float p[kActParamSlots] = {0, 0, 0, 0, 0};  // raw parameters, rounded to float32
-  float c[8] = {0, 0, 0, 0, 0, 0, 0, 0};      // kind-specific derived constants (see act_params.cc)
+  float c[8] = {0, 0, 0, 0, 0, 0, 0, 0};      // kind-specific derived constants (A::derive, act_math.h)
 };
 
 // Validation is the TypeScript layer's job; this only derives constants. beta = 0 SmeLU (and any
 // SmeLU whose 1/(2 beta) overflows float32) becomes ReLU, as the spec requires.
 ActParams make_act_params(int32_t kind, const double* raw);
+
+// Backward from the output y = f(x) needs f' as a function of y: relu and smelu only. The
+// TypeScript layer applies the rule; the addon refuses any other kind.
+constexpr bool has_backward_from_output(ActKind k) { return k == ActKind::relu || k == ActKind::smelu; }
 
 // Elementwise kernels. Outputs may be exactly in place over an input.
 struct ActKernels {
@@ -41,12 +53,13 @@ struct ActKernels {
   void (*forward)(const ActParams&, const float* x, float* y, size_t n);
   // dz = dy * f'(z)
   void (*backward)(const ActParams&, const float* z, const float* dy, float* dz, size_t n);
-  // dz = dy * f'(x) from y = f(x); relu and smelu only.
+  // dz = dy * f'(x) from y = f(x); relu and smelu only (has_backward_from_output): any other kind
+  // gives NaN, never a plausible gradient.
   void (*backward_from_output)(const ActParams&, const float* y, const float* dy, float* dz, size_t n);
 };
 
 extern const ActKernels act_kernels_scalar;
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__x86_64__)
 extern const ActKernels act_kernels_avx2;
 extern const ActKernels act_kernels_avx512;
 #endif

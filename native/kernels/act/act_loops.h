@@ -5,7 +5,9 @@
 // (zero-padded) vectors, so every element goes through the same V operations and gets the same
 // bits whatever its position, the length or the alignment.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "../simd/vec_unroll.h"
@@ -162,11 +164,13 @@ struct ActEntry {
   static void backward(const ActParams& p, const float* z, const float* dy, float* dz, size_t n) {
     run(p, BackwardOp{}, z, dy, dz, n);
   }
-  // relu and smelu only (the addon checks); anything else is treated as relu.
   static void backward_from_output(const ActParams& p, const float* y, const float* dy, float* dz, size_t n) {
     const BackwardFromOutputOp op;
-    if (p.kind == ActKind::smelu) return act_loop<V, SmeluAct<V>>(op, p, y, dy, dz, n);
-    act_loop<V, ReluAct<V>>(op, p, y, dy, dz, n);
+    switch (p.kind) {
+      case ActKind::relu: return act_loop<V, ReluAct<V>>(op, p, y, dy, dz, n);
+      case ActKind::smelu: return act_loop<V, SmeluAct<V>>(op, p, y, dy, dz, n);
+      default: std::fill(dz, dz + n, std::numeric_limits<float>::quiet_NaN());
+    }
   }
   static constexpr ActKernels table() { return {&forward, &backward, &backward_from_output}; }
 };

@@ -1,12 +1,15 @@
 // The activation formulas, written once against the Vec interface (kernels/simd/vec_*.h).
 // Each tier instantiates them with its own Vec type; the operations and their order are the same
-// everywhere, so every tier gives the same bits. Include only from a per-ISA translation unit.
+// everywhere, so every tier gives the same bits. Include only from a per-ISA translation unit (or
+// with VecScalar: act_params.cc).
 //
 // Each activation is a struct with:
 //   explicit A(const ActParams&)         loads the constants into registers once
 //   F forward(F x) const                 f(x)
 //   F backward(F z, F dy) const          dy * f'(z)
-// and, for relu and smelu, F backward_from_output(F y, F dy) const.
+// and, for relu and smelu, F backward_from_output(F y, F dy) const; a kind with derived constants
+// also has static void derive(ActParams&, const double* raw), which make_act_params calls once in
+// double precision, so that every tier computes with the very same floats.
 // dispatch_activation<V>(params, fn) (end of file) calls fn with the struct of params.kind.
 //
 // Recurring devices:
@@ -16,6 +19,8 @@
 //   exact limits: 1 / (1 + inf) = 0.
 #pragma once
 #include <cfloat>
+#include <cmath>
+#include <type_traits>
 
 #include "../math/exp.h"
 #include "../math/gauss.h"
@@ -24,6 +29,20 @@
 #include "act.h"
 
 namespace smelu {
+
+// ---- helpers of the derive functions (double precision, rounded once) ----
+
+// A reciprocal that would overflow float32 saturates instead (only for parameters below ~3e-39,
+// where the activation is a step to float precision anyway).
+static inline float finite_inverse(double v) { return static_cast<float>(std::fmin(1.0 / v, FLT_MAX)); }
+
+// For ExpScaled's e^(c x), c = -beta < 0: out[0] = c log2(e), and [out[1], out[2]] the x range where
+// c x is in [ExpClamped::kLo, kHi] = [-88, 89] (left of it e^(c x) is +inf in float32, right 0).
+static inline void derive_exp_scaled(float* out, double c) {
+  out[0] = static_cast<float>(c * M_LOG2E);
+  out[1] = static_cast<float>(std::fmax(89.0 / c, -FLT_MAX));
+  out[2] = static_cast<float>(std::fmin(-88.0 / c, FLT_MAX));
+}
 
 template <class V>
 struct IdentityAct {
@@ -52,6 +71,19 @@ template <class V>
 struct SmeluAct {
   using F = typename V::F;
   F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), beta, inv2b, invb, inv4b;
+  // c0 = 1/(2 beta), c1 = 1/beta, c2 = 1/(4 beta). beta = 0 (or a beta whose 1/(2 beta) overflows
+  // float32) is exactly ReLU, as docs/activations.md requires: no division by zero.
+  static void derive(ActParams& a, const double* raw) {
+    const double beta = raw[0];
+    const float inv2b = static_cast<float>(0.5 / beta);
+    if (!(beta > 0) || !std::isfinite(inv2b)) {
+      a.kind = ActKind::relu;
+      return;
+    }
+    a.c[0] = inv2b;
+    a.c[1] = static_cast<float>(1.0 / beta);
+    a.c[2] = static_cast<float>(0.25 / beta);
+  }
   explicit SmeluAct(const ActParams& a)
       : beta(V::set1(a.p[0])), inv2b(V::set1(a.c[0])), invb(V::set1(a.c[1])), inv4b(V::set1(a.c[2])) {}
   // f = max(0, x) + (beta - min(|x|, beta))^2 / (4 beta): the same function (the correction is
@@ -83,6 +115,20 @@ struct GsmeluAct {
   using F = typename V::F;
   F zero = V::zero(), one = V::set1(1.0f);
   F gneg, gpos, t, alpha, beta, d, inv_w, half_w, c_r, cap_lo, cap_hi;
+  // c0 = gPos - gNeg, c1 = 1/W (W = alpha + beta), c2 = W/2, c3 = the right line's intercept,
+  // c4 / c5 = lowest / highest x used: a zero slope must not meet an infinite x, so x is capped to
+  // a finite value on that side (left of -alpha the ramp is 0 for any such x; right of beta the
+  // line is constant).
+  static void derive(ActParams& a, const double* raw) {
+    const double g_neg = raw[0], g_pos = raw[1], alpha = raw[2], beta = raw[3], t = raw[4];
+    const double w = alpha + beta;
+    a.c[0] = static_cast<float>(g_pos - g_neg);
+    a.c[1] = w > 0 ? finite_inverse(w) : FLT_MAX;
+    a.c[2] = static_cast<float>(w / 2);
+    a.c[3] = static_cast<float>(t - (g_pos - g_neg) * (beta - alpha) / 2);  // right of beta: gPos x + c3
+    a.c[4] = g_neg == 0 ? -FLT_MAX : -INFINITY;
+    a.c[5] = g_pos == 0 ? FLT_MAX : INFINITY;
+  }
   explicit GsmeluAct(const ActParams& a)
       : gneg(V::set1(a.p[0])), gpos(V::set1(a.p[1])), t(V::set1(a.p[4])), alpha(V::set1(a.p[2])),
         beta(V::set1(a.p[3])), d(V::set1(a.c[0])), inv_w(V::set1(a.c[1])), half_w(V::set1(a.c[2])),
@@ -110,6 +156,8 @@ struct Rescu2Act {
   using F = typename V::F;
   F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), sixth = V::set1(1.0f / 6.0f);
   F beta, inv_beta;
+  // c0 = 1/beta.
+  static void derive(ActParams& a, const double* raw) { a.c[0] = finite_inverse(raw[0]); }
   explicit Rescu2Act(const ActParams& a) : beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])) {}
   // NaN reaches f through max(0, x) (abs_min maps NaN to beta).
   SMELU_INLINE F forward(F x) const {
@@ -156,6 +204,14 @@ struct GeluTanhAct {
   F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
   F xmax = V::set1(11.0f), nxmax = V::set1(-11.0f), big = V::set1(0x1p64f);
   F nk1, nk3, k1, k3x3;
+  // c0 = -k1, c1 = -k3, c2 = k1, c3 = 3 k3, where 2u = x (k1 + k3 x^2).
+  static void derive(ActParams& a, const double*) {
+    const double k1 = 2 * std::sqrt(2 / M_PI), k3 = k1 * 0.044715;
+    a.c[0] = static_cast<float>(-k1);
+    a.c[1] = static_cast<float>(-k3);
+    a.c[2] = static_cast<float>(k1);
+    a.c[3] = static_cast<float>(3 * k3);
+  }
   explicit GeluTanhAct(const ActParams& a)
       : nk1(V::set1(a.c[0])), nk3(V::set1(a.c[1])), k1(V::set1(a.c[2])), k3x3(V::set1(a.c[3])) {}
   // exp(-2u) for x in [-11, 11]; also returns x^2.
@@ -191,6 +247,8 @@ struct SwishAct {
   using F = typename V::F;
   ExpScaled<V> exp;  // c = -beta
   F one = V::set1(1.0f), big = V::set1(0x1p64f), beta, x_lo, x_hi;
+  // c0 = -beta log2(e), [c1, c2] = [-89, 88] / beta: where exp(-beta x) is computed.
+  static void derive(ActParams& a, const double* raw) { derive_exp_scaled(a.c, -raw[0]); }
   explicit SwishAct(const ActParams& a)
       : exp(a.c[0]), beta(V::set1(a.p[0])), x_lo(V::set1(a.c[1])), x_hi(V::set1(a.c[2])) {}
   SMELU_INLINE F forward(F x) const {
@@ -219,6 +277,11 @@ struct SoftplusAct {
   Log1pUnit<V> log1p;
   F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo);
   F beta, inv_beta, threshold, x_lo, x_hi;
+  // c0 = 1/beta, c1..c3 as swish's c0..c2.
+  static void derive(ActParams& a, const double* raw) {
+    a.c[0] = finite_inverse(raw[0]);
+    derive_exp_scaled(a.c + 1, -raw[0]);
+  }
   explicit SoftplusAct(const ActParams& a)
       : exp_nbx(a.c[1]), beta(V::set1(a.p[0])), inv_beta(V::set1(a.c[0])), threshold(V::set1(a.p[1])),
         x_lo(V::set1(a.c[2])), x_hi(V::set1(a.c[3])) {}
@@ -256,20 +319,25 @@ struct SigmoidAct {
 template <class V, class Fn>
 decltype(auto) dispatch_activation(const ActParams& p, Fn&& fn) {
   switch (p.kind) {
-    case ActKind::relu: return fn(ReluAct<V>(p));
-    case ActKind::smelu: return fn(SmeluAct<V>(p));
-    case ActKind::gsmelu: return fn(GsmeluAct<V>(p));
-    case ActKind::rescu2: return fn(Rescu2Act<V>(p));
-    case ActKind::gelu: return fn(GeluAct<V>(p));
-    case ActKind::gelu_tanh: return fn(GeluTanhAct<V>(p));
-    case ActKind::swish: return fn(SwishAct<V>(p));
-    case ActKind::softplus: return fn(SoftplusAct<V>(p));
-    case ActKind::sigmoid: return fn(SigmoidAct<V>(p));
-    case ActKind::identity:
+#define SMELU_ACT_CASE(kind, Act) \
+  case ActKind::kind:             \
+    return fn(Act<V>(p));
+    SMELU_ACTIVATIONS(SMELU_ACT_CASE)
+#undef SMELU_ACT_CASE
     case ActKind::count:
       break;
   }
   return fn(IdentityAct<V>(p));
+}
+
+// A::derive(a, raw) when the activation A has derived constants.
+template <class A, class = void>
+struct HasDerive : std::false_type {};
+template <class A>
+struct HasDerive<A, std::void_t<decltype(&A::derive)>> : std::true_type {};
+template <class A>
+void derive_constants(ActParams& a, const double* raw) {
+  if constexpr (HasDerive<A>::value) A::derive(a, raw);
 }
 
 // The same activation struct on another Vec type (e.g. VecUnroll<V, 4> for the main loop).

@@ -1,5 +1,5 @@
-// Internal interface between the portable GEMM driver (gemm_driver.cc) and the per-ISA
-// micro-kernels (gemm_<isa>_<MR>x<NR>.cc). The driver blocks, packs and threads; a tier only
+// Interface between the portable GEMM frame (gemm_frame.cc) and the per-ISA micro-kernels
+// (gemm_<isa>_<MR>x<NR>.cc). The frame blocks, packs and splits the work; a tier only
 // supplies its tile shape, its blocking and one block routine (the BLIS "macro-kernel": the loops
 // over the micro-tiles of one packed block, with the activation chosen once per block).
 //
@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../../dispatch.h"
 #include "../act/act.h"
 
 namespace smelu {
@@ -51,26 +50,26 @@ struct BlockArgs {
   size_t ldz;
 };
 
-// One ISA tier: micro-tile shape, blocking (KC deep, MC rows of A per packed block) and code.
-struct Tier {
-  Isa isa;
-  const char* name;        // e.g. "avx512_14x32"
+}  // namespace gemm
+
+// One ISA tier's GEMM: micro-tile shape, blocking (KC deep, MC rows of A per packed block) and code.
+struct GemmKernels {
   int mr, nr;
   size_t kc, mc;
   size_t a_row_stride;     // rows layout: floats between packed rows (>= kc; padded off 4 KiB)
-  void (*block)(const BlockArgs&);
+  void (*block)(const gemm::BlockArgs&);
 };
 
-const Tier& tier_for(Isa isa);
-
-extern const Tier tier_scalar;
-#if defined(__x86_64__) || defined(_M_X64)
-extern const Tier tier_avx2;
-extern const Tier tier_avx512;
+extern const GemmKernels gemm_kernels_scalar;
+#if defined(__x86_64__)
+extern const GemmKernels gemm_kernels_avx2;
+extern const GemmKernels gemm_kernels_avx512;
 #endif
 #if defined(__aarch64__)
-extern const Tier tier_neon;
+extern const GemmKernels gemm_kernels_neon;
 #endif
+
+namespace gemm {
 
 // Micro-tile split of `rows` rows: ceil(rows / mr) tiles whose sizes differ by at most one, so a
 // 16-row batch runs as 8 + 8, not 14 + 2 (a 2-row tile has too few FMA chains to fill the pipes).

@@ -4,13 +4,11 @@
 #include "../simd/vec_avx2.h"
 
 namespace smelu {
-namespace gemm {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = MicroKernel<VecAvx2, 6, 2, kRowStride>;
+using Kernel = gemm::MicroKernel<VecAvx2, 6, 2, kRowStride>;
 }  // namespace
-const Tier tier_avx2 = {Isa::avx2, "avx2_6x16", Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
-                        &block_entry<Kernel>};
-}  // namespace gemm
+const GemmKernels gemm_kernels_avx2 = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
+                                             &gemm::block_entry<Kernel>};
 }  // namespace smelu

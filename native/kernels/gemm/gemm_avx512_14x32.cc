@@ -10,14 +10,12 @@
 #include "../simd/vec_avx512.h"
 
 namespace smelu {
-namespace gemm {
 namespace {
 constexpr size_t kKc = 512;
 constexpr size_t kMc = 84;                // 6 tiles of 14 rows
 constexpr size_t kRowStride = kKc + 16;  // 2112 B, an odd number of lines: rows spread over L1 sets
-using Kernel = MicroKernel<VecAvx512, 14, 2, kRowStride>;
+using Kernel = gemm::MicroKernel<VecAvx512, 14, 2, kRowStride>;
 }  // namespace
-const Tier tier_avx512 = {Isa::avx512, "avx512_14x32", Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
-                          &block_entry<Kernel>};
-}  // namespace gemm
+const GemmKernels gemm_kernels_avx512 = {Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
+                                             &gemm::block_entry<Kernel>};
 }  // namespace smelu

@@ -3,13 +3,11 @@
 #include "../simd/vec_neon.h"
 
 namespace smelu {
-namespace gemm {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = MicroKernel<VecNeon, 8, 3, kRowStride>;
+using Kernel = gemm::MicroKernel<VecNeon, 8, 3, kRowStride>;
 }  // namespace
-const Tier tier_neon = {Isa::neon, "neon_8x12", Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
-                        &block_entry<Kernel>};
-}  // namespace gemm
+const GemmKernels gemm_kernels_neon = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
+                                             &gemm::block_entry<Kernel>};
 }  // namespace smelu

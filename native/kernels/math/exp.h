@@ -43,9 +43,6 @@ struct ExpClamped {
     p = V::fma(p, r, one);
     return V::mul(p, V::bits_shl23(t));
   }
-
-  // exp(x) for any x: the clamp above, then the kernel.
-  SMELU_INLINE F exp(F x) const { return (*this)(V::min(V::set1(kHi), V::max(V::set1(kLo), x))); }
 };
 
 // e^(c x) = 2^(x c log2 e): n = round(x c log2 e) and f = x c log2 e - n, |f| <= 1/2 exactly,

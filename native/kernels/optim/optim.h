@@ -46,7 +46,7 @@ struct OptimKernels {
 };
 
 extern const OptimKernels optim_kernels_scalar;
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__x86_64__)
 extern const OptimKernels optim_kernels_avx2;
 extern const OptimKernels optim_kernels_avx512;
 #endif

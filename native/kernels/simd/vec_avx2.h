@@ -10,7 +10,6 @@ struct VecAvx2 {
   using F = __m256;
   using M = __m256;
   static constexpr int kWidth = 8;
-  static constexpr const char* kName = "avx2";
 
   static F load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
@@ -25,27 +24,17 @@ struct VecAvx2 {
   static F fnma(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm256_min_ps(a, b); }
   static F max(F a, F b) { return _mm256_max_ps(a, b); }
-  static F clamp_sym(F x, F c) { return min(c, max(neg(c), x)); }
   static F abs(F a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-  static F neg(F a) { return _mm256_xor_ps(_mm256_set1_ps(-0.0f), a); }
   static F sqrt(F a) { return _mm256_sqrt_ps(a); }
-  static F round_even(F a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static F copysign(F a, F s) {
     const F sign = _mm256_set1_ps(-0.0f);
     return _mm256_or_ps(_mm256_andnot_ps(sign, a), _mm256_and_ps(sign, s));
   }
 
-  static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
-  static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
   static M is_nan(F a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
   static F select(M m, F if_true, F if_false) { return _mm256_blendv_ps(if_false, if_true, m); }
-
-  static F pow2_int(F n) {
-    __m256i i = _mm256_cvtps_epi32(n);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(i, _mm256_set1_epi32(127)), 23));
-  }
 
   // ---- added for the transcendental activations (see vec_scalar.h for the contracts) ----
 

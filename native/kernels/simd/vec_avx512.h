@@ -17,7 +17,6 @@ struct VecAvx512 {
   using F = __m512;
   using M = __mmask16;
   static constexpr int kWidth = 16;
-  static constexpr const char* kName = "avx512";
 
   static F load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
@@ -32,15 +31,8 @@ struct VecAvx512 {
   static F fnma(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm512_min_ps(a, b); }
   static F max(F a, F b) { return _mm512_max_ps(a, b); }
-  // clamp(x, -c, c) for c >= 0; NaN stays NaN. Not vrangeps: for a NaN operand it returns the
-  // other one (c with x's sign), which would break agreement with the other tiers.
-  static F clamp_sym(F x, F c) { return min(c, max(neg(c), x)); }
   static F abs(F a) { return _mm512_abs_ps(a); }
-  static F neg(F a) {
-    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
-  }
   static F sqrt(F a) { return _mm512_sqrt_ps(a); }
-  static F round_even(F a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static F copysign(F a, F s) {
     const __m512i sign = _mm512_set1_epi32(INT32_MIN);
     // ternary logic sign ? s : a, bit by bit (imm 0xCA; 0xE4 would be a ? sign : s)
@@ -48,17 +40,10 @@ struct VecAvx512 {
         _mm512_ternarylogic_epi32(sign, _mm512_castps_si512(s), _mm512_castps_si512(a), 0xCA));
   }
 
-  static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
-  static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
   static M ge(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
   static M is_nan(F a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
   static F select(M m, F if_true, F if_false) { return _mm512_mask_blend_ps(m, if_false, if_true); }
-
-  static F pow2_int(F n) {
-    __m512i i = _mm512_cvtps_epi32(n);
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23));
-  }
 
   // ---- added for the transcendental activations (see vec_scalar.h for the contracts) ----
 

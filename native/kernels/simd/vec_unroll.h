@@ -12,7 +12,6 @@ namespace smelu {
 
 template <class V, int N>
 struct VecUnroll {
-  using Base = V;
   struct F {
     typename V::F v[N];
   };
@@ -21,7 +20,6 @@ struct VecUnroll {
   };
   using Table16 = typename V::Table16;
   static constexpr int kWidth = V::kWidth * N;
-  static constexpr const char* kName = V::kName;
   static constexpr size_t kStreamAlign = V::kStreamAlign;
 
   template <class Op>
@@ -73,18 +71,12 @@ struct VecUnroll {
   SMELU_UNROLL_3(fnma)
   SMELU_UNROLL_2(min)
   SMELU_UNROLL_2(max)
-  SMELU_UNROLL_2(clamp_sym)
   SMELU_UNROLL_1(abs)
-  SMELU_UNROLL_1(neg)
   SMELU_UNROLL_1(sqrt)
-  SMELU_UNROLL_1(round_even)
   SMELU_UNROLL_2(copysign)
-  SMELU_UNROLL_1(pow2_int)
   SMELU_UNROLL_2(abs_min)
   SMELU_UNROLL_1(neg_abs)
   SMELU_UNROLL_1(bits_shl23)
-  SMELU_UNROLL_CMP(lt)
-  SMELU_UNROLL_CMP(le)
   SMELU_UNROLL_CMP(gt)
   SMELU_UNROLL_CMP(ge)
 

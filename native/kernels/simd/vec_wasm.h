@@ -16,7 +16,6 @@ struct VecWasm {
   using F = v128_t;
   using M = v128_t;
   static constexpr int kWidth = 4;
-  static constexpr const char* kName = "wasm-simd128";
 
   static F load(const float* p) { return wasm_v128_load(p); }
   static void store(float* p, F v) { wasm_v128_store(p, v); }
@@ -32,28 +31,17 @@ struct VecWasm {
   static F fnma(F a, F b, F c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
   static F min(F a, F b) { return wasm_f32x4_pmin(b, a); }
   static F max(F a, F b) { return wasm_f32x4_pmax(b, a); }
-  static F clamp_sym(F x, F c) { return min(c, max(neg(c), x)); }
   static F abs(F a) { return wasm_f32x4_abs(a); }
-  static F neg(F a) { return wasm_f32x4_neg(a); }
   static F sqrt(F a) { return wasm_f32x4_sqrt(a); }
-  static F round_even(F a) { return wasm_f32x4_nearest(a); }
   static F copysign(F a, F s) { return wasm_v128_bitselect(s, a, wasm_i32x4_splat(INT32_MIN)); }
 
-  static M lt(F a, F b) { return wasm_f32x4_lt(a, b); }
-  static M le(F a, F b) { return wasm_f32x4_le(a, b); }
   static M gt(F a, F b) { return wasm_f32x4_gt(a, b); }
   static M ge(F a, F b) { return wasm_f32x4_ge(a, b); }
   static M is_nan(F a) { return wasm_f32x4_ne(a, a); }
   static F select(M m, F if_true, F if_false) { return wasm_v128_bitselect(if_true, if_false, m); }
 
-  // n holds integers already, so truncation is exact.
-  static F pow2_int(F n) {
-    const v128_t i = wasm_i32x4_trunc_sat_f32x4(n);
-    return wasm_i32x4_shl(wasm_i32x4_add(i, wasm_i32x4_splat(127)), 23);
-  }
-
   static F abs_min(F x, F c) { return min(abs(x), c); }
-  static F neg_abs(F a) { return neg(abs(a)); }
+  static F neg_abs(F a) { return wasm_f32x4_neg(wasm_f32x4_abs(a)); }
   static F bits_shl23(F a) { return wasm_i32x4_shl(a, 23); }
 
   // A table lookup per lane: four indices extracted, four scalar loads. (A swizzle of 64 bytes

@@ -4,7 +4,7 @@
  * arrays placed at random offsets inside larger buffers (misaligned views, guard cells around them).
  */
 import fc from 'fast-check';
-import type { Activation, ActivationKind } from '../../../lib/activations';
+import type { Activation, ActivationKind } from '../../../lib/activation';
 
 export const FLT_MAX = 3.4028234663852886e38;
 const MIN_NORMAL = 1.1754943508222875e-38;

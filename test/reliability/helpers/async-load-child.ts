@@ -1,5 +1,5 @@
 /**
- * Child process (node --expose-gc) for async-load.test.ts: rounds of 1,000 concurrent
+ * Child process (node --expose-gc) for async-load.full.test.ts: rounds of 1,000 concurrent
  * denseForwardAsync calls, each with its own input and output arrays (kept alive by the addon until
  * its promise settles), issued 50 per turn of the event loop as requests would arrive, while a
  * 1 ms setInterval timer keeps firing on the main thread.

@@ -1,5 +1,5 @@
 /**
- * Child process for checkpoint-kill.test.ts: saves checkpoints to env CKPT in a loop, as fast as it
+ * Child process for checkpoint-kill.full.test.ts: saves checkpoints to env CKPT in a loop, as fast as it
  * can, until it is killed. Save number s (starting at env START) has position.step = s and every
  * parameter and optimizer value equal to s, so a reader can tell a whole save from a mix of two.
  * Prints "saved s" after each save returns.

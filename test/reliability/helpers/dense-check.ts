@@ -9,7 +9,7 @@
  * infinity. Gradients: the same for each reduction, plus the activation derivative's error carried
  * through it.
  */
-import { SPEC_TOL } from '../../reference';
+import { SPEC_TOL } from '../../../lib/reference';
 
 export const EPS32 = 2 ** -24;
 /** Absolute floor for sums whose terms are denormal (float32 cannot resolve below ~1e-45). */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll } from 'vitest';
-import { tsBootstrapSource, writeTranspiled } from '../../../lib/nn/dev-require';
+import { tsBootstrapSource, writeTranspiled } from '../../helpers/ts-child';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 

@@ -1,5 +1,5 @@
 /**
- * Child process for huge.test.ts, by env SMELU_HUGE_MODE:
+ * Child process for huge.full.test.ts, by env SMELU_HUGE_MODE:
  * - oom: lowers its own address-space limit (prlimit RLIMIT_AS) to just above what it uses, then
  *   asks for allocations that cannot fit: outputs allocated by the API, the addon's scratch and a
  *   pack. Each must be a RangeError (sync) or a rejected promise, and the process must go on.
@@ -117,7 +117,7 @@ function dense(): void {
 }
 
 async function main(): Promise<void> {
-  // On a small machine (see huge.test.ts) the 8 GiB arrays must be refused, not attempted.
+  // On a small machine (see huge.full.test.ts) the 8 GiB arrays must be refused, not attempted.
   if (process.env.SMELU_HUGE_LIMIT === '1') execFileSync('prlimit', [`--pid=${process.pid}`, `--as=${vmSizeBytes() + 2 ** 30}`]);
   if (mode === 'oom') await oom();
   else if (mode === 'act') act();

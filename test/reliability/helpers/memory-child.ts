@@ -1,5 +1,5 @@
 /**
- * Child process (node --expose-gc) for memory.test.ts: many calls of each public function with
+ * Child process (node --expose-gc) for memory.full.test.ts: many calls of each public function with
  * small inputs, RSS measured after full GCs along the way. Per function: a warm-up (so that V8's
  * heap, the allocator's arenas and the addon's scratch reach their steady state), then the counted
  * calls in ten parts with an RSS sample after each. Prints one JSON line per function and a final

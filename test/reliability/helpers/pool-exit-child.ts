@@ -1,5 +1,5 @@
 /**
- * A child process for workers.test.ts that uses the native thread pool and then ends, in the way
+ * A child process for workers.full.test.ts that uses the native thread pool and then ends, in the way
  * env SMELU_EXIT_MODE says; the test checks the exit code and that nothing aborted:
  * - natural: pool-sized dense calls (sync and async), then the event loop just runs out.
  * - exit-async: process.exit(0) with 16 async dense calls still running on the libuv pool.
@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { denseForward, denseForwardAsync, getThreads, setThreads, type Activation } from '../../../lib/index';
-import { workerEntry } from '../../../lib/nn/dev-require';
+import { workerEntry } from '../../helpers/ts-child';
 
 const mode = process.env.SMELU_EXIT_MODE ?? 'natural';
 setThreads(2);

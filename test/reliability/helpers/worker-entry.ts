@@ -1,5 +1,5 @@
 /**
- * A worker_threads entry for workers.test.ts. workerData.mode:
+ * A worker_threads entry for workers.full.test.ts. workerData.mode:
  * - 'check': runs the given cases `iterations` times (sync and async, several calls in flight) and
  *   compares every result bit for bit with the expected output computed on the main thread; posts
  *   { done: true, calls, mismatches, first }.

@@ -1,0 +1,153 @@
+// The dense entry points on the GEMM frame. The three products of a layer need no transpose:
+//     forward  y  = f(x W + b)   A = x   [m x k] rows,  B = W   [k x n] rows
+//     backward dx = dZ W^T       A = dZ  [m x n] rows,  B = W^T (W read with swapped strides)
+//              dW (+)= x^T dZ    A = x^T (x with swapped strides), B = dZ
+#include "dense.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "dense_runtime.h"
+
+namespace smelu {
+
+struct PackedWeights {
+  size_t k = 0, n = 0, nr = 0;
+  std::unique_ptr<float, decltype(&std::free)> data{nullptr, &std::free};
+};
+
+namespace {
+
+using gemm::ceil_div;
+using gemm::Problem;
+using gemm::Strided;
+
+// W [k x n] into NR-column panels of all k rows (the layout run_gemm packs B into).
+void pack_panels(DenseRuntime& rt, size_t k, size_t n, size_t nr, const float* w, float* out) {
+  const size_t panels = ceil_div(n, nr), panel_floats = k * nr;
+  const Strided b{w, n, 1};
+  const int nt = std::min<int>(gemm::threads_for(rt, 8.0 * k * n), static_cast<int>(std::max<size_t>(panels, 1)));
+  auto pack = [&](size_t q, int) {
+    gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
+  };
+  rt.for_each(panels, nt, pack);
+}
+
+// A pack made for another tile width (setIsa changed the tier since): back to row-major W.
+const float* unpack_panels(DenseRuntime& rt, const PackedWeights& pw) {
+  float* w = rt.buffer(DenseRuntime::kUnpackedW, pw.k * pw.n);
+  for (size_t j = 0; j < pw.n; ++j) {
+    const float* panel = pw.data.get() + (j / pw.nr) * pw.k * pw.nr + j % pw.nr;
+    for (size_t p = 0; p < pw.k; ++p) w[p * pw.n + j] = panel[p * pw.nr];
+  }
+  return w;
+}
+
+}  // namespace
+
+std::shared_ptr<PackedWeights> pack_weights(const GemmKernels& t, size_t k, size_t n, const float* w) {
+  auto pw = std::make_shared<PackedWeights>();
+  pw->k = k;
+  pw->n = n;
+  pw->nr = t.nr;
+  const size_t floats = std::max<size_t>(k * ceil_div(n, t.nr) * t.nr, 16);
+  pw->data.reset(static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64)));
+  if (!pw->data) throw std::bad_alloc();
+  CallScope scope;
+  pack_panels(scope.rt(), k, n, t.nr, w, pw->data.get());
+  return pw;
+}
+
+void dense_forward(const GemmKernels& t, const DenseForward& a) {
+  if (a.m == 0 || a.n == 0) return;
+  CallScope scope;
+  DenseRuntime& rt = scope.rt();
+  Problem g{};
+  g.M = a.m;
+  g.N = a.n;
+  g.K = a.k;
+  g.a = Strided{a.x, a.k, 1};
+  g.b = Strided{a.w, a.n, 1};
+  if (a.packed) {
+    if (a.packed->nr == static_cast<size_t>(t.nr))
+      g.packed_b = a.packed->data.get();
+    else
+      g.b = Strided{unpack_panels(rt, *a.packed), a.n, 1};
+  }
+  g.c = a.y;
+  g.ldc = a.n;
+  g.act = &a.act;
+  g.bias = a.b;
+  g.z = a.z;
+  gemm::run_gemm(rt, t, g);
+}
+
+namespace {
+
+// db (+)= the column sums of dz [m x n] over columns [j0, j1), row after row.
+void add_column_sums(const float* dz, size_t n, size_t i0, size_t i1, size_t j0, size_t j1, float* db) {
+  for (size_t i = i0; i < i1; ++i) {
+    const float* row = dz + i * n;
+    for (size_t j = j0; j < j1; ++j) db[j] += row[j];
+  }
+}
+
+// dZ = dy * f'(saved) into dz [m x n], and db (+)= its column sums in row order. Alone, a thread
+// adds each group of rows into db while it is still in L1; with several, dz is split by rows (few,
+// long activation calls) and then db by columns (each db element summed by one thread, in order).
+void derivative_pass(DenseRuntime& rt, const ActKernels& k, const DenseBackward& a, float* dz) {
+  const auto act = a.saved_is_output ? k.backward_from_output : k.backward;
+  const size_t m = a.m, n = a.n;
+  if (a.db && !a.accumulate) std::fill(a.db, a.db + n, 0.0f);
+  if (m == 0 || n == 0) return;
+  const size_t rows_per = std::max<size_t>(1, 4096 / n);
+  const size_t row_groups = ceil_div(m, rows_per);
+  const int nt = std::min<int>(gemm::threads_for(rt, 16.0 * m * n), static_cast<int>(row_groups));
+  auto rows = [&](size_t r, int) {
+    const size_t i0 = r * rows_per, i1 = std::min(m, i0 + rows_per);
+    act(a.act, a.saved + i0 * n, a.dy + i0 * n, dz + i0 * n, (i1 - i0) * n);
+    if (a.db && nt <= 1) add_column_sums(dz, n, i0, i1, 0, n, a.db);
+  };
+  rt.for_each(row_groups, nt, rows);
+  if (!a.db || nt <= 1) return;
+  const size_t chunks = std::min(ceil_div(n, 64), 4 * static_cast<size_t>(nt));
+  auto columns = [&](size_t c, int) {
+    const size_t j0 = gemm::part_begin(n, 16, chunks, c), j1 = gemm::part_begin(n, 16, chunks, c + 1);
+    add_column_sums(dz, n, 0, m, j0, j1, a.db);
+  };
+  rt.for_each(chunks, nt, columns);
+}
+
+}  // namespace
+
+void dense_backward(const GemmKernels& t, const ActKernels& act, const DenseBackward& a) {
+  CallScope scope;
+  DenseRuntime& rt = scope.rt();
+  const size_t m = a.m, k = a.k, n = a.n;
+  float* dz = rt.buffer(DenseRuntime::kDz, m * n);
+  derivative_pass(rt, act, a, dz);
+  if (a.dx) {
+    Problem g{};
+    g.M = m;
+    g.N = k;
+    g.K = n;
+    g.a = Strided{dz, n, 1};
+    g.b = Strided{a.w, 1, n};  // B[j][p] = W[p][j]
+    g.c = a.dx;
+    g.ldc = k;
+    gemm::run_gemm(rt, t, g);
+  }
+  Problem g{};
+  g.M = k;
+  g.N = n;
+  g.K = m;
+  g.a = Strided{a.x, 1, k};  // A[p][i] = x[i][p]
+  g.b = Strided{dz, n, 1};
+  g.c = a.dw;
+  g.ldc = n;
+  g.load_c = a.accumulate;
+  gemm::run_gemm(rt, t, g);
+}
+
+}  // namespace smelu

@@ -1,0 +1,14 @@
+// Scalar tier (std::fma): the reference the SIMD tiers match bit for bit. 4 x 4 tile of 16
+// independent chains; speed is secondary here.
+#include "gemm_ukernel.h"
+#include "../simd/vec_scalar.h"
+
+namespace smelu {
+namespace {
+constexpr size_t kKc = 256;
+constexpr size_t kRowStride = kKc + 16;
+using Kernel = gemm::MicroKernel<VecScalar, 4, 4, kRowStride>;
+}  // namespace
+const GemmKernels gemm_kernels_scalar = {Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
+                                             &gemm::block_entry<Kernel>};
+}  // namespace smelu
