@@ -51,7 +51,7 @@ export interface WasmExports {
 }
 
 /** The operations helpers run, by index (the job word in shared memory holds the index). */
-export const HELPER_OPS = ['gemm', 'pack_b', 'act_backward', 'act_backward_from_output'] as const;
+export const HELPER_OPS = ['gemm', 'pack_b'] as const;
 export type HelperOp = (typeof HELPER_OPS)[number];
 
 /** One call of an export with numeric arguments. */
