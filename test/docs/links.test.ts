@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Installed, built or generated trees: never walked, and a path into one is not checked. */
 const GENERATED = new Set(['node_modules', 'build', 'dist', 'prebuilds', '.git', '.vitest-cache']);
-const isGenerated = (p: string) => p.startsWith('docs/api') || p.split('/').some((s) => GENERATED.has(s) || s.startsWith('build-'));
+/** Output folders that runs create and git ignores (the bench's default output, the API reference). */
+const OUTPUTS = ['docs/api', 'bench/results/local'];
+const isGenerated = (p: string) =>
+  OUTPUTS.some((o) => p === o || p.startsWith(`${o}/`)) || p.split('/').some((s) => GENERATED.has(s) || s.startsWith('build-'));
 /** The top-level folders a cited path starts with. */
 const CITED_ROOTS = ['native', 'docs', 'lib', 'test', 'bench', 'scripts', 'spec', 'notes'];
 
