@@ -6,8 +6,9 @@
 # Usage: test/native/run_native.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${TMPDIR:-/tmp}/smelu_native_drivers
-mkdir -p "$out"
+# A fresh folder per run: two checkouts building here at once must not mix their objects.
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 cxx=${CXX:-g++}
 flags=(-std=c++17 -O2 -pthread -ffp-contract=off -fno-math-errno -Wall -Wextra -Inative)
 # shellcheck source=test/native/objects.sh

@@ -4,8 +4,8 @@
 # Needs g++-aarch64-linux-gnu and qemu-user. Usage: test/native/run_neon.sh
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=${TMPDIR:-/tmp}/smelu_act_driver_neon
-mkdir -p "$out"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 cxx=${AARCH64_CXX:-aarch64-linux-gnu-g++}
 flags="-std=c++17 -O2 -ffp-contract=off -fno-math-errno -Wall -Wextra -I$root/native"
 act=$root/native/kernels/act
