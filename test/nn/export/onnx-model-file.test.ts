@@ -1,0 +1,88 @@
+/**
+ * ONNX export of a model file's model: a CTR model trained from a named-column CSV (numeric,
+ * categorical and bag columns) is saved, loaded, exported, and run in onnxruntime-node on raw rows
+ * fed through `onnxFeeds` and the model's feature spec; and `smelu export --model` /
+ * `--save-model`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { ctrModel, exportOnnx, features, fit, loadModel, modelFromCheckpoint, onnxFeeds, onnxOutputOf, type BaseModel, type RawRow } from '../../../lib/nn';
+import { sameBits } from '../helpers/bits';
+import { tempFiles } from '../helpers/files';
+import { usersCsv, USERS_OPTS, USERS_RAW } from '../helpers/users';
+import { BOUND, exportCli, maxAbsDiff } from './parity-cases';
+
+const { dir, file } = tempFiles('smelu-onnx-model-');
+
+/** A CTR model (layer norm, smelu) trained on 200 users rows, checkpointed, saved to ctr.smelu. */
+async function savedCtr(): Promise<{ model: BaseModel; modelFile: string; checkpoint: string }> {
+  const f = features(USERS_OPTS);
+  const { dataset } = await f.load(file('train.csv', usersCsv(200)));
+  const model = ctrModel({ features: f, embeddingDim: 4, hidden: [8], activation: { kind: 'smelu', beta: 0.5 }, layerNorm: true, seed: 4 });
+  const checkpoint = path.join(dir, 'ctr.ckpt');
+  fit(model, dataset, { epochs: 3, batchSize: 32, loss: 'bce', seed: 4, optimizer: { kind: 'adam', lr: 0.01 }, checkpoint: { path: checkpoint, everySteps: 1000 } });
+  const modelFile = path.join(dir, 'ctr.smelu');
+  model.save(modelFile);
+  return { model, modelFile, checkpoint };
+}
+
+/** Raw test rows: held-out CSV lines (label cell included) and objects with missing values. */
+function rawTestRows(): RawRow[] {
+  return [...usersCsv(60, 200).trim().split('\n').slice(1), ...USERS_RAW];
+}
+
+/** The exported model's output on raw rows, fed through onnxFeeds. */
+async function runOnnx(bytes: Uint8Array, model: BaseModel, rows: readonly RawRow[]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const feeds = Object.fromEntries(Object.entries(onnxFeeds(model, rows)).map(([k, f]) => [k, new ort.Tensor(f.type, f.data, f.dims)]));
+  expect(session.inputNames).toEqual(['dense', 'cat', 'bag0']);
+  return (await session.run(feeds)).output.data as Float32Array;
+}
+
+describe('ONNX export of a model with a feature spec', () => {
+  it('a loaded model file runs in onnxruntime on raw rows within 1e-5 of model.predict', async () => {
+    const { modelFile } = await savedCtr();
+    const loaded = loadModel(modelFile);
+    const rows = rawTestRows();
+    const want = loaded.predict(rows);
+    const got = await runOnnx(exportOnnx(loaded, { output: onnxOutputOf(loaded.head) }), loaded, rows);
+    expect(got.length).toBe(rows.length);
+    const d = maxAbsDiff(got, want);
+    console.info(`ONNX export of a loaded model file (CTR: numeric, categorical, bag; layer norm), raw rows: max |onnxruntime - predict| = ${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(BOUND);
+    expect(() => onnxFeeds(ctrModel({ numDense: 2, fields: [5] }), rows)).toThrow(/feature spec/);
+    expect(() => onnxFeeds(loaded, [{ age: 'old' }])).toThrow(RangeError);
+  });
+
+  it('smelu export --model gives the bytes of exportOnnx(loadModel(file)) with the head as output; --save-model turns a checkpoint into a model file', async () => {
+    const { model, modelFile, checkpoint } = await savedCtr();
+    const out = path.join(dir, 'cli.onnx');
+    const r = exportCli(['--onnx', out, '--model', modelFile]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/output sigmoid/);
+    expect(fs.readFileSync(out)).toEqual(Buffer.from(exportOnnx(loadModel(modelFile), { output: 'sigmoid' })));
+
+    const converted = path.join(dir, 'from-ckpt.smelu');
+    const c = exportCli(['--save-model', converted, '--checkpoint', checkpoint]);
+    expect(c.status, c.stderr).toBe(0);
+    const fromFile = loadModel(converted);
+    const direct = modelFromCheckpoint(checkpoint);
+    expect(fromFile.head).toBe('sigmoid');
+    expect(fromFile.config()).toEqual(model.config());
+    fromFile.params().forEach((p, i) => expect(sameBits(p.value, direct.params()[i].value), p.name).toBe(true));
+
+    for (const bad of [
+      ['--onnx', out],
+      ['--model', modelFile],
+      ['--onnx', out, '--model', modelFile, '--checkpoint', checkpoint],
+      ['--onnx', out, '--model', modelFile, '--output', 'probs'],
+      ['--save-model'],
+    ]) {
+      const b = exportCli(bad);
+      expect(b.status, bad.join(' ')).toBe(2);
+      expect(b.stderr).toMatch(/usage: smelu export/);
+    }
+  });
+});
