@@ -50,7 +50,7 @@ describe('ONNX export of a model with a feature spec', () => {
     const got = await runOnnx(exportOnnx(loaded, { output: onnxOutputOf(loaded.head) }), loaded, rows);
     expect(got.length).toBe(rows.length);
     const d = maxAbsDiff(got, want);
-    console.info(`ONNX export of a loaded model file (CTR: numeric, categorical, bag; layer norm), raw rows: max |onnxruntime - predict| = ${d.toExponential(2)}`);
+    console.info(`ONNX export of a loaded model file (CTR: numeric, categorical, bag; layer norm), ${rows.length} raw rows: max |onnxruntime - predict| = ${d.toExponential(2)}`);
     expect(d).toBeLessThanOrEqual(BOUND);
     expect(() => onnxFeeds(ctrModel({ numDense: 2, fields: [5] }), rows)).toThrow(/feature spec/);
     expect(() => onnxFeeds(loaded, [{ age: 'old' }])).toThrow(RangeError);
