@@ -8,30 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ctrModel, exportOnnx, features, fit, loadModel, modelFromCheckpoint, onnxFeeds, onnxOutputOf, type BaseModel, type RawRow } from '../../../lib/nn';
+import { ctrModel, exportOnnx, loadModel, modelFromCheckpoint, onnxFeeds, onnxOutputOf, type BaseModel, type RawRow } from '../../../lib/nn';
 import { sameBits } from '../helpers/bits';
 import { tempFiles } from '../helpers/files';
-import { usersCsv, USERS_OPTS, USERS_RAW } from '../helpers/users';
+import { savedUsersCtr, usersTestRows } from '../helpers/users';
 import { BOUND, exportCli, maxAbsDiff } from './parity-cases';
 
-const { dir, file } = tempFiles('smelu-onnx-model-');
-
-/** A CTR model (layer norm, smelu) trained on 200 users rows, checkpointed, saved to ctr.smelu. */
-async function savedCtr(): Promise<{ model: BaseModel; modelFile: string; checkpoint: string }> {
-  const f = features(USERS_OPTS);
-  const { dataset } = await f.load(file('train.csv', usersCsv(200)));
-  const model = ctrModel({ features: f, embeddingDim: 4, hidden: [8], activation: { kind: 'smelu', beta: 0.5 }, layerNorm: true, seed: 4 });
-  const checkpoint = path.join(dir, 'ctr.ckpt');
-  fit(model, dataset, { epochs: 3, batchSize: 32, loss: 'bce', seed: 4, optimizer: { kind: 'adam', lr: 0.01 }, checkpoint: { path: checkpoint, everySteps: 1000 } });
-  const modelFile = path.join(dir, 'ctr.smelu');
-  model.save(modelFile);
-  return { model, modelFile, checkpoint };
-}
-
-/** Raw test rows: held-out CSV lines (label cell included) and objects with missing values. */
-function rawTestRows(): RawRow[] {
-  return [...usersCsv(60, 200).trim().split('\n').slice(1), ...USERS_RAW];
-}
+const { dir } = tempFiles('smelu-onnx-model-');
 
 /** The exported model's output on raw rows, fed through onnxFeeds. */
 async function runOnnx(bytes: Uint8Array, model: BaseModel, rows: readonly RawRow[]): Promise<Float32Array> {
@@ -43,9 +26,9 @@ async function runOnnx(bytes: Uint8Array, model: BaseModel, rows: readonly RawRo
 
 describe('ONNX export of a model with a feature spec', () => {
   it('a loaded model file runs in onnxruntime on raw rows within 1e-5 of model.predict', async () => {
-    const { modelFile } = await savedCtr();
+    const { modelFile } = await savedUsersCtr(dir);
     const loaded = loadModel(modelFile);
-    const rows = rawTestRows();
+    const rows = usersTestRows();
     const want = loaded.predict(rows);
     const got = await runOnnx(exportOnnx(loaded, { output: onnxOutputOf(loaded.head) }), loaded, rows);
     expect(got.length).toBe(rows.length);
@@ -57,7 +40,7 @@ describe('ONNX export of a model with a feature spec', () => {
   });
 
   it('smelu export --model gives the bytes of exportOnnx(loadModel(file)) with the head as output; --save-model turns a checkpoint into a model file', async () => {
-    const { model, modelFile, checkpoint } = await savedCtr();
+    const { model, modelFile, checkpoint } = await savedUsersCtr(dir);
     const out = path.join(dir, 'cli.onnx');
     const r = exportCli(['--onnx', out, '--model', modelFile]);
     expect(r.status, r.stderr).toBe(0);

@@ -1,5 +1,7 @@
 /** A small users CSV with every kind of column (numeric, categorical, bag, ignored text), and its feature options. */
-import type { FeatureOptions } from '../../../lib/nn';
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+import { ctrModel, features, fit, type BaseModel, type FeatureOptions, type RawRow } from '../../../lib/nn';
 
 const PLANS = ['free', 'pro', 'team'];
 const COUNTRIES = ['DE', 'US', 'FR', ''];
@@ -31,3 +33,25 @@ export const USERS_RAW = [
   { age: '23', plan: 'free', income: null, genres: 'Comedy|Horror' }, // country and income missing
   { age: 35, plan: 'newplan', country: 'XX', income: '', genres: [] },
 ];
+
+/** Raw test rows: held-out CSV lines (label cell included) and objects with missing values. */
+export function usersTestRows(): RawRow[] {
+  return [...usersCsv(60, 200).trim().split('\n').slice(1), ...USERS_RAW];
+}
+
+/**
+ * A CTR model (layer norm, SmeLU) trained in `dir` on 200 users rows through its feature spec,
+ * checkpointed to ctr.ckpt and saved to the model file ctr.smelu.
+ */
+export async function savedUsersCtr(dir: string): Promise<{ model: BaseModel; modelFile: string; checkpoint: string }> {
+  const f = features(USERS_OPTS);
+  const csv = join(dir, 'train.csv');
+  writeFileSync(csv, usersCsv(200));
+  const { dataset } = await f.load(csv);
+  const model = ctrModel({ features: f, embeddingDim: 4, hidden: [8], activation: { kind: 'smelu', beta: 0.5 }, layerNorm: true, seed: 4 });
+  const checkpoint = join(dir, 'ctr.ckpt');
+  fit(model, dataset, { epochs: 3, batchSize: 32, loss: 'bce', seed: 4, optimizer: { kind: 'adam', lr: 0.01 }, checkpoint: { path: checkpoint, everySteps: 1000 } });
+  const modelFile = join(dir, 'ctr.smelu');
+  model.save(modelFile);
+  return { model, modelFile, checkpoint };
+}
