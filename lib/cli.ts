@@ -11,7 +11,7 @@ commands:
   info               backend, ISA tier, threads and versions in use
   train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
-  export [options]   write a trained model as ONNX or TF.js (smelu export --help)
+  export [options]   write a trained model as ONNX, TF.js or a model file (smelu export --help)
 
 options:
   --version          print the version

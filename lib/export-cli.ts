@@ -1,27 +1,34 @@
 /**
- * `smelu export`: writes a trained model (from a checkpoint) as an ONNX model and / or a TF.js
- * layers model (model.json + weights.bin; needs @tensorflow/tfjs).
+ * `smelu export`: writes a trained model (a model file or a checkpoint) as an ONNX model, a TF.js
+ * layers model (model.json + weights.bin; needs @tensorflow/tfjs) and / or a model file.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as nn from './nn';
 import { UsageError } from './repro/cli';
 
-const USAGE = `usage: smelu export (--onnx OUT | --tfjs DIR) --checkpoint FILE [options]
+const USAGE = `usage: smelu export (--onnx OUT | --tfjs DIR | --save-model OUT) (--model FILE | --checkpoint FILE) [options]
 
   --onnx OUT             write the ONNX model there
   --tfjs DIR             write a TF.js layers model there (model.json, weights.bin; needs @tensorflow/tfjs)
+  --save-model OUT       write a model file there (for nn.loadModel; from a checkpoint: config, head
+                         from its loss and weights, no optimizer state and no feature spec)
+  --model FILE           the trained model: a model file written by model.save
   --checkpoint FILE      the trained model: a checkpoint written by fit / smelu train
   --opset N              ONNX opset, 17 to 21 (default 17; from 20 on GELU uses the Gelu operator)
-  --output KIND          logits (default), sigmoid or softmax
+  --output KIND          logits, sigmoid or softmax (default: the model's head, as predict returns:
+                         sigmoid, softmax, or logits for a linear head)
   --help`;
 
 interface ExportArgs {
   onnx?: string;
   tfjs?: string;
-  checkpoint: string;
+  saveModel?: string;
+  model?: string;
+  checkpoint?: string;
   opset: number;
-  output: nn.OnnxOutput;
+  /** Undefined: from the model's head. */
+  output?: nn.OnnxOutput;
 }
 
 /** Strict parse of string options (plus --help): their values, or null when help is asked. */
@@ -40,22 +47,24 @@ function stringOptions(args: string[], names: readonly string[]): Record<string,
 
 /** Parses the arguments after `export`; throws {@link UsageError} for a bad or missing option. */
 export function parseExportArgs(args: string[]): ExportArgs | null {
-  const values = stringOptions(args, ['onnx', 'tfjs', 'checkpoint', 'opset', 'output']);
+  const values = stringOptions(args, ['onnx', 'tfjs', 'save-model', 'model', 'checkpoint', 'opset', 'output']);
   if (!values) return null;
   const s = (k: string) => values[k];
   const onnx = s('onnx');
   const tfjs = s('tfjs');
+  const saveModel = s('save-model');
+  const model = s('model');
   const checkpoint = s('checkpoint');
-  if (!onnx && !tfjs) throw new UsageError('--onnx OUT or --tfjs DIR is required');
-  if (!checkpoint) throw new UsageError('--checkpoint FILE is required');
+  if (!onnx && !tfjs && !saveModel) throw new UsageError('--onnx OUT, --tfjs DIR or --save-model OUT is required');
+  if (!model === !checkpoint) throw new UsageError('exactly one of --model FILE and --checkpoint FILE is required');
   const opsetText = s('opset') ?? '17';
   const opset = Number(opsetText);
   if (!/^\d+$/.test(opsetText) || opset < 17 || opset > 21) throw new UsageError(`--opset must be an integer from 17 to 21, got '${opsetText}'`);
-  const output = s('output') ?? 'logits';
-  if (output !== 'logits' && output !== 'sigmoid' && output !== 'softmax') {
+  const output = s('output');
+  if (output !== undefined && output !== 'logits' && output !== 'sigmoid' && output !== 'softmax') {
     throw new UsageError(`--output must be logits, sigmoid or softmax, got '${output}'`);
   }
-  return { onnx, tfjs, checkpoint, opset, output };
+  return { onnx, tfjs, saveModel, model, checkpoint, opset, output };
 }
 
 /** The parsed arguments, or the exit code when there is nothing to export (help: 0, bad option: 2). */
@@ -76,19 +85,22 @@ function argsOrExit(args: string[]): ExportArgs | number {
 export async function exportCommand(args: string[]): Promise<number> {
   const a = argsOrExit(args);
   if (typeof a === 'number') return a;
-  const state = nn.loadCheckpoint(a.checkpoint);
-  const model = nn.buildModel(state.model);
-  nn.loadWeights(model, state);
+  const model = a.model ? nn.loadModel(a.model) : nn.modelFromCheckpoint(a.checkpoint!);
+  const output = a.output ?? nn.onnxOutputOf(model.head);
   if (a.onnx) {
-    const bytes = nn.exportOnnx(model, { opset: a.opset, output: a.output });
+    const bytes = nn.exportOnnx(model, { opset: a.opset, output });
     writeFileSync(a.onnx, bytes);
-    process.stdout.write(`${a.onnx}: ONNX opset ${a.opset}, ${bytes.length} bytes, output ${a.output}\n`);
+    process.stdout.write(`${a.onnx}: ONNX opset ${a.opset}, ${bytes.length} bytes, output ${output}\n`);
   }
   if (a.tfjs) {
     // loaded only here: @tensorflow/tfjs is an optional peer dependency
     const t = require('./tfjs') as typeof import('./tfjs');
-    await t.exportTfjs(model, { output: a.output }).save(t.fileHandler(a.tfjs));
-    process.stdout.write(`${a.tfjs}: TF.js layers model (model.json, weights.bin), output ${a.output}\n`);
+    await t.exportTfjs(model, { output }).save(t.fileHandler(a.tfjs));
+    process.stdout.write(`${a.tfjs}: TF.js layers model (model.json, weights.bin), output ${output}\n`);
+  }
+  if (a.saveModel) {
+    model.save(a.saveModel);
+    process.stdout.write(`${a.saveModel}: model file, head ${model.head}\n`);
   }
   return 0;
 }

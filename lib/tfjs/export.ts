@@ -9,6 +9,7 @@ import { CtrModel } from '../nn/ctr';
 import { Dense } from '../nn/dense-layer';
 import type { Embedding } from '../nn/embedding';
 import { onnxFeeds, type ExportRows } from '../nn/export/onnx';
+import type { RawRow } from '../nn/features';
 import { LearnableGsmelu } from '../nn/gsmelu';
 import type { Layer } from '../nn/layer';
 import { LayerNorm } from '../nn/layernorm';
@@ -121,13 +122,15 @@ function buildTfjs(model: Model, output: TfjsOutput): TF.LayersModel {
 }
 
 /**
- * The exported model's inputs for a smelu batch, in the model's input order.
+ * The exported model's inputs, in the model's input order: from a smelu batch, or from raw rows
+ * through the model's feature spec (as `onnxFeeds`).
  * @param model the smelu model that was exported.
- * @param batch the rows (labels are not read).
+ * @param batch the rows: an encoded batch / dataset (labels are not read) or raw rows.
  * @returns float32 / int32 tensors (the caller disposes them).
- * @throws TypeError for a model that is not a SequentialModel or CtrModel.
+ * @throws TypeError for a model that is not a SequentialModel or CtrModel, or raw rows for a
+ *   model without a feature spec.
  */
-export function tfjsInputs(model: Model, batch: ExportRows): Tensor[] {
+export function tfjsInputs(model: Model, batch: ExportRows | readonly RawRow[]): Tensor[] {
   return Object.values(onnxFeeds(model, batch)).map((f) =>
     f.type === 'float32' ? tf.tensor(f.data as Float32Array, f.dims, 'float32') : tf.tensor(Int32Array.from(f.data as BigInt64Array, Number), f.dims, 'int32'),
   );

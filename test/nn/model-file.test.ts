@@ -4,41 +4,13 @@ import { gzipSync } from 'zlib';
 import { describe, expect, it } from 'vitest';
 import {
   CheckpointError, ctrModel, Dataset, FRAME_PART, decodeModelFile, encodeModelFile, Features, features, fit, loadModel, mlp, modelContents,
-  modelFromCheckpoint, ModelFileError, predict, type FeatureOptions,
+  modelFromCheckpoint, ModelFileError, predict,
 } from '../../lib/nn';
 import { sameBits } from './helpers/bits';
 import { tempFiles } from './helpers/files';
+import { usersCsv, USERS_OPTS as OPTS, USERS_RAW as RAW } from './helpers/users';
 
 const { dir, file } = tempFiles('smelu-nn-model-');
-
-const PLANS = ['free', 'pro', 'team'];
-const COUNTRIES = ['DE', 'US', 'FR', ''];
-const GENRES = ['Action', 'Comedy', 'Drama', 'Horror'];
-
-/** A small CSV with every kind of column; the label depends on all of them. */
-function usersCsv(rows: number): string {
-  const lines = ['age,plan,country,income,genres,note,clicked'];
-  for (let i = 0; i < rows; i++) {
-    const age = 18 + ((i * 7) % 50);
-    const plan = PLANS[i % 3];
-    const income = i % 9 === 4 ? '' : String(20000 + ((i * 3331) % 60000));
-    const genres = [GENRES[i % 4], GENRES[(i >> 2) % 4]].join('|');
-    const yes = (age > 40 ? 1 : 0) + (plan === 'pro' ? 1 : 0) + (genres.includes('Drama') ? 1 : 0) >= 2;
-    lines.push(`${age},${plan},${COUNTRIES[i % 4]},${income},${genres},"free text, ""quoted""",${yes ? 'yes' : 'no'}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-const OPTS: FeatureOptions = {
-  label: 'clicked', positive: 'yes', numeric: ['age', 'income'], categorical: ['plan', 'country'],
-  bags: { genres: '|' }, ignore: ['note'], missing: { income: 'mean' }, buckets: 64,
-};
-
-const RAW = [
-  { age: 52, plan: 'pro', country: 'DE', income: 41000, genres: ['Drama', 'Action'] },
-  { age: '23', plan: 'free', income: null, genres: 'Comedy|Horror' }, // country and income missing
-  { age: 35, plan: 'newplan', country: 'XX', income: '', genres: [] },
-];
 
 describe('feature spec', () => {
   it('learns the same statistics in one streaming pass as from the loaded file, and round-trips through JSON', async () => {

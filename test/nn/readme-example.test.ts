@@ -1,16 +1,17 @@
 /**
  * The README's "Train, save, serve" example, run as written: its CSV block becomes users.csv, its
- * two code blocks train.js and serve.js, each run in its own process with `require('smelu')`
- * pointing at this checkout's build (dist/, rebuilt by the test setup when stale). Editing the
- * README changes what runs here, so the two cannot drift.
+ * three code blocks train.js, serve.js and onnx.js, each run in its own process with
+ * `require('smelu')` pointing at this checkout's build (dist/, rebuilt by the test setup when
+ * stale). Editing the README changes what runs here, so the two cannot drift.
  */
 import { execFileSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { runInNewContext } from 'vm';
 import { describe, expect, it } from 'vitest';
 import * as smelu from '../../lib';
 import { ROOT } from '../helpers/build';
+import type { RawRow } from '../../lib/nn';
 import { sameBits } from './helpers/bits';
 import { tempFiles } from './helpers/files';
 
@@ -27,31 +28,63 @@ function sectionBlocks(title: string): Array<{ lang: string; code: string }> {
   return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
 }
 
-/** Runs a script in a new node process in `dir`, with require('smelu') resolving to the build. */
-function runNode(path: string): string {
+/**
+ * The build, except that nn.onnxFeeds prints the rows it encodes and console.log prints typed
+ * arrays exactly (as JSON), so the test sees what an ONNX script fed and got.
+ */
+const SPY = `
+const s = require(${JSON.stringify(BUILD)});
+const log = console.log;
+console.log = (...a) => (a[0] instanceof Float32Array ? process.stdout.write('LOGGED ' + JSON.stringify(Array.from(a[0])) + '\\n') : log(...a));
+const onnxFeeds = (model, rows) => (process.stdout.write('ROWS ' + JSON.stringify(rows) + '\\n'), s.nn.onnxFeeds(model, rows));
+module.exports = { ...s, nn: { ...s.nn, onnxFeeds } };
+`;
+
+/** The JSON after `tag ` on a line of a child's output. */
+function tagged(out: string, tag: string): unknown {
+  const line = out.split('\n').find((l) => l.startsWith(`${tag} `));
+  expect(line, `a line '${tag} ...' in the output`).toBeDefined();
+  return JSON.parse(line!.slice(tag.length + 1));
+}
+
+/**
+ * Runs a script in a new node process in `dir`, with require('smelu') resolving to `smelu`
+ * (default: the build) and require('onnxruntime-node') to this checkout's copy (as a user's
+ * project that installed it).
+ */
+function runNode(path: string, smelu = BUILD): string {
+  const paths = { smelu, 'onnxruntime-node': require.resolve('onnxruntime-node', { paths: [ROOT] }) };
   const hook = `
 const Module = require('module');
 const resolveFilename = Module._resolveFilename;
+const paths = ${JSON.stringify(paths)};
 Module._resolveFilename = function (request, ...rest) {
-  return resolveFilename.call(this, request === 'smelu' ? ${JSON.stringify(BUILD)} : request, ...rest);
+  return resolveFilename.call(this, paths[request] ?? request, ...rest);
 };
 require(${JSON.stringify(path)});
 `;
   return execFileSync(process.execPath, ['-e', hook], { cwd: dir, encoding: 'utf8' });
 }
 
+/** Writes users.csv and runs train.js (once per file): users.smelu in `dir`. */
+function trainOnce(): void {
+  if (existsSync(join(dir, 'users.smelu'))) return;
+  const [csv, train] = sectionBlocks('Train, save, serve');
+  file('users.csv', csv.code);
+  runNode(file('train.js', train.code));
+  expect(existsSync(join(dir, 'users.smelu'))).toBe(true);
+}
+
 describe('README: Train, save, serve', () => {
   it('trains from the CSV, saves, and a fresh process predicts raw rows with the same bits as this one', () => {
     const blocks = sectionBlocks('Train, save, serve');
-    expect(blocks.map((b) => b.lang)).toEqual(['csv', 'js', 'js']);
-    const [csv, train, serve] = blocks;
-    file('users.csv', csv.code);
-    runNode(file('train.js', train.code));
+    expect(blocks.map((b) => b.lang)).toEqual(['csv', 'js', 'js', 'js']);
+    const serve = blocks[2];
+    trainOnce();
     // serve.js as written, plus one line that prints its predictions exactly
     const PRINT = "\n;console.log('PREDICTIONS ' + JSON.stringify(Array.from(p)));\n";
     const out = runNode(file('serve.js', serve.code + PRINT));
-    const line = out.split('\n').find((l) => l.startsWith('PREDICTIONS '));
-    const fresh = Float32Array.from(JSON.parse(line!.slice(12)) as number[]);
+    const fresh = Float32Array.from(tagged(out, 'PREDICTIONS') as number[]);
     expect(fresh.length).toBe(3);
     expect(fresh.every((v) => v > 0 && v < 1)).toBe(true);
 
@@ -64,5 +97,20 @@ describe('README: Train, save, serve', () => {
       capture: (p: Float32Array) => (here = p),
     });
     expect(sameBits(here!, fresh)).toBe(true);
+  });
+
+  it('exports the saved model to ONNX; onnxruntime-node in a fresh process predicts raw rows within 1e-5 of model.predict', () => {
+    const onnx = sectionBlocks('Train, save, serve')[3];
+    trainOnce();
+    const out = runNode(file('onnx.js', onnx.code), file('smelu-spy.js', SPY));
+    const rows = tagged(out, 'ROWS') as RawRow[];
+    const got = tagged(out, 'LOGGED') as number[];
+    const want = smelu.nn.loadModel(join(dir, 'users.smelu')).predict(rows);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(got.length).toBe(want.length);
+    const d = Math.max(...got.map((v, i) => Math.abs(v - want[i])));
+    console.info(`README ONNX step: ${rows.length} raw rows, max |onnxruntime - predict| = ${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(1e-5);
+    expect(existsSync(join(dir, 'users.onnx'))).toBe(true);
   });
 });

@@ -9,6 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ctrModel, fit, mlp, predict, syntheticCtr, type Dataset, type LossName, type Model } from '../../lib/nn';
 import { ACTIVATIONS, BOUND, digitsTest, exportCli, inCheckpointDir, maxAbsDiff, trainedMlp, trainedStack } from '../nn/export/parity-cases';
 import { exportTfjs, fileHandler, tf, tfjsInputs, type TfjsOutput } from '../../lib/tfjs';
+import { loadModel } from '../../lib/nn';
+import { tempFiles } from '../nn/helpers/files';
+import { savedUsersCtr, usersTestRows } from '../nn/helpers/users';
 
 type Tensor = ReturnType<typeof tf.tensor>;
 type LayersModel = ReturnType<typeof exportTfjs>;
@@ -100,4 +103,24 @@ describe('smelu export --tfjs and the file handler', () => {
       expect(d).toBeLessThanOrEqual(BOUND);
       expect(() => fileHandler('')).toThrow(TypeError);
     }));
+});
+
+describe('smelu export --tfjs from a model file', () => {
+  const { dir } = tempFiles('smelu-tfjs-model-');
+  it('a model file with a feature spec exports with its head; the reloaded TF.js model predicts raw rows like model.predict', async () => {
+    const { modelFile } = await savedUsersCtr(dir);
+    const out = path.join(dir, 'web');
+    const r = exportCli(['--tfjs', out, '--model', modelFile]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/output sigmoid/);
+    const tm = await tf.loadLayersModel(fileHandler(out));
+    const model = loadModel(modelFile);
+    const rows = usersTestRows();
+    const inputs = tfjsInputs(model, rows);
+    const y = tm.predict(inputs) as Tensor;
+    const d = maxAbsDiff(y.dataSync() as Float32Array, model.predict(rows));
+    tf.dispose([...inputs, y]);
+    measured['smelu export --tfjs --model (users CTR with a feature spec), raw rows, sigmoid'] = d;
+    expect(d).toBeLessThanOrEqual(BOUND);
+  });
 });

@@ -8,7 +8,9 @@
  * - `cat`    int64   [N, numCat]    single-valued categorical ids, one column per single field
  * - `bag<k>` int64   [N, L_k]       the ids of the k-th bag field, padded with -1 (L_k symbolic)
  * Graph output: `output` float32 [N, outputs]: logits, or probabilities with `output: 'sigmoid' |
- * 'softmax'`. Feature preprocessing (hashing, scaling) is not part of the graph.
+ * 'softmax'`. Feature preprocessing (hashing, scaling) is not part of the graph: the inputs are
+ * what a model's feature spec makes of raw rows (standardized numeric values, hashed ids), and
+ * {@link onnxFeeds} builds them from raw rows through that spec.
  */
 import type { ActivationSpec } from '../../activation';
 import { version } from '../../runtime';
@@ -19,7 +21,9 @@ import type { Embedding } from '../embedding';
 import { LearnableGsmelu } from '../gsmelu';
 import type { Layer } from '../layer';
 import { LayerNorm } from '../layernorm';
-import { SequentialModel, type Bag, type Model } from '../model';
+import type { RawRow } from '../features';
+import type { Head } from '../head';
+import { BaseModel, SequentialModel, type Bag, type Model } from '../model';
 import { ONNX_FLOAT, ONNX_INT64, OnnxGraph } from './onnx-graph';
 
 /** What the exported graph returns. */
@@ -36,6 +40,11 @@ export interface OnnxExportOptions {
   output?: OnnxOutput;
   /** The graph's name (default 'smelu'). */
   name?: string;
+}
+
+/** The graph output that gives what `predict` returns for a head (linear: the logits). */
+export function onnxOutputOf(head: Head): OnnxOutput {
+  return head === 'linear' ? 'logits' : head;
 }
 
 /** The ONNX IR version that goes with each supported opset. */
@@ -274,14 +283,25 @@ export interface OnnxFeed {
 }
 
 /**
- * The graph inputs of an exported model for a smelu batch: `dense`, `cat` as int64, and each bag
- * as a [m, longest bag] int64 tensor padded with -1 (at least one column).
+ * The graph inputs of an exported model: `dense`, `cat` as int64, and each bag as a [m, longest
+ * bag] int64 tensor padded with -1 (at least one column). Raw rows (objects or CSV lines, as for
+ * `model.predict`) go through the model's feature spec first (numeric columns standardized and
+ * imputed, categorical and bag values hashed), so serving code never hashes or scales itself.
  * @param model the exported model (it decides which inputs exist).
- * @param batch the rows (labels are not read).
+ * @param rows raw rows, or a smelu batch / dataset already encoded (labels are not read).
  * @returns one feed per graph input, by name.
- * @throws TypeError for a model that is not a SequentialModel or CtrModel.
+ * @throws TypeError for a model that is not a SequentialModel or CtrModel, or raw rows for a
+ *   model without a feature spec; RangeError (from the spec) for a row it cannot encode.
  */
-export function onnxFeeds(model: Model, batch: ExportRows): Record<string, OnnxFeed> {
+export function onnxFeeds(model: Model, rows: ExportRows | readonly RawRow[]): Record<string, OnnxFeed> {
+  if (!Array.isArray(rows)) return batchFeeds(model, rows as ExportRows);
+  const features = model instanceof BaseModel ? model.features : null;
+  if (!features) throw new TypeError('onnxFeeds: raw rows need a model with a feature spec (or pass an encoded batch)');
+  const d = features.transform(rows);
+  return batchFeeds(model, { m: d.n, dense: d.dense, cat: d.cat, bags: d.bags });
+}
+
+function batchFeeds(model: Model, batch: ExportRows): Record<string, OnnxFeed> {
   const m = batch.m;
   if (model instanceof SequentialModel) return { dense: { type: 'float32', data: batch.dense, dims: [m, model.net.inSize] } };
   if (!(model instanceof CtrModel)) throw new TypeError('onnxFeeds: model must be a SequentialModel or a CtrModel');
