@@ -45,6 +45,42 @@ export interface ColumnStats {
   std: number;
 }
 
+/** A feature spec's options as JSON: every column by name. */
+export interface FeatureOptionsJson {
+  /** The label column, or null for unlabeled data. */
+  label: string | null;
+  /** Numeric columns, in feature order. */
+  numeric: string[];
+  /** Categorical columns, in field order. */
+  categorical: string[];
+  /** Bag (multi-valued) columns and their separators. */
+  bags: Record<string, string>;
+  /** Columns read past. */
+  ignore: string[];
+  /** The missing-value policy per numeric column. */
+  missing: Record<string, MissingPolicy>;
+  /** The field delimiter of CSV lines. */
+  delimiter: string;
+  /** Hash buckets per categorical or bag field. */
+  buckets: number;
+  /** How numeric columns are scaled. */
+  scale: Scaling;
+  /** The positive class of a text or thresholded label. */
+  positive?: string | number;
+  /** The negative class of a text label, when given. */
+  negative?: string;
+}
+
+/** The numeric, categorical and bag columns of a feature spec, by name. */
+export interface FeatureColumns {
+  /** Numeric columns, in feature order. */
+  numeric: string[];
+  /** Categorical columns, in field order. */
+  categorical: string[];
+  /** Bag columns, in field order. */
+  bags: string[];
+}
+
 /** A feature spec as JSON (what a model file stores). */
 export interface FeatureSpecJson {
   /** Format of this object. */
@@ -52,11 +88,7 @@ export interface FeatureSpecJson {
   /** The training file's header, in column order. */
   columns: string[];
   /** The options, with every column given by name. */
-  options: {
-    label: string | null; numeric: string[]; categorical: string[]; bags: Record<string, string>; ignore: string[];
-    missing: Record<string, MissingPolicy>; delimiter: string; buckets: number; scale: Scaling;
-    positive?: string | number; negative?: string;
-  };
+  options: FeatureOptionsJson;
   /** Per numeric column, in feature order. */
   stats: ColumnStats[];
 }
@@ -118,7 +150,7 @@ export class Features {
   }
 
   /** Names of the numeric, categorical and bag columns, in feature order. */
-  get names(): { numeric: string[]; categorical: string[]; bags: string[] } {
+  get names(): FeatureColumns {
     const l = this.layout;
     const n = (i: number): string => l.names![i];
     return { numeric: l.dense.map(n), categorical: l.cat.map(n), bags: l.bags.map((b) => n(b.index)) };

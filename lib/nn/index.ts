@@ -22,10 +22,10 @@ export {
   type SequentialConfig, type TowerOptions,
 } from './model';
 export { checkHead, defaultHead, headOfLoss, type Head } from './head';
-export { Features, features, type ColumnStats, type FeatureOptions, type FeatureSpecJson, type RawRow, type Scaling } from './features';
+export { Features, features, type ColumnStats, type FeatureColumns, type FeatureOptions, type FeatureOptionsJson, type FeatureSpecJson, type RawRow, type Scaling } from './features';
 export {
   MODEL_MAGIC, MODEL_VERSION, ModelFileError, decodeModelFile, encodeModelFile, modelContents, readModelFile, writeModelFile,
-  type ModelFileContents,
+  type ModelFileContents, type SavableModel, type SavedTensor,
 } from './model-file';
 export { loadModel, modelFromCheckpoint, type FromCheckpointOptions } from './load-model';
 export { FRAME_PART } from './frame';
@@ -58,7 +58,7 @@ export {
 export { bucketOf, fmix32, hashString, hashUint32 } from './data/hash';
 export {
   CsvParser, columnMean, describeColumn, loadCsv, loadCsvChunks, parseCsv, parseNumber, resolveCsvLayout, splitCsvLine,
-  type ColumnRef, type CsvColumns, type CsvLayout, type CsvOptions, type MissingPolicy, type PositiveLabel,
+  type BagColumn, type ColumnRef, type CsvColumns, type CsvLayout, type CsvOptions, type MissingPolicy, type PositiveLabel,
 } from './data/csv';
 export { LibsvmParser, loadLibsvm, loadLibsvmChunks, parseLibsvm, type LibsvmOptions } from './data/libsvm';
 export {

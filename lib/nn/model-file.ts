@@ -53,7 +53,17 @@ export interface ModelFileContents {
   /** Its feature spec, or null for a model fed with datasets. */
   features: FeatureSpecJson | null;
   /** Its parameters, in `params()` order. */
-  params: Array<{ name: string; shape: number[]; value: Float32Array }>;
+  params: SavedTensor[];
+}
+
+/** One tensor of a model file. */
+export interface SavedTensor {
+  /** The parameter's name in the model. */
+  name: string;
+  /** Its shape. */
+  shape: number[];
+  /** Its values. */
+  value: Float32Array;
 }
 
 /**

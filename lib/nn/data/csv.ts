@@ -127,7 +127,15 @@ export interface CsvLayout {
   /** Indices of the categorical columns, in field order. */
   cat: number[];
   /** Indices and separators of the bag columns, in field order. */
-  bags: Array<{ index: number; separator: string }>;
+  bags: BagColumn[];
+}
+
+/** A bag (multi-valued) column of a CSV layout. */
+export interface BagColumn {
+  /** Its index in the file (0-based). */
+  index: number;
+  /** What separates its values inside a cell. */
+  separator: string;
 }
 
 type Role = 'label' | 'numeric' | 'categorical' | 'bags' | 'ignore';
