@@ -145,6 +145,8 @@ export async function reproCommand(args: string[]): Promise<number> {
   const { runWithProgress } = await import('./progress');
   const summary = await runWithProgress(parsed);
   process.stdout.write(`${summary.files.join('\n')}\n`);
+  const { canRenderSvg, SVG_HINT } = await import('../chart');
+  if (!(await canRenderSvg())) process.stderr.write(`${SVG_HINT}\n`);
   process.stderr.write(`trained ${summary.trained}, cached ${summary.cached}, ${summary.seconds.toFixed(1)} s\n`);
   return 0;
 }
