@@ -95,15 +95,46 @@ if (y[0] !== 0 || y[1] !== 2 || typeof smelu.denseForward !== 'function') throw 
 console.log(info().backend);
 `;
 
-const TYPES = `
-import { forward, denseForward, activation, type Activation, type DenseForwardResult } from 'smelu';
+const TYPES_BODY = `
 const act: Activation = { kind: 'smelu', beta: 0.5 };
 const y: Float32Array = forward(act, new Float32Array(4));
 const r: DenseForwardResult = denseForward({ x: y, W: new Float32Array(8), m: 1, k: 4, n: 2, activation: activation('gelu') });
 // @ts-expect-error: beta must be a number
 const bad: Activation = { kind: 'smelu', beta: 'x' };
+`;
+/** The import entry (an ES module of the consumer, or any file under bundler resolution). */
+const TYPES_ESM = `import smelu, { forward, denseForward, activation, type Activation, type DenseForwardResult } from 'smelu';
+${TYPES_BODY}
+const f: typeof forward = smelu.forward;
+export { r, bad, f };
+`;
+/** The require entry (a CommonJS module of the consumer). */
+const TYPES_CJS = `import smelu = require('smelu');
+import forward = smelu.forward;
+import denseForward = smelu.denseForward;
+import activation = smelu.activation;
+type Activation = smelu.Activation;
+type DenseForwardResult = smelu.DenseForwardResult;
+${TYPES_BODY}
 export { r, bad };
 `;
+
+/**
+ * Compiles the consumer's strict TypeScript against both entries, with nodenext and with bundler
+ * resolution, and returns the declaration files tsc read from the package.
+ */
+function compileTypes(dir: string): { nodenext: string[]; bundler: string[] } {
+  fs.writeFileSync(path.join(dir, 'use-esm.mts'), TYPES_ESM);
+  fs.writeFileSync(path.join(dir, 'use-cjs.cts'), TYPES_CJS);
+  fs.writeFileSync(path.join(dir, 'use-bundler.ts'), TYPES_ESM);
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const common = ['--noEmit', '--strict', '--explainFiles', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types')];
+  const read = (out: string) => [...new Set(out.split('\n').filter((l) => /^node_modules\/smelu\/dist\/index\.d\.m?ts$/.test(l)))].sort();
+  return {
+    nodenext: read(sh(process.execPath, [tsc, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'use-esm.mts', 'use-cjs.cts'], { cwd: dir })),
+    bundler: read(sh(process.execPath, [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', 'use-bundler.ts'], { cwd: dir })),
+  };
+}
 
 function checkConsumer(dir: string, env: NodeJS.ProcessEnv): { backend: string; isa: string; reason: string } {
   const out = sh(process.execPath, ['-e', SMOKE], { cwd: dir, env }).trim().split('\n').pop()!;
@@ -138,11 +169,11 @@ describe('npm pack', () => {
   it('holds sources, dist, types and prebuilt addons, and no build outputs or tests', () => {
     const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     const has = (p: string) => list.includes(`package/${p}`);
-    for (const p of ['package.json', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/cli.js', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
+    for (const p of ['package.json', 'LICENSE', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'dist/cli.js', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
       expect(has(p), p).toBe(true);
     }
     expect(list.some((p) => p.startsWith('package/prebuilds/linux-x64/'))).toBe(process.platform === 'linux' && process.arch === 'x64');
-    expect(list.filter((p) => /^package\/(build|build-prebuild|test|bench|node_modules)\//.test(p))).toEqual([]);
+    expect(list.filter((p) => /^package\/(build|build-prebuild|test|bench|node_modules)\//.test(p) || p.endsWith('.map'))).toEqual([]);
   });
 
   it('ships prebuilt addons that need glibc <= 2.18, no shared libstdc++, and export only Node-API entry points', () => {
@@ -176,16 +207,45 @@ describe('install from the tarball', () => {
     const info = checkConsumer(dir, process.env);
     expect(info.backend).toBe('native');
     expect(info.reason).toBe(`native addon loaded from prebuilds/${PLATFORM}/smelu.node (prebuilt for ${PLATFORM})`);
-    fs.writeFileSync(path.join(dir, 'use.ts'), TYPES);
-    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'use.ts'], { cwd: dir });
+    // import gets the .d.mts, require the .d.ts; bundler resolution takes the import condition.
+    expect(compileTypes(dir)).toEqual({
+      nodenext: ['node_modules/smelu/dist/index.d.mts', 'node_modules/smelu/dist/index.d.ts'],
+      bundler: ['node_modules/smelu/dist/index.d.mts', 'node_modules/smelu/dist/index.d.ts'],
+    });
   }, 600_000);
 
-  it('builds with node-gyp when cmake is not on PATH, and a later rebuild goes back to the prebuilt', () => {
+  it('installs at most 10 packages and 8 MB', () => {
+    const dir = path.join(work, 'prebuilt');
+    const packages = sh('npm', ['ls', '--all', '--omit=dev', '--parseable'], { cwd: dir }).trim().split('\n').slice(1);
+    const kb = Number(sh('du', ['-sk', 'node_modules'], { cwd: dir }).split('\t')[0]);
+    console.log(`install size: ${packages.length} packages, ${(kb / 1024).toFixed(1)} MB`);
+    expect(packages.length).toBeLessThanOrEqual(10);
+    expect(kb).toBeLessThanOrEqual(8 * 1024);
+    expect(packages.map((p) => path.basename(p))).not.toContain('vega');
+  });
+
+  it('stack traces name files that ship', () => {
+    const dir = path.join(work, 'prebuilt');
+    const code = `try { require('smelu').forward({ kind: 'smelu', beta: -1 }, new Float32Array(1)); } catch (e) { console.log(e.stack); }`;
+    for (const flags of [[], ['--enable-source-maps']]) {
+      const stack = sh(process.execPath, [...flags, '-e', code], { cwd: dir });
+      const files = [...stack.matchAll(/\((\/[^:)]+):\d+:\d+\)/g)].map((m) => m[1]).filter((f) => f.includes(`${path.sep}smelu${path.sep}`));
+      expect(files.length, stack).toBeGreaterThan(0);
+      for (const f of files) expect(fs.existsSync(f), f).toBe(true);
+    }
+  });
+
+  it('has no problem for @arethetypeswrong/cli', () => {
+    const out = sh(process.execPath, [path.join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball], { cwd: work });
+    expect(out).toContain('No problems found');
+  }, 120_000);
+
+  it('builds with node-gyp (no cmake-js in a consumer), and a later rebuild goes back to the prebuilt', () => {
     const dir = path.join(work, 'node-gyp');
-    const env = { ...process.env, PATH: pathWithout(['cmake']), SMELU_BUILD_FROM_SOURCE: '1' };
+    // cmake stays on PATH: without cmake-js (a dev dependency) the published package builds with node-gyp.
+    const env = { ...process.env, SMELU_BUILD_FROM_SOURCE: '1' };
     const log = installInto(dir, tarball, env);
-    expect(smeluLines(log)).toEqual(['smelu: built the native addon with node-gyp (cmake is not on PATH; SMELU_BUILD_FROM_SOURCE=1)']);
+    expect(smeluLines(log)).toEqual(['smelu: built the native addon with node-gyp (cmake-js is not installed; SMELU_BUILD_FROM_SOURCE=1)']);
     const info = checkConsumer(dir, env);
     expect(info.backend).toBe('native');
     expect(info.reason).toBe(`native addon loaded from build/Release/smelu.node (local build, newer than prebuilds/${PLATFORM}/smelu.node)`);
