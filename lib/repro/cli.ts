@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
+import { usageFailure, UsageError } from '../cli-args';
 import { PRESETS, SOURCES, type ExperimentConfig, type ReproArgs, type Source } from './config';
 
 const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|digits [options]
@@ -28,7 +29,8 @@ options:
   --layer-norm           normalize hidden layers (layer norm before the activation)
   --help                 print this help`;
 
-export class UsageError extends Error {}
+/** The CLI's usage error (lib/cli-args.ts), re-exported for the lab's callers. */
+export { UsageError };
 
 export type { ReproArgs };
 
@@ -138,8 +140,7 @@ export async function reproCommand(args: string[]): Promise<number> {
     parsed = parseReproArgs(args);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`smelu repro: ${e.message}\n(smelu repro --help for usage)\n`);
-    return 2;
+    return usageFailure({ name: 'smelu repro', usage: REPRO_USAGE }, e.message);
   }
   // Loaded here, not at the top: --help and usage errors need neither workers nor vega.
   const { runWithProgress } = await import('./progress');
