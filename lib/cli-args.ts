@@ -38,11 +38,19 @@ export function parseCommandArgs(spec: CommandSpec, args: string[]): ParsedArgs 
   try {
     parsed = parseArgs({ args, strict: true, allowPositionals: spec.positionals ?? false, options: { ...spec.options, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    // parseArgs' messages end in advice that does not apply here ("To specify an option argument
-    // starting with a dash use --foo=-XYZ." is kept; the stack of a TypeError is not).
-    throw new UsageError((e as Error).message);
+    throw new UsageError(plainMessage((e as Error).message));
   }
   return parsed.values.help ? null : parsed;
+}
+
+/**
+ * parseArgs' message in the commands' own words: its first sentence (the advice after it is about
+ * `--` and positionals), lower case, and "needs a value" for a missing one.
+ * "Unknown option '--x'. To specify ..." -> "unknown option '--x'".
+ */
+function plainMessage(message: string): string {
+  const first = message.split('. ')[0].replace(/^Option '(--[\w-]+) <value>' argument missing$/, "option '$1' needs a value");
+  return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
 /** Prints a usage error the one way every command does; returns the exit code 2. */

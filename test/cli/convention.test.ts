@@ -67,6 +67,6 @@ describe('smelu', () => {
     }
     const r = run(CLI, ['train', '--epochs']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Option '--epochs <value>' argument missing");
+    expect(r.stderr).toContain("smelu train: option '--epochs' needs a value");
   });
 });
