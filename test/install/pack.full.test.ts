@@ -235,6 +235,21 @@ describe('install from the tarball', () => {
     }
   });
 
+  it('trains on the shipped digits data, and the lab runs its digits preset (charts as specs without vega)', () => {
+    const dir = path.join(work, 'prebuilt');
+    const bin = path.join(dir, 'node_modules', '.bin', 'smelu');
+    const trained = sh(bin, ['train', '--dataset', 'digits', '--epochs', '1', '--hidden', '16'], { cwd: dir });
+    expect(JSON.parse(trained.trim().split('\n').pop()!).accuracy).toBeGreaterThan(0.1);
+    const out = path.join(work, 'repro-digits');
+    const r = spawnSync(bin, ['repro', '--preset', 'digits', '--replicas', '2', '--epochs', '1', '--activations', 'relu,smelu', '--sources', 'init', '--ensembles', 'none', '--threads', '2', '--out', out], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files = r.stdout.trim().split('\n').map((f) => path.basename(f));
+    expect(files).toContain('results.json');
+    expect(files).toContain('tradeoff.vl.json');
+    expect(files.filter((f) => f.endsWith('.svg'))).toEqual([]);
+    expect(r.stderr).toContain('`npm i vega vega-lite` to get them as SVG too');
+  }, 600_000);
+
   it('has no problem for @arethetypeswrong/cli', () => {
     const out = sh(process.execPath, [path.join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball], { cwd: work });
     expect(out).toContain('No problems found');
