@@ -238,8 +238,9 @@ describe('install from the tarball', () => {
   it('trains on the shipped digits data, and the lab runs its digits preset (charts as specs without vega)', () => {
     const dir = path.join(work, 'prebuilt');
     const bin = path.join(dir, 'node_modules', '.bin', 'smelu');
-    const trained = sh(bin, ['train', '--dataset', 'digits', '--epochs', '1', '--hidden', '16'], { cwd: dir });
-    expect(JSON.parse(trained.trim().split('\n').pop()!).accuracy).toBeGreaterThan(0.1);
+    const trained = spawnSync(bin, ['train', '--dataset', 'digits', '--epochs', '1', '--hidden', '16'], { cwd: dir, encoding: 'utf8' });
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout.trim().split('\n').pop()!).accuracy).toBeGreaterThan(0.1);
     const out = path.join(work, 'repro-digits');
     const r = spawnSync(bin, ['repro', '--preset', 'digits', '--replicas', '2', '--epochs', '1', '--activations', 'relu,smelu', '--sources', 'init', '--ensembles', 'none', '--threads', '2', '--out', out], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
