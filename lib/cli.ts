@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `smelu` command: `smelu --version`, `smelu info`, `smelu train ...`, `smelu repro ...` (the
- * reproducibility lab). Each subcommand lives in its own module and is loaded only when called;
+ * reproducibility lab), `smelu export ...`. Each subcommand lives in its own module and is loaded only when called;
  * all of them follow the convention of lib/cli-args.ts.
  */
 import { runCommand, usageFailure, type CommandSpec } from './cli-args';
@@ -13,6 +13,7 @@ commands:
   info               backend, ISA tier, threads and versions in use
   train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
+  export [options]   write a trained model as ONNX or TF.js (smelu export --help)
 
 options:
   --version          print the version
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => (args: string[]) => Promise<number>> = {
     }),
   train: () => (require('./train-cli') as { trainCommand(args: string[]): Promise<number> }).trainCommand,
   repro: () => (require('./repro/cli') as { reproCommand(args: string[]): Promise<number> }).reproCommand,
+  export: () => (require('./export-cli') as { exportCommand(args: string[]): Promise<number> }).exportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -66,3 +66,4 @@ export {
 } from './data/criteo';
 export { SyntheticCtr, syntheticCtr, syntheticCtrChunks, type SyntheticCtrOptions } from './data/synthetic';
 export { digitsCandidates, loadDigits } from './data/digits';
+export { exportOnnx, onnxFeeds, type ExportRows, type OnnxExportOptions, type OnnxFeed, type OnnxOutput } from './export/onnx';

@@ -19,6 +19,7 @@ const COMMANDS: [string, string, string[], string][] = [
   ['smelu info', CLI, ['info'], 'usage: smelu info'],
   ['smelu train', CLI, ['train'], 'usage: smelu train'],
   ['smelu repro', CLI, ['repro'], 'usage: smelu repro'],
+  ['smelu export', CLI, ['export'], 'usage: smelu export'],
 ];
 
 describe.each(COMMANDS)('%s', (name, file, prefix, usage) => {
