@@ -20,6 +20,7 @@ const COMMANDS: [string, string, string[], string][] = [
   ['smelu train', CLI, ['train'], 'usage: smelu train'],
   ['smelu repro', CLI, ['repro'], 'usage: smelu repro'],
   ['smelu export', CLI, ['export'], 'usage: smelu export'],
+  ['bench', path.join(ROOT, 'bench', 'run.js'), [], 'usage: node bench/run.js'],
 ];
 
 describe.each(COMMANDS)('%s', (name, file, prefix, usage) => {
