@@ -1,10 +1,11 @@
 /**
- * The runtime: which backend runs the kernels (chosen once, at first use: the native addon unless
- * SMELU_BACKEND=js or it cannot be loaded), its ISA tier and thread count (SMELU_ISA,
+ * The runtime: which backend runs the kernels (chosen once, at first use: the native addon, else
+ * the WebAssembly build, else the TypeScript fallback; SMELU_BACKEND=native|wasm|js forces one), its ISA tier and thread count (SMELU_ISA,
  * SMELU_THREADS, setIsa, setThreads), and info(). The reason for the choice is kept for info().
  */
 import { jsBackend } from './backend/js';
 import { loadNativeBackend } from './backend/native';
+import { loadWasmBackend } from './backend/wasm_node';
 import type { Backend, BackendInfo, IsaTier } from './backend/types';
 
 /** The most threads {@link setThreads} accepts (the native pool's limit, C++ kMaxThreads). */
@@ -40,17 +41,21 @@ export function reselect(env: NodeJS.ProcessEnv): Selection {
 
 function select(env: NodeJS.ProcessEnv): Selection {
   const wanted = (env.SMELU_BACKEND ?? '').trim().toLowerCase();
-  if (wanted !== '' && wanted !== 'native' && wanted !== 'js') {
-    throw new RangeError(`SMELU_BACKEND must be 'native' or 'js', got '${env.SMELU_BACKEND}'`);
+  if (wanted !== '' && wanted !== 'native' && wanted !== 'wasm' && wanted !== 'js') {
+    throw new RangeError(`SMELU_BACKEND must be 'native', 'wasm' or 'js', got '${env.SMELU_BACKEND}'`);
   }
   let result: Selection;
   if (wanted === 'js') {
     result = { backend: jsBackend, reason: 'SMELU_BACKEND=js' };
+  } else if (wanted === 'wasm') {
+    const wasm = tryLoadWasm();
+    if (!wasm.backend) throw new Error(`SMELU_BACKEND=wasm but the WebAssembly module did not load: ${wasm.error}`);
+    result = { backend: wasm.backend, reason: `SMELU_BACKEND=wasm (${wasm.file})` };
   } else {
     const loaded = tryLoadNative();
     if (loaded.backend) result = { backend: loaded.backend, reason: `native addon loaded from ${loaded.file} (${loaded.why})` };
     else if (wanted === 'native') throw new Error(`SMELU_BACKEND=native but the addon did not load: ${loaded.error}`);
-    else result = { backend: jsBackend, reason: `native addon unavailable (${loaded.error})` };
+    else result = fallback(loaded.error!);
   }
   applyIsa(result.backend, env.SMELU_ISA);
   applyThreads(result.backend, env.SMELU_THREADS);
@@ -68,13 +73,29 @@ function tryLoadNative(): { backend?: Backend; file?: string; why?: string; erro
   }
 }
 
+/** Without the addon: the WebAssembly build, else TypeScript; the reason names what failed. */
+function fallback(nativeError: string): Selection {
+  const wasm = tryLoadWasm();
+  if (wasm.backend) return { backend: wasm.backend, reason: `native addon unavailable (${nativeError}); WebAssembly module ${wasm.file}` };
+  return { backend: jsBackend, reason: `native addon unavailable (${nativeError}); WebAssembly unavailable (${wasm.error})` };
+}
+
+function tryLoadWasm(): { backend?: Backend; file?: string; error?: string } {
+  try {
+    const backend = loadWasmBackend();
+    return { backend, file: backend.wasmFile };
+  } catch (e) {
+    return { error: (e as Error).message.split('\n')[0] };
+  }
+}
+
 function applyIsa(backend: Backend, raw: string | undefined): void {
   const isa = (raw ?? '').trim().toLowerCase();
   if (isa === '') return;
   if (!(ISA_NAMES as readonly string[]).includes(isa)) {
     throw new RangeError(`SMELU_ISA must be one of ${ISA_NAMES.join(', ')}, got '${raw}'`);
   }
-  if (backend.name === 'js') return; // the TypeScript backend has a single tier
+  if (backend.name !== 'native') return; // the TypeScript and wasm backends have a single tier
   if (!backend.setIsa(isa as IsaTier)) {
     const have = backend.info().supportedIsas.join(', ');
     throw new RangeError(`SMELU_ISA=${isa} is not supported by this CPU (supported: ${have})`);
@@ -106,7 +127,7 @@ export interface Info extends BackendInfo {
 }
 
 /**
- * Backend ('native' | 'js'), ISA tier, thread count, versions, and why this backend is in use.
+ * Backend ('native' | 'wasm' | 'js'), ISA tier, thread count, versions, and why this backend is in use.
  *
  * The first call of this or any compute function selects the backend (loading the addon) and
  * applies SMELU_BACKEND, SMELU_ISA and SMELU_THREADS.

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// npm install hook: make the native addon available, or explain in one line why the TypeScript
+// npm install hook: make the native addon available, or explain in one line why the WebAssembly
 // backend will be used. It never fails the install: a missing compiler must not cost the user the
 // package. Order: a prebuilt addon for this platform (unless SMELU_BUILD_FROM_SOURCE=1), then a
-// local build, then the TypeScript backend. The local build uses cmake-js when it is installed (it
-// is this project's own build, a dev dependency) and cmake is on PATH; otherwise node-gyp, which
-// npm ships, with binding.gyp (node-addon-api, a dependency, gives it the C++ headers). It prints exactly one line saying which is in use and why.
+// local build, then the WebAssembly build shipped in the package (native/wasm/smelu.wasm). The
+// local build uses cmake-js when it is installed (it is this project's own build, a dev
+// dependency) and cmake is on PATH; otherwise node-gyp, which npm ships, with binding.gyp
+// (node-addon-api, a dependency, gives it the C++ headers). It prints exactly one line saying
+// which is in use and why.
 //
 // The loader (lib/backend/native.ts) tries the newer of build/Release/smelu.node and the prebuilt
 // first. So when this script settles on the prebuilt it touches it: a build directory left over
@@ -154,7 +156,7 @@ function main() {
   const missing = noCompiler();
   if (missing) {
     if (prebuiltWorks) usePrebuilt(`${why}, but ${missing}`);
-    else say(`${missing} and ${why}; the TypeScript backend will be used`);
+    else say(`${missing} and ${why}; the WebAssembly backend will be used`);
     return;
   }
 
@@ -167,11 +169,11 @@ function main() {
   }
   const failure = err ? `the native build failed (${err})` : `the built addon does not load (${loadErr})`;
   if (prebuiltWorks) usePrebuilt(`${why}, but ${failure}`);
-  else say(`${failure}; ${why}; the TypeScript backend will be used`);
+  else say(`${failure}; ${why}; the WebAssembly backend will be used`);
 }
 
 try {
   main();
 } catch (e) {
-  say(`native build skipped (${e.message}); the TypeScript backend will be used`);
+  say(`native build skipped (${e.message}); the WebAssembly backend will be used`);
 }

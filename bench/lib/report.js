@@ -67,7 +67,7 @@ function machineTable(res) {
 
 /** One table per size: forward/backward elements per ns per tier, max error, cost vs SmeLU. */
 function activationsTables(a) {
-  const best = a.tiers.filter((t) => t !== 'js').slice(-1)[0] || 'js';
+  const best = a.tiers.filter((t) => t !== 'js' && t !== 'wasm-simd128').slice(-1)[0] || 'js';
   return a.sizes.map((size) => {
     const at = (tier, act, dir) => a.rows.find((r) => r.tier === tier && r.activation === act && r.size === size && r.direction === dir);
     const acts = [...new Set(a.rows.map((r) => r.activation))];

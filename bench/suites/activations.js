@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Activations suite: forward and backward throughput (elements per ns) of every activation, one
- * child process per ISA tier (SMELU_ISA) plus the TypeScript backend (SMELU_BACKEND=js), single
+ * child process per ISA tier (SMELU_ISA) plus the wasm and TypeScript backends (SMELU_BACKEND), single
  * thread, at an L1, an L2 and a DRAM working set, timed with benchmark.js. Native figures are the
  * kernel looped inside C++ (actBench); the public call's figure, per-call cost included, is kept
  * beside it. Also: the max error against the float64 reference, and a memcpy of the same bytes
@@ -78,7 +78,8 @@ function repsFor(size) {
 
 /**
  * Kernel throughput: on a native tier through actBench (the kernel alone, looped in C++; the
- * backward uses dy = 1), on the TypeScript backend through the public call (nothing to strip).
+ * backward uses dy = 1), on the wasm and TypeScript backends through the public call (for wasm
+ * that includes copying the arrays into and out of the module's memory, as every call does).
  * `apiElemsPerNs` is the public call's figure, per-call cost included, for comparison.
  */
 function timeKernel(smelu, backend, spec, data, name, mode) {
@@ -160,6 +161,7 @@ async function run(ctx) {
   const sizes = sizesFor(ctx.quick);
   const tiers = [];
   for (const isa of ctx.nativeTiers) tiers.push({ label: isa, env: { SMELU_ISA: isa, SMELU_BACKEND: 'native' } });
+  tiers.push({ label: 'wasm-simd128', env: { SMELU_BACKEND: 'wasm', SMELU_ISA: null } });
   tiers.push({ label: 'js', env: { SMELU_BACKEND: 'js', SMELU_ISA: null } });
   const rows = [];
   const memcpy = [];

@@ -109,7 +109,7 @@ function denseSmelu(task) {
   const smelu = loadSmelu();
   const info = smelu.info();
   const isJs = info.backend === 'js';
-  const impl = isJs ? 'smelu-js' : 'smelu';
+  const impl = info.backend === 'native' ? 'smelu' : `smelu-${info.backend}`;
   const tier = isJs ? 'js' : info.isa;
   const rows = [];
   const skipped = [];
@@ -301,6 +301,7 @@ function implementations(ctx, p, out) {
   const child = (label, task, env, keep = () => {}) => ({ label, run: (shapes) => runTask({ ...task, ...common, shapes }, env), keep });
   const list = [];
   if (ctx.nativeLoaded) list.push(child('smelu native', { name: 'dense-smelu', packed: p.packed }, {}));
+  list.push(child('smelu wasm backend', { name: 'dense-smelu', packed: p.packed }, { SMELU_BACKEND: 'wasm', SMELU_ISA: null }));
   list.push(child('smelu TypeScript backend', { name: 'dense-smelu', packed: false }, { SMELU_BACKEND: 'js', SMELU_ISA: null }));
   if (ctx.addonError) out.notes.push(`openblas peer skipped: ${ctx.addonError}`);
   else list.push(child('openblas', { name: 'dense-openblas' }, NO_OPENBLAS_ENV, (r) => (out.peers.openblas = r.blas)));

@@ -1,6 +1,6 @@
 /**
- * The contract between the public API and a compute backend (the native addon or the TypeScript
- * fallback). The public API validates every argument first; a backend trusts what it is given:
+ * The contract between the public API and a compute backend (the native addon, its WebAssembly
+ * build, or the TypeScript fallback). The public API validates every argument first; a backend trusts what it is given:
  * lengths match the dims, `code`/`params` come from a validated ActivationSpec, outputs do not
  * alias inputs except exactly in place where that is documented.
  */
@@ -27,11 +27,11 @@ export const ACTIVATION_CODES: Readonly<Record<ActivationKind, number>> = Object
   Object.fromEntries(ACTIVATION_KINDS.map((k, i) => [k, i])) as Record<ActivationKind, number>,
 );
 
-/** 'native': the Node-API addon; 'js': the pure TypeScript fallback. */
-export type BackendName = 'native' | 'js';
+/** 'native': the Node-API addon; 'wasm': the WebAssembly build of the same kernels; 'js': the pure TypeScript fallback. */
+export type BackendName = 'native' | 'wasm' | 'js';
 
-/** An ISA tier of the native backend; 'js' for the TypeScript fallback. */
-export type IsaTier = 'scalar' | 'avx2' | 'avx512' | 'neon' | 'js';
+/** An ISA tier of the native backend; 'wasm-simd128' for the wasm backend, 'js' for the TypeScript fallback. */
+export type IsaTier = 'scalar' | 'avx2' | 'avx512' | 'neon' | 'wasm-simd128' | 'js';
 
 /** Opaque handle to W packed once for repeated forwards (see packWeights). */
 export interface PackedHandle {
@@ -150,7 +150,7 @@ type DenseBackwardArgs = [
   db: Float32Array | null, accumulate: boolean,
 ];
 
-/** What every backend (native, js) implements; tsc checks both against it. */
+/** What every backend (native, wasm, js) implements; tsc checks each against it. */
 export interface Backend {
   readonly name: BackendName;
   info(): BackendInfo;

@@ -53,7 +53,8 @@ const CASES: Activation[] = [
 
 const FROM_OUTPUT: Activation[] = [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }, { kind: 'smelu', beta: 0.25 }];
 
-const isNative = selected().backend.name === 'native';
+// The kernel backends: the native addon, or its WebAssembly build (run with SMELU_BACKEND=wasm).
+const isNative = selected().backend.name === 'native' || selected().backend.name === 'wasm';
 const TIERS: IsaTier[] = isNative ? info().supportedIsas : [];
 const BEST: IsaTier | undefined = TIERS[TIERS.length - 1];
 
@@ -110,9 +111,9 @@ describe.runIf(isNative)('native activation kernels', () => {
   });
 
   it('runs on the native backend with the best tier selected', () => {
-    expect(info().backend).toBe('native');
+    expect(['native', 'wasm']).toContain(info().backend);
     expect(info().isa).toBe(BEST);
-    expect(TIERS[0]).toBe('scalar');
+    expect(TIERS[0]).toBe(info().backend === 'wasm' ? 'wasm-simd128' : 'scalar');
   });
 
   describe.each(TIERS)('tier %s', (tier) => {
@@ -186,7 +187,7 @@ describe.runIf(isNative)('native activation kernels', () => {
           backward(s, xs, dy),
           ...(s.backwardFromOutput ? [backwardFromOutput(s, xs, dy)] : []),
         ]);
-      const want = run('scalar');
+      const want = run(TIERS[0]); // the reference tier: scalar (native) or the single wasm tier
       for (const tier of TIERS.slice(1)) {
         const got = run(tier);
         got.forEach((g, j) => expectSameBits(g, want[j], `${activationLabel(act)} ${tier} output ${j}`, xs));
@@ -284,7 +285,7 @@ describe.runIf(isNative)('native activation kernels', () => {
       const x = new Float32Array(new ArrayBuffer(4 * n + 4), 4, n);
       for (let i = 0; i < n; i++) x[i] = big[i % N];
       for (const act of [{ kind: 'smelu', beta: 1 }, { kind: 'gelu' }, { kind: 'swish' }] as Activation[]) {
-        const want = withTier('scalar', () => forward(act, x));
+        const want = withTier(TIERS[0], () => forward(act, x));
         for (const tier of TIERS.slice(1)) withTier(tier, () => expectSameBits(forward(act, x), want, `${act.kind} ${tier}`));
       }
     });

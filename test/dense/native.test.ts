@@ -25,7 +25,8 @@ import {
 import { refDerivative, refForward, seededRandom } from '../../lib/reference';
 import { rawAddon } from '../reliability/helpers/env';
 
-const native = info().backend === 'native';
+// The kernel backends: the native addon, or its WebAssembly build (run with SMELU_BACKEND=wasm).
+const native = info().backend === 'native' || info().backend === 'wasm';
 const tiers: IsaTier[] = native ? info().supportedIsas.filter((t) => t !== 'js') : [];
 const bestTier = tiers[tiers.length - 1];
 const defaultThreads = getThreads();
@@ -310,7 +311,7 @@ describe.skipIf(!native)('native dense: the same bits everywhere', () => {
   it.each(BIT_SHAPES)('m=%i k=%i n=%i: every tier x threads 1/2/3 x repeated runs', (m, k, n) => {
     SPECS.forEach((spec, s) => {
       if (s % 3 !== m % 3 && spec.kind !== 'smelu') return; // a third of the kinds per shape, smelu always
-      useTier('scalar', 1);
+      useTier(tiers[0], 1); // scalar on native, the single tier on wasm
       const base = runLayer(m, k, n, spec, 100 + s);
       for (const tier of tiers) {
         for (const threads of [1, 2, 3]) {
@@ -525,6 +526,7 @@ describe.skipIf(!native)('native dense: thread pool', () => {
 
 describe.skipIf(!native)('native dense: the addon refuses what it has no kernel for', () => {
   // The addon itself: the TypeScript layer refuses these first, so only a direct call reaches them.
+  // (The wasm backend's own refusals: test/wasm/wasm_vs_scalar.test.ts.)
   const addon = native
     ? (rawAddon() as unknown as {
         maxThreads: number;

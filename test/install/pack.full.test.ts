@@ -285,7 +285,7 @@ describe('install from the tarball', () => {
     sh('tar', ['-czf', bare, '-C', unpacked, 'package'], { cwd: work });
     const env = { ...process.env, PATH: pathWithout(NO_COMPILER) };
     const log = installInto(dir, bare, env);
-    expect(smeluLines(log)).toEqual([`smelu: no C++ compiler on PATH and no prebuilt addon for ${PLATFORM}; the TypeScript backend will be used`]);
+    expect(smeluLines(log)).toEqual([`smelu: no C++ compiler on PATH and no prebuilt addon for ${PLATFORM}; the WebAssembly backend will be used`]);
     const info = checkConsumer(dir, env);
     expect(info.backend).toBe('js');
     expect(info.reason).toBe(`native addon unavailable (no local build (build/Release/smelu.node) and no prebuilt addon for ${PLATFORM})`);
@@ -303,7 +303,7 @@ describe('install from the tarball', () => {
     const env = { ...process.env, PATH: pathWithout(NO_COMPILER) };
     const lines = smeluLines(installInto(dir, broken, env));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^smelu: no C\+\+ compiler on PATH and the prebuilt addon does not load here: file too short \(this system has glibc [\d.]+\); the TypeScript backend will be used$/);
+    expect(lines[0]).toMatch(/^smelu: no C\+\+ compiler on PATH and the prebuilt addon does not load here: file too short \(this system has glibc [\d.]+\); the WebAssembly backend will be used$/);
     const info = checkConsumer(dir, env);
     expect(info.backend).toBe('js');
     expect(info.reason).toMatch(new RegExp(`^native addon unavailable \\(prebuilds/${PLATFORM}/smelu\\.node did not load: .*file too short \\(this system has glibc`));

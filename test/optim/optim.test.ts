@@ -13,7 +13,8 @@ import { getThreads, info, setIsa, setThreads } from '../../lib/index';
 import { Adagrad, Adam, Sgd, type Optimizer } from '../../lib/nn/optim';
 import { Param } from '../../lib/nn/param';
 
-const isNative = selected().backend.name === 'native';
+// The kernel backends: the native addon, or its WebAssembly build (run with SMELU_BACKEND=wasm).
+const isNative = selected().backend.name === 'native' || selected().backend.name === 'wasm';
 
 const CONFIGS: { label: string; make: () => Optimizer }[] = [
   { label: 'sgd', make: () => new Sgd({ lr: 0.05, weightDecay: 0.01 }) },

@@ -16,13 +16,13 @@ describe('backend selection', () => {
     // The native suites run only on the native backend: this makes a missing addon a failure,
     // not a quiet skip of those suites.
     const i = info();
-    if (process.env.SMELU_BACKEND === 'js') expect(i.backend).toBe('js');
+    if (process.env.SMELU_BACKEND === 'js' || process.env.SMELU_BACKEND === 'wasm') expect(i.backend).toBe(process.env.SMELU_BACKEND);
     else expect(i.backend, i.reason).toBe('native');
   });
 
   it('reports backend, tier, threads, versions and the reason', () => {
     const i = info();
-    expect(['native', 'js']).toContain(i.backend);
+    expect(['native', 'wasm', 'js']).toContain(i.backend);
     expect(i.supportedIsas).toContain(i.isa);
     expect(i.threads).toBeGreaterThanOrEqual(1);
     expect(i.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -42,8 +42,21 @@ describe('backend selection', () => {
     reselect(process.env);
   });
 
+  it('SMELU_BACKEND=wasm selects the WebAssembly build: same results within the spec, its tier in info()', () => {
+    const x = new Float32Array([-2, -0.5, 0, 0.5, 2]);
+    const native = forward({ kind: 'relu' }, x);
+    const sel = reselect({ ...process.env, SMELU_BACKEND: 'wasm' });
+    expect(sel.backend.name).toBe('wasm');
+    expect(sel.reason).toMatch(/^SMELU_BACKEND=wasm \(native.wasm.smelu\.wasm\)$/);
+    expect(info()).toMatchObject({ backend: 'wasm', isa: 'wasm-simd128', supportedIsas: ['wasm-simd128'] });
+    // ReLU has no multiply-add: the same bits as every native tier.
+    expect(Array.from(forward({ kind: 'relu' }, x))).toEqual(Array.from(native));
+    expect(() => setIsa('avx2')).toThrow(/supports \(wasm-simd128\)/);
+    reselect(process.env);
+  });
+
   it('rejects unknown SMELU_BACKEND, SMELU_ISA and SMELU_THREADS values with RangeError', () => {
-    expect(() => reselect({ SMELU_BACKEND: 'gpu' })).toThrow(/SMELU_BACKEND must be 'native' or 'js'/);
+    expect(() => reselect({ SMELU_BACKEND: 'gpu' })).toThrow(/SMELU_BACKEND must be 'native', 'wasm' or 'js'/);
     expect(() => reselect({ SMELU_ISA: 'sse9' })).toThrow(/SMELU_ISA must be one of scalar, avx2, avx512, neon/);
     expect(() => reselect({ SMELU_THREADS: '0' })).toThrow(/SMELU_THREADS must be an integer from 1 to 1024/);
     expect(() => reselect({ SMELU_THREADS: '2.5' })).toThrow(RangeError);

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The wasm backend's targets, measured side by side in ONE process with the contenders
+ * interleaved round by round (this machine's load moves by 2-3x within minutes, so figures taken
+ * in different minutes or processes do not compare): dense 512^3 forward (GFLOP/s) on the wasm
+ * and native backends (1 and 2 threads), the TypeScript backend and TF.js wasm (XNNPACK, one
+ * thread; matMul, + bias + the activation composed from TF.js ops), and SmeLU forward at n = 4096
+ * (L1; elements per ns, per backend call, copies included) on the wasm, native and TypeScript
+ * backends. Each figure is the median over the
+ * rounds of the best-of-round time. `node bench/wasm-vs-peers.js [--rounds N]`
+ */
+const path = require('node:path');
+
+process.env.SMELU_BACKEND = 'wasm';
+const ROOT = path.resolve(__dirname, '..');
+const smelu = require(path.join(ROOT, 'dist', 'index.js'));
+const { jsBackend } = require(path.join(ROOT, 'dist', 'backend', 'js.js'));
+const { loadNativeBackend } = require(path.join(ROOT, 'dist', 'backend', 'native.js'));
+const { loadTf, tfDense } = require('./lib/tfjs');
+const { fillUniform, median } = require('./lib/util');
+
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 7;
+const M = 512;
+const L1 = 4096;
+
+/** Best time in ms of `fn` over ~`budgetMs` (at least 2 calls) after one warm-up call. */
+function best(fn, budgetMs) {
+  fn();
+  let bestMs = Infinity;
+  const start = performance.now();
+  for (let i = 0; i < 2 || performance.now() - start < budgetMs; i++) {
+    const t0 = performance.now();
+    fn();
+    bestMs = Math.min(bestMs, performance.now() - t0);
+  }
+  return bestMs;
+}
+
+async function main() {
+  if (smelu.info().backend !== 'wasm') throw new Error(`the wasm backend did not load: ${smelu.info().reason}`);
+  const tf = await loadTf('wasm');
+  const x = fillUniform(new Float32Array(M * M), -1, 1, 1);
+  const W = fillUniform(new Float32Array(M * M), -1, 1, 2);
+  const b = fillUniform(new Float32Array(M), -1, 1, 3);
+  const out = new Float32Array(M * M);
+  const xs = fillUniform(new Float32Array(L1), -8, 8, 4);
+  const ys = new Float32Array(L1);
+  const flop = 2 * M ** 3;
+  const native = loadNativeBackend();
+  const cases = [];
+  for (const act of ['identity', 'smelu']) {
+    const spec = smelu.activation(act === 'smelu' ? { kind: 'smelu', beta: 1 } : act);
+    const layer = { x, W, b, m: M, k: M, n: M, activation: spec, out };
+    for (const t of [1, 2]) {
+      cases.push({ name: `dense 512^3 ${act}, smelu wasm, ${t} thread${t > 1 ? 's' : ''}`, unit: 'GFLOP/s', work: flop, budget: 300,
+        run: () => smelu.denseForward(layer), before: () => smelu.setThreads(t) });
+    }
+    const call = { m: M, k: M, n: M, x, w: W, b, code: spec.code, params: spec.params, y: out, z: null };
+    for (const t of [1, 2]) {
+      cases.push({ name: `dense 512^3 ${act}, smelu native (${native.info().isa}), ${t} thread${t > 1 ? 's' : ''}`, unit: 'GFLOP/s', work: flop,
+        budget: 300, run: () => native.denseForward(call), before: () => native.setThreads(t) });
+    }
+    cases.push({ name: `dense 512^3 ${act}, smelu TypeScript`, unit: 'GFLOP/s', work: flop, budget: 300,
+      run: () => jsBackend.denseForward({ m: M, k: M, n: M, x, w: W, b, code: spec.code, params: spec.params, y: out, z: null }) });
+    const tfLayer = tfDense(tf, { m: M, k: M, n: M, act, x, W, b });
+    cases.push({ name: `dense 512^3 ${act}, TF.js wasm`, unit: 'GFLOP/s', work: flop, budget: 300, run: tfLayer.run });
+  }
+  const sm = smelu.activation({ kind: 'smelu', beta: 1 });
+  cases.push({ name: 'smelu forward n=4096, smelu wasm', unit: 'elements/ns', work: L1, budget: 150, run: () => smelu.forward(sm, xs, ys) });
+  cases.push({ name: `smelu forward n=4096, smelu native (${native.info().isa})`, unit: 'elements/ns', work: L1, budget: 150,
+    run: () => native.actForward(sm.code, sm.params, xs, ys) });
+  cases.push({ name: 'smelu forward n=4096, smelu TypeScript', unit: 'elements/ns', work: L1, budget: 150,
+    run: () => jsBackend.actForward(sm.code, sm.params, xs, ys) });
+
+  const samples = cases.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    process.stderr.write(`round ${r + 1}/${ROUNDS}\n`);
+    cases.forEach((c, i) => {
+      if (c.before) c.before();
+      samples[i].push(c.work / (best(c.run, c.budget) * 1e6));
+    });
+  }
+  const rows = cases.map((c, i) => ({ case: c.name, unit: c.unit, median: median(samples[i]), min: Math.min(...samples[i]), max: Math.max(...samples[i]) }));
+  for (const r of rows) console.log(`${r.case.padEnd(56)} ${r.median.toPrecision(3).padStart(7)} ${r.unit}  (rounds ${r.min.toPrecision(3)}-${r.max.toPrecision(3)})`);
+  const get = (name) => rows.find((r) => r.case === name).median;
+  console.log('\nratios (medians):');
+  for (const act of ['identity', 'smelu']) {
+    const w1 = get(`dense 512^3 ${act}, smelu wasm, 1 thread`);
+    console.log(`  dense 512^3 ${act}: wasm 1t / TypeScript ${(w1 / get(`dense 512^3 ${act}, smelu TypeScript`)).toFixed(1)}x; wasm 1t / TF.js wasm ${(w1 / get(`dense 512^3 ${act}, TF.js wasm`)).toFixed(2)}x; wasm 2t / 1t ${(get(`dense 512^3 ${act}, smelu wasm, 2 threads`) / w1).toFixed(2)}x`);
+  }
+  console.log(`  smelu forward L1: wasm / TypeScript ${(get('smelu forward n=4096, smelu wasm') / get('smelu forward n=4096, smelu TypeScript')).toFixed(1)}x`);
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});

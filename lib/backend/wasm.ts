@@ -1,0 +1,435 @@
+/**
+ * The WebAssembly backend: the kernels of native/wasm/smelu.wasm (the shared C++ kernel sources
+ * built for wasm32 with SIMD128) behind the Backend contract. This file uses no Node built-ins, so
+ * that the browser build can use it too; loading the module and starting worker threads is the
+ * job of the environment (./wasm_node.ts, ../browser.ts).
+ *
+ * Memory: every call copies its inputs into the module's memory and its outputs back, in a region
+ * laid out afresh per call (a bump arena above the module's own data and the worker stacks).
+ * Threads: the dense products are split by rows of the output over helper workers that share the
+ * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
+ * so the bits do not depend on the thread count.
+ */
+import { ACTIVATION_CODES, ACTIVATION_KINDS } from './types';
+import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, IsaTier, PackedHandle } from './types';
+
+/**
+ * The parts of the WebAssembly JS API used here, declared locally: the compile target's `lib` has
+ * no WebAssembly types (they come with the DOM lib), and the emitted declarations must not need it.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: unknown }>;
+}
+/** The global WebAssembly object (Node and browsers). */
+export function wasmApi(): WasmApi {
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) throw new Error('WebAssembly is not available in this JavaScript environment');
+  return api;
+}
+
+/** The exports of smelu.wasm (native/wasm/entry.cc); pointers are byte offsets. */
+export interface WasmExports {
+  act_forward(kind: number, raw: number, x: number, y: number, n: number): void;
+  act_backward(kind: number, raw: number, z: number, dy: number, dz: number, n: number): void;
+  act_backward_from_output(kind: number, raw: number, y: number, dy: number, dz: number, n: number): void;
+  optim_step(kind: number, hyper: number, w: number, g: number, s1: number, s2: number, n: number): void;
+  pack_b(K: number, N: number, b: number, rs: number, cs: number, out: number): void;
+  gemm(...args: number[]): void;
+  column_sums(dz: number, m: number, n: number, db: number, accumulate: number): void;
+  tile_nr(): number;
+  a_scratch_floats(): number;
+  set_stack_pointer(top: number): void;
+  __heap_base: { value: number };
+}
+
+/** The operations helpers run, by index (the job word in shared memory holds the index). */
+export const HELPER_OPS = ['gemm', 'pack_b'] as const;
+export type HelperOp = (typeof HELPER_OPS)[number];
+
+/** One call of an export with numeric arguments. */
+export interface Job {
+  op: HelperOp;
+  args: number[];
+}
+
+/** Helper threads sharing the memory. `run` gives jobs[i] to helper i and returns at once. */
+export interface WasmHelpers {
+  /** Helpers available now (0 when none can be started). */
+  count(): number;
+  /** Starts (or stops) helpers so that `n` exist. */
+  resize(n: number): void;
+  run(jobs: Job[]): void;
+  /** Blocks until every job given to `run` has finished. */
+  wait(): void;
+}
+
+/** The one tier this backend has. */
+export const WASM_ISA: IsaTier = 'wasm-simd128';
+
+/** Pages of 64 KiB: the module's initial memory (see scripts/build-wasm.sh) and the 4 GiB cap. */
+export const WASM_INITIAL_PAGES = 16;
+export const WASM_MAX_PAGES = 65536;
+const PAGE = 65536;
+const MAX_BYTES = WASM_MAX_PAGES * PAGE;
+
+/** Per helper: a 256-byte job slot (seq, done, op, nargs as int32, then float64 arguments). */
+export const JOB_SLOT_BYTES = 256;
+export const JOB_MAX_ARGS = (JOB_SLOT_BYTES - 16) / 8;
+/** Per helper: its own stack (the module's stack size). */
+export const HELPER_STACK_BYTES = 256 * 1024;
+export const MAX_HELPERS = 15;
+
+/** Below this many FLOPs per thread, a helper costs more than it saves. */
+const MIN_FLOPS_PER_THREAD = 2e6;
+
+interface WasmPacked extends PackedHandle {
+  /** W in the module's panel layout (tile_nr columns per panel, all k rows). */
+  readonly panels: Float32Array;
+}
+
+function isWasmPacked(w: PackedHandle): w is WasmPacked {
+  return (w as Partial<WasmPacked>).panels instanceof Float32Array;
+}
+
+export type WasmBackend = Backend;
+
+/** Bump allocator over the module's memory above `base`; reset at the start of every call. */
+class Arena {
+  private top: number;
+  /** Views of the whole memory, made again after each grow. */
+  f32!: Float32Array;
+  f64!: Float64Array;
+  constructor(
+    private readonly memory: WasmMemory,
+    public base: number,
+  ) {
+    this.top = base;
+    this.view();
+  }
+
+  private view(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** `bytes` bytes, 16-aligned; grows the memory, or throws a RangeError past the 4 GiB cap. */
+  alloc(bytes: number): number {
+    const p = Math.ceil(this.top / 16) * 16;
+    const end = p + bytes;
+    if (!(end <= MAX_BYTES)) {
+      throw new RangeError(
+        `wasm backend: this call needs ${end} bytes of WebAssembly memory, more than its 4 GiB (wasm32) limit; use smaller arrays or the native backend`,
+      );
+    }
+    const have = this.f32.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.view();
+    }
+    this.top = end;
+    return p;
+  }
+}
+
+/** One instance of the module on its own memory; `helpers` share that memory (null: none). */
+export interface WasmInstance {
+  exports: WasmExports;
+  memory: WasmMemory;
+  helpers: WasmHelpers | null;
+}
+
+/**
+ * The backend over two instances of the module: `single` on an unshared memory for everything one
+ * thread runs (copies into a shared buffer cost about 4x more in V8), and `shared` (with helpers;
+ * null where shared memory is unavailable) for dense calls large enough to split.
+ */
+export function createWasmBackend(single: WasmInstance, shared: WasmInstance | null, defaultThreads: number): WasmBackend {
+  const NR = single.exports.tile_nr();
+  const A_SCRATCH_BYTES = single.exports.a_scratch_floats() * 4;
+  const arenas = new Map<WasmInstance, Arena>();
+  for (const inst of shared ? [single, shared] : [single]) {
+    arenas.set(inst, new Arena(inst.memory, wasmLayout(inst.exports.__heap_base.value).arenaBase));
+  }
+  let threads = Math.max(1, shared?.helpers ? defaultThreads : 1);
+  // The instance the current call runs on (set by use()).
+  let ex = single.exports;
+  let arena = arenas.get(single)!;
+  let helpers: WasmHelpers | null = null;
+
+  /** Starts a call on `inst`: its exports, its arena (emptied), its helpers. */
+  function use(inst: WasmInstance): void {
+    ex = inst.exports;
+    arena = arenas.get(inst)!;
+    arena.reset();
+    helpers = inst.helpers;
+  }
+  /** A dense call of `flops`: on the shared instance when it will be split over threads. */
+  function useFor(flops: number): void {
+    use(shared && threads > 1 && flops >= 2 * MIN_FLOPS_PER_THREAD ? shared : single);
+  }
+
+  const f32 = (p: number, n: number) => arena.f32.subarray(p >> 2, (p >> 2) + n);
+  const put = (a: Float32Array, n: number) => {
+    const p = arena.alloc(n * 4);
+    arena.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
+    return p;
+  };
+  const putParams = (a: Float64Array) => {
+    const p = arena.alloc(a.length * 8);
+    arena.f64.set(a, p >> 3);
+    return p;
+  };
+  const get = (p: number, out: Float32Array, n: number) => out.set(f32(p, n));
+  const panelsOf = (n: number) => Math.ceil(n / NR);
+
+  /** Threads for `flops` of work split into at most `units` parts. */
+  function threadsFor(flops: number, units: number): number {
+    const want = Math.min(threads, units, Math.max(1, Math.floor(flops / MIN_FLOPS_PER_THREAD)));
+    if (want <= 1 || helpers === null) return 1;
+    if (helpers.count() < want - 1) helpers.resize(Math.min(threads - 1, MAX_HELPERS));
+    return Math.min(want, helpers.count() + 1);
+  }
+
+  /** Runs job(0..parts-1): part 0 here, the others on helpers. */
+  function parallel(parts: number, job: (i: number) => Job): void {
+    if (parts > 1) helpers!.run(Array.from({ length: parts - 1 }, (_, i) => job(i + 1)));
+    const own = job(0);
+    try {
+      (ex[own.op] as (...a: number[]) => void)(...own.args);
+    } finally {
+      if (parts > 1) helpers!.wait();
+    }
+  }
+
+  /** Row range of part i of `parts` over `rows` rows, in whole tiles of 8 rows where possible. */
+  const rowBegin = (rows: number, parts: number, i: number) => Math.min(rows, Math.round((Math.ceil(rows / 8) * i) / parts) * 8);
+
+  /** C [M x N] = A B over row parts (see GemmCall in native/wasm/gemm_wasm.h). */
+  function gemmRows(
+    M: number, N: number, K: number, a: number, rs: number, cs: number, bPacked: number, c: number,
+    loadC: boolean, kind: number, raw: number, bias: number, z: number,
+  ): void {
+    const parts = threadsFor(2 * M * N * K, Math.ceil(M / 8));
+    const scratch = arena.alloc(parts * A_SCRATCH_BYTES);
+    parallel(parts, (i) => {
+      const r0 = rowBegin(M, parts, i), r1 = rowBegin(M, parts, i + 1);
+      const aRow = a + r0 * (cs === 1 ? rs : 1) * 4;
+      return {
+        op: 'gemm',
+        args: [r1 - r0, N, K, aRow, rs, cs, bPacked, c + r0 * N * 4, N, loadC ? 1 : 0, kind, raw, bias, z ? z + r0 * N * 4 : 0, scratch + i * A_SCRATCH_BYTES],
+      };
+    });
+  }
+
+  /** B [K x N] (element (p, j) at b + 4 (p rs + j cs)) packed into panels, split by panels. */
+  function packB(K: number, N: number, b: number, rs: number, cs: number): number {
+    const panels = panelsOf(N);
+    const out = arena.alloc(Math.max(panels * K * NR, 1) * 4);
+    const parts = threadsFor(4 * K * N, panels);
+    parallel(parts, (i) => {
+      const q0 = Math.floor((panels * i) / parts), q1 = Math.floor((panels * (i + 1)) / parts);
+      const n = Math.min(N, q1 * NR) - q0 * NR;
+      return { op: 'pack_b', args: [K, Math.max(n, 0), b + q0 * NR * cs * 4, rs, cs, out + q0 * K * NR * 4] };
+    });
+    return out;
+  }
+
+  function elementwise(op: 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    checkCode(code, op === 'act_backward_from_output');
+    use(single);
+    const n = out.length;
+    const raw = putParams(params), ap = put(a, n), bp = put(b, n);
+    const op_ = ex[op] as (...args: number[]) => void;
+    op_(code, raw, ap, bp, bp, n);
+    get(bp, out, n);
+  }
+
+  function denseForward({ m, k, n, x, w, b, code, params, y, z }: DenseForwardCall): void {
+    if (!(w instanceof Float32Array) && !isWasmPacked(w)) {
+      throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
+    }
+    if (m === 0 || n === 0) return;
+    useFor(2 * m * k * n);
+    const raw = putParams(params);
+    const xp = put(x, m * k);
+    const bPacked = w instanceof Float32Array ? packB(k, n, put(w, k * n), n, 1) : put(w.panels, w.panels.length);
+    let bias = 0;
+    if (b) {
+      bias = arena.alloc(panelsOf(n) * NR * 4);
+      const view = f32(bias, panelsOf(n) * NR);
+      view.fill(0);
+      view.set(b.subarray(0, n));
+    }
+    const yp = arena.alloc(m * n * 4);
+    const zp = z ? arena.alloc(m * n * 4) : 0;
+    gemmRows(m, n, k, xp, k, 1, bPacked, yp, false, code, raw, bias, zp);
+    get(yp, y, m * n);
+    if (z) get(zp, z, m * n);
+  }
+
+  function denseBackward(c: DenseBackwardCall): void {
+    const { m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx, dW, db, accumulate } = c;
+    checkCode(code, savedIsOutput);
+    useFor(4 * m * k * n);
+    const mn = m * n;
+    const raw = putParams(params);
+    const dz = arena.alloc(mn * 4);
+    const act = ex[savedIsOutput ? 'act_backward_from_output' : 'act_backward'];
+    act(code, raw, put(saved, mn), put(dy, mn), dz, mn);
+    if (db) {
+      const dbp = accumulate ? put(db, n) : arena.alloc(n * 4);
+      ex.column_sums(dz, m, n, dbp, accumulate ? 1 : 0);
+      get(dbp, db, n);
+    }
+    if (k === 0 || n === 0) return;
+    // dW [k x n] (+)= x^T dZ: A = x read transposed (row stride 1, k stride k).
+    const dwp = accumulate ? put(dW, k * n) : arena.alloc(k * n * 4);
+    const xp = put(x, m * k);
+    gemmRows(k, n, m, xp, 1, k, packB(m, n, dz, n, 1), dwp, accumulate, -1, 0, 0, 0);
+    get(dwp, dW, k * n);
+    if (!dx || m === 0) return;
+    // dx [m x k] = dZ W^T: B(p, j) = W[j, p], row stride 1 and column stride n.
+    const dxp = arena.alloc(m * k * 4);
+    gemmRows(m, k, n, dz, n, 1, packB(n, k, put(w, k * n), 1, n), dxp, false, -1, 0, 0, 0);
+    get(dxp, dx, m * k);
+  }
+
+  const backend: WasmBackend = {
+    name: 'wasm',
+    info(): BackendInfo {
+      return { backend: 'wasm', isa: WASM_ISA, supportedIsas: [WASM_ISA], threads, compiler: 'clang 14 (wasm32, SIMD128)' };
+    },
+    setIsa: (isa) => isa === WASM_ISA,
+    setThreads(n: number): void {
+      const pool = shared?.helpers ?? null;
+      threads = Math.max(1, Math.min(n, pool ? MAX_HELPERS + 1 : 1));
+      if (pool && pool.count() > threads - 1) pool.resize(threads - 1);
+    },
+    actForward(code, params, x, y): void {
+      checkCode(code, false);
+      use(single);
+      const n = y.length;
+      const raw = putParams(params), p = put(x, n);
+      ex.act_forward(code, raw, p, p, n);
+      get(p, y, n);
+    },
+    actBackward: (code, params, z, dy, dz) => elementwise('act_backward', code, params, z, dy, dz),
+    actBackwardFromOutput: (code, params, y, dy, dz) => elementwise('act_backward_from_output', code, params, y, dy, dz),
+    denseForward,
+    denseBackward,
+    packWeights(k: number, n: number, w: Float32Array): PackedHandle {
+      use(single);
+      const floats = panelsOf(n) * k * NR;
+      const p = packB(k, n, put(w, k * n), n, 1);
+      const handle: WasmPacked = { k, n, panels: f32(p, floats).slice() };
+      return handle;
+    },
+    optimStep(kind, hyper, w, g, s1, s2): void {
+      checkOptimArgs(kind, hyper, w, g, s1, s2);
+      use(single);
+      const n = w.length;
+      const h = putParams(hyper), wp = put(w, n), gp = put(g, n);
+      const s1p = s1 ? put(s1, n) : 0, s2p = s2 ? put(s2, n) : 0;
+      ex.optim_step(kind, h, wp, gp, s1p, s2p, n);
+      get(wp, w, n);
+      if (s1) get(s1p, s1, n);
+      if (s2) get(s2p, s2, n);
+    },
+    // The calling thread takes part in the work (with the helpers), then the promise settles.
+    async denseForwardAsync(c) {
+      denseForward(c);
+    },
+    async denseBackwardAsync(c) {
+      denseBackward(c);
+    },
+  };
+  return backend;
+}
+
+/** What the addon re-checks of an activation code; relu and smelu alone work from the output. */
+function checkCode(code: number, fromOutput: boolean): void {
+  if (!(Number.isInteger(code) && code >= 0 && code < ACTIVATION_KINDS.length)) throw new RangeError('wasm backend: activation code out of range');
+  if (fromOutput && code !== ACTIVATION_CODES.relu && code !== ACTIVATION_CODES.smelu) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
+}
+
+function requireF32(a: unknown, name: string, length: number): asserts a is Float32Array {
+  if (!(a instanceof Float32Array)) throw new TypeError(`wasm backend: ${name} must be a Float32Array`);
+  if (a.length !== length) throw new RangeError(`wasm backend: ${name} has the wrong length (${a.length}, expected ${length})`);
+}
+
+/**
+ * What the addon re-checks for optimStep (its callers in lib/nn pass validated arguments; this
+ * keeps a direct call from reading garbage): the kind, 8 hyperparameters, and the arrays it uses.
+ */
+function checkOptimArgs(kind: unknown, hyper: unknown, w: unknown, g: unknown, s1: unknown, s2: unknown): void {
+  if (typeof kind !== 'number') throw new TypeError('wasm backend: optimizer kind must be a number');
+  if (!(Number.isInteger(kind) && kind >= 0 && kind <= 2)) throw new RangeError('wasm backend: optimizer kind out of range');
+  if (!(hyper instanceof Float64Array)) throw new TypeError('wasm backend: optimizer hyperparameters must be a Float64Array');
+  if (hyper.length < 8) throw new RangeError('wasm backend: optimizer hyperparameters must hold 8 values');
+  if (!(w instanceof Float32Array)) throw new TypeError('wasm backend: w must be a Float32Array');
+  requireF32(g, 'g', w.length);
+  const states = kind === 2 ? 2 : kind === 1 || hyper[2] !== 0 ? 1 : 0;
+  if (states >= 1) requireF32(s1, 's1', w.length);
+  if (states >= 2) requireF32(s2, 's2', w.length);
+}
+
+/**
+ * Where things sit above the module's data (__heap_base): one job slot per helper, then one stack
+ * per helper (untouched pages of a grown memory cost no physical memory), then the arena.
+ */
+export function wasmLayout(heapBase: number): { slot(i: number): number; stackTop(i: number): number; arenaBase: number } {
+  const stacks = heapBase + MAX_HELPERS * JOB_SLOT_BYTES;
+  return {
+    slot: (i) => heapBase + i * JOB_SLOT_BYTES,
+    stackTop: (i) => stacks + (i + 1) * HELPER_STACK_BYTES,
+    arenaBase: stacks + MAX_HELPERS * HELPER_STACK_BYTES,
+  };
+}
+
+/**
+ * The module bytes with the memory import declared unshared (its limits flag without the shared
+ * bit): the same code on an ordinary memory, for calls that one thread runs. smelu.wasm imports
+ * its memory only; anything else is refused.
+ */
+export function withUnsharedMemory(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes); // a copy (Buffer.prototype.slice would be a view)
+  let pos = 8; // magic and version
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = out[pos++];
+      value += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return value;
+    }
+  };
+  while (pos < out.length) {
+    const id = out[pos++];
+    const size = leb();
+    if (id !== 2) {
+      pos += size;
+      continue;
+    }
+    for (let count = leb(); count > 0; count--) {
+      const moduleName = leb();
+      pos += moduleName;
+      const fieldName = leb();
+      pos += fieldName;
+      if (out[pos++] !== 2) throw new Error('smelu.wasm: unexpected import (only the memory is imported)');
+      out[pos] &= ~0x02; // limits flags: bit 0 max present, bit 1 shared
+      return out;
+    }
+  }
+  throw new Error('smelu.wasm: no memory import found');
+}

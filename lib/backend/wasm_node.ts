@@ -1,0 +1,122 @@
+/**
+ * The WebAssembly backend in Node: smelu.wasm read from the package (native/wasm/smelu.wasm,
+ * compiled synchronously), a shared memory, and helper threads (worker_threads) that instantiate
+ * the same module on that memory and wait for jobs on it with Atomics.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  HELPER_OPS,
+  JOB_MAX_ARGS,
+  WASM_INITIAL_PAGES,
+  WASM_MAX_PAGES,
+  createWasmBackend,
+  wasmApi,
+  withUnsharedMemory,
+  wasmLayout,
+  type Job,
+  type WasmBackend,
+  type WasmExports,
+  type WasmHelpers,
+  type WasmMemory,
+} from './wasm';
+
+/** The module file, relative to the package root (two levels above lib/backend and dist/backend). */
+export const WASM_FILE = path.join('native', 'wasm', 'smelu.wasm');
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Job slot words (int32): 0 seq (bumped by the caller), 1 done (= seq when finished), 2 op, 3 args. */
+const SEQ = 0;
+const DONE = 1;
+
+// The helper's whole program: instantiate on the shared memory, move the stack, then serve jobs.
+const HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, slot, stackTop, ops } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+ex.set_stack_pointer(stackTop);
+const words = new Int32Array(memory.buffer, slot, 4);
+const args = new Float64Array(memory.buffer, slot + 16, ${JOB_MAX_ARGS});
+let seen = 0;
+for (;;) {
+  Atomics.wait(words, ${SEQ}, seen);
+  seen = Atomics.load(words, ${SEQ});
+  ex[ops[words[2]]](...args.subarray(0, words[3]));
+  Atomics.store(words, ${DONE}, seen);
+  Atomics.notify(words, ${DONE});
+}
+`;
+
+class NodeHelpers implements WasmHelpers {
+  private workers: Worker[] = [];
+  private pending = 0;
+  private readonly layout;
+
+  constructor(
+    private readonly module: object,
+    private readonly memory: WasmMemory,
+    heapBase: number,
+  ) {
+    this.layout = wasmLayout(heapBase);
+  }
+
+  count(): number {
+    return this.workers.length;
+  }
+
+  resize(n: number): void {
+    while (this.workers.length > n) void this.workers.pop()!.terminate();
+    while (this.workers.length < n) {
+      const i = this.workers.length;
+      const slot = this.layout.slot(i);
+      new Int32Array(this.memory.buffer, slot, 4).fill(0);
+      const workerData = { module: this.module, memory: this.memory, slot, stackTop: this.layout.stackTop(i), ops: HELPER_OPS };
+      const w = new Worker(HELPER_SOURCE, { eval: true, workerData });
+      // Idle helpers block in Atomics.wait; they must not keep the process alive.
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  run(jobs: Job[]): void {
+    jobs.forEach((job, i) => {
+      const slot = this.layout.slot(i);
+      const words = new Int32Array(this.memory.buffer, slot, 4);
+      new Float64Array(this.memory.buffer, slot + 16, job.args.length).set(job.args);
+      words[2] = HELPER_OPS.indexOf(job.op);
+      words[3] = job.args.length;
+      Atomics.add(words, SEQ, 1);
+      Atomics.notify(words, SEQ);
+    });
+    this.pending = jobs.length;
+  }
+
+  wait(): void {
+    for (let i = 0; i < this.pending; i++) {
+      const words = new Int32Array(this.memory.buffer, this.layout.slot(i), 4);
+      const seq = Atomics.load(words, SEQ);
+      for (let done = Atomics.load(words, DONE); done !== seq; done = Atomics.load(words, DONE)) {
+        Atomics.wait(words, DONE, done);
+      }
+    }
+    this.pending = 0;
+  }
+}
+
+/** Compiles and instantiates the shipped module; throws (with the file named) when it cannot. */
+export function loadWasmBackend(): WasmBackend & { wasmFile: string } {
+  const api = wasmApi();
+  const bytes = fs.readFileSync(path.join(PACKAGE_ROOT, WASM_FILE));
+  const instantiate = (module: object, memory: WasmMemory) => new api.Instance(module, { env: { memory } }).exports as WasmExports;
+  const limits = { initial: WASM_INITIAL_PAGES, maximum: WASM_MAX_PAGES };
+  const unsharedModule = new api.Module(withUnsharedMemory(bytes));
+  const unsharedMemory = new api.Memory({ ...limits, shared: false });
+  const single = { exports: instantiate(unsharedModule, unsharedMemory), memory: unsharedMemory, helpers: null };
+  const module = new api.Module(bytes);
+  const memory = new api.Memory({ ...limits, shared: true });
+  const ex = instantiate(module, memory);
+  const shared = { exports: ex, memory, helpers: new NodeHelpers(module, memory, ex.__heap_base.value) };
+  return Object.assign(createWasmBackend(single, shared, os.availableParallelism()), { wasmFile: WASM_FILE });
+}
