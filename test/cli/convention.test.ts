@@ -21,6 +21,7 @@ const COMMANDS: [string, string, string[], string][] = [
   ['smelu repro', CLI, ['repro'], 'usage: smelu repro'],
   ['smelu export', CLI, ['export'], 'usage: smelu export'],
   ['bench', path.join(ROOT, 'bench', 'run.js'), [], 'usage: node bench/run.js'],
+  ['wasm-vs-peers', path.join(ROOT, 'bench', 'wasm-vs-peers.js'), [], 'usage: node bench/wasm-vs-peers.js'],
 ];
 
 describe.each(COMMANDS)('%s', (name, file, prefix, usage) => {
