@@ -40,13 +40,6 @@ export async function canRenderSvg(): Promise<boolean> {
   return (await svgRenderer()) !== null;
 }
 
-/** SVG text of a vega-lite spec (data inline in the spec); throws when vega is not installed. */
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const render = await svgRenderer();
-  if (!render) throw new Error(`vega and vega-lite are not installed: ${SVG_HINT}`);
-  return render(spec);
-}
-
 /** A chart's files as [name, text]: `<name>.vl.json` always, `<name>.svg` when vega is installed. */
 export async function chartFiles(name: string, spec: VegaLiteSpec): Promise<[string, string][]> {
   const files: [string, string][] = [[`${name}.vl.json`, `${JSON.stringify(spec, null, 1)}\n`]];
