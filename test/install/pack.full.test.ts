@@ -1,7 +1,7 @@
 /**
  * The package as npm delivers it: `npm pack`, then install the tarball into an empty project
  * (registry only) three ways — with the prebuilt addon, with cmake hidden (node-gyp builds), and
- * with no compiler and no prebuilt (the TypeScript backend) — and use it through require, import,
+ * with no compiler and no prebuilt (the WebAssembly backend) — and use it through require, import,
  * the CLI and TypeScript types. Each time info().reason must name the addon file and why it
  * loaded, and the install must print one line saying the same.
  */
@@ -275,7 +275,7 @@ describe('install from the tarball', () => {
     expect(again.reason).toBe(`native addon loaded from prebuilds/${PLATFORM}/smelu.node (prebuilt for ${PLATFORM}, newer than the local build build/Release/smelu.node)`);
   }, 900_000);
 
-  it('falls back to the TypeScript backend with no compiler and no prebuilt addon', () => {
+  it('falls back to the WebAssembly backend with no compiler and no prebuilt addon', () => {
     const dir = path.join(work, 'no-compiler');
     const unpacked = path.join(work, 'unpacked');
     fs.mkdirSync(unpacked);
@@ -287,8 +287,8 @@ describe('install from the tarball', () => {
     const log = installInto(dir, bare, env);
     expect(smeluLines(log)).toEqual([`smelu: no C++ compiler on PATH and no prebuilt addon for ${PLATFORM}; the WebAssembly backend will be used`]);
     const info = checkConsumer(dir, env);
-    expect(info.backend).toBe('js');
-    expect(info.reason).toBe(`native addon unavailable (no local build (build/Release/smelu.node) and no prebuilt addon for ${PLATFORM})`);
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toBe(`native addon unavailable (no local build (build/Release/smelu.node) and no prebuilt addon for ${PLATFORM}); WebAssembly module native/wasm/smelu.wasm`);
   }, 600_000);
 
   it('says why when the prebuilt does not load here and nothing can be built', () => {
@@ -305,7 +305,7 @@ describe('install from the tarball', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^smelu: no C\+\+ compiler on PATH and the prebuilt addon does not load here: file too short \(this system has glibc [\d.]+\); the WebAssembly backend will be used$/);
     const info = checkConsumer(dir, env);
-    expect(info.backend).toBe('js');
-    expect(info.reason).toMatch(new RegExp(`^native addon unavailable \\(prebuilds/${PLATFORM}/smelu\\.node did not load: .*file too short \\(this system has glibc`));
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toMatch(new RegExp(`^native addon unavailable \\(prebuilds/${PLATFORM}/smelu\\.node did not load: .*file too short \\(this system has glibc.*\\); WebAssembly module native/wasm/smelu\\.wasm$`));
   }, 600_000);
 });
