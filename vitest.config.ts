@@ -6,6 +6,7 @@ const ON_WASM = [
   'test/activation/native.test.ts',
   'test/dense/dense.test.ts',
   'test/dense/native.test.ts',
+  'test/dense/async.test.ts',
   'test/optim/optim.test.ts',
   'test/backend/js.test.ts',
   'test/runtime/runtime.test.ts',

@@ -347,7 +347,8 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       if (s1) get(s1p, s1, n);
       if (s2) get(s2p, s2, n);
     },
-    // The calling thread takes part in the work (with the helpers), then the promise settles.
+    // Computed on the calling thread (browsers, and the async worker itself); in Node,
+    // loadWasmBackend replaces these with calls that run in a worker (wasm_node.ts, AsyncDense).
     async denseForwardAsync(c) {
       denseForward(c);
     },

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerFile } from '../worker-file';
+import type { DenseBackwardCall, DenseForwardCall } from './types';
 import {
   HELPER_OPS,
   JOB_MAX_ARGS,
@@ -105,8 +107,59 @@ class NodeHelpers implements WasmHelpers {
   }
 }
 
-/** Compiles and instantiates the shipped module; throws (with the file named) when it cannot. */
-export function loadWasmBackend(): WasmBackend & { wasmFile: string } {
+type Outputs = Record<string, Float32Array | null>;
+
+/**
+ * The async dense calls: sent to one worker (./wasm_async_worker.ts) that runs them on its own
+ * instance, off the calling thread; the results are copied into the caller's output arrays.
+ */
+class AsyncDense {
+  private worker: Worker | null = null;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve(o: Outputs): void; reject(e: Error): void }>();
+
+  run(request: { threads: number; forward?: DenseForwardCall; backward?: DenseBackwardCall }): Promise<Outputs> {
+    const w = this.start();
+    const id = this.next++;
+    return new Promise<Outputs>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.ref();
+      w.postMessage({ id, ...request });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(workerFile(__dirname, 'wasm_async_worker'));
+    w.on('message', ({ id, out, error }: { id: number; out?: Outputs; error?: { name: string; message: string } }) => {
+      const p = this.pending.get(id)!;
+      this.pending.delete(id);
+      if (this.pending.size === 0) w.unref();
+      if (!error) return p.resolve(out!);
+      const Type = error.name === 'TypeError' ? TypeError : error.name === 'RangeError' ? RangeError : Error;
+      p.reject(new Type(error.message));
+    });
+    w.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      this.worker = null;
+    });
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+}
+
+/** Copies what the worker computed into the caller's arrays. */
+function copyBack(into: Outputs, from: Outputs): void {
+  for (const [name, a] of Object.entries(into)) if (a) a.set(from[name]!);
+}
+
+/**
+ * Compiles and instantiates the shipped module; throws (with the file named) when it cannot.
+ * `asyncCalls: false` (the async worker itself) computes the async variants on the calling thread.
+ */
+export function loadWasmBackend(opts: { asyncCalls?: boolean } = {}): WasmBackend & { wasmFile: string } {
   const api = wasmApi();
   const bytes = fs.readFileSync(path.join(PACKAGE_ROOT, WASM_FILE));
   const instantiate = (module: object, memory: WasmMemory) => new api.Instance(module, { env: { memory } }).exports as WasmExports;
@@ -118,5 +171,14 @@ export function loadWasmBackend(): WasmBackend & { wasmFile: string } {
   const memory = new api.Memory({ ...limits, shared: true });
   const ex = instantiate(module, memory);
   const shared = { exports: ex, memory, helpers: new NodeHelpers(module, memory, ex.__heap_base.value) };
-  return Object.assign(createWasmBackend(single, shared, os.availableParallelism()), { wasmFile: WASM_FILE });
+  const backend = Object.assign(createWasmBackend(single, shared, os.availableParallelism()), { wasmFile: WASM_FILE });
+  if (opts.asyncCalls === false) return backend;
+  const async = new AsyncDense();
+  backend.denseForwardAsync = async (c) => {
+    copyBack({ y: c.y, z: c.z }, await async.run({ threads: backend.info().threads, forward: c }));
+  };
+  backend.denseBackwardAsync = async (c) => {
+    copyBack({ dx: c.dx, dW: c.dW, db: c.db }, await async.run({ threads: backend.info().threads, backward: c }));
+  };
+  return backend;
 }

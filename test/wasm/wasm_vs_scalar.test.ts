@@ -159,7 +159,7 @@ describe('wasm backend limits and loading', () => {
     }
   });
 
-  it('a process whose dense calls used helper threads exits on its own', () => {
+  it('a process whose dense calls used helper threads and the async worker exits on its own', () => {
     const lib = path.resolve(__dirname, '..', '..', 'dist', 'index.js');
     const script = `
       process.env.SMELU_BACKEND = 'wasm';
@@ -168,6 +168,9 @@ describe('wasm backend limits and loading', () => {
       const x = new Float32Array(256 * 256).fill(0.5), W = new Float32Array(256 * 256).fill(0.25);
       const { y } = s.denseForward({ x, W, m: 256, k: 256, n: 256, activation: 'relu' });
       if (y[0] !== 32 || s.info().backend !== 'wasm') throw new Error('wrong value ' + y[0]);
+      s.denseForwardAsync({ x, W, m: 256, k: 256, n: 256, activation: 'relu' }).then((r) => {
+        if (r.y[0] !== 32) throw new Error('wrong async value ' + r.y[0]);
+      });
     `;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
