@@ -11,8 +11,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { parseArgs } = require('node:util');
-const { BENCH, progress, loadSmelu } = require('./lib/util');
+const { BENCH, progress, loadDist, loadSmelu } = require('./lib/util');
 
 const SUITES = ['activations', 'dense', 'training', 'eventloop'];
 /** Git-ignored: a local run never touches the tracked reports that the README cites. */
@@ -30,26 +29,25 @@ const HELP = `usage: node bench/run.js [options]
   --help           this text
 Options take their value as --name value or --name=value.`;
 
-/** Bad command-line input: main() prints the message and the usage on stderr and exits 2. */
-class UsageError extends Error {}
+/** The command-line convention every smelu command shares (lib/cli-args.ts, compiled). */
+const cliArgs = () => loadDist('cli-args.js');
 
-const OPTIONS = {
-  quick: { type: 'boolean' },
-  suite: { type: 'string', multiple: true },
-  threads: { type: 'string' },
-  rounds: { type: 'string' },
-  json: { type: 'boolean' },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+const SPEC = {
+  name: 'bench',
+  usage: HELP,
+  options: {
+    quick: { type: 'boolean' },
+    suite: { type: 'string', multiple: true },
+    threads: { type: 'string' },
+    rounds: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  },
 };
 
-function parseOptions(argv) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
+/** The options after parseArgs, checked; a bad value throws the shared UsageError (exit 2). */
+function checkOptions(values) {
+  const { UsageError } = cliArgs();
   const suites = values.suite || [];
   for (const s of suites) if (!SUITES.includes(s)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}, got '${s}'`);
   const threads = values.threads === undefined ? 2 : Number(values.threads);
@@ -67,7 +65,6 @@ function parseOptions(argv) {
     threads,
     json: values.json === true,
     out: path.resolve(values.out === undefined ? DEFAULT_OUT : values.out),
-    help: values.help === true,
   };
 }
 
@@ -115,11 +112,13 @@ function stamp() {
 }
 
 async function main() {
-  const opts = parseOptions(process.argv.slice(2));
-  if (opts.help) {
-    console.log(HELP);
-    return;
-  }
+  process.exitCode = await cliArgs().runCommand(SPEC, process.argv.slice(2), async ({ values }) => {
+    await bench(checkOptions(values));
+    return 0;
+  });
+}
+
+async function bench(opts) {
   const t0 = Date.now();
   const smelu = loadSmelu();
   const info = smelu.info();
@@ -161,14 +160,17 @@ async function main() {
     addonError: probe.addonError,
     peers: new Set(Object.keys(peers.versions).filter((k) => peers.versions[k])),
   };
-  for (const name of opts.suites) {
+  // The shared progress display (lib/progress.ts): one line per finished suite.
+  const display = new (loadDist('progress.js').Progress)();
+  for (const [i, name] of opts.suites.entries()) {
     const started = Date.now();
-    progress(`suite ${name}`);
+    const state = (done, detail) => ({ label: 'bench', fraction: done / opts.suites.length, detail });
+    display.update(state(i, `suite ${name}`));
     const r = await require(`./suites/${name}`).run(ctx);
     r.seconds = (Date.now() - started) / 1000;
     result.suites[name] = r;
     notes.push(...(r.notes || []));
-    progress(`suite ${name} done in ${r.seconds.toFixed(1)} s`);
+    display.commit(state(i + 1, `suite ${name} done in ${r.seconds.toFixed(1)} s`));
   }
   if (probe.fma) notes.push(...require('./suites/dense').busyNotes(probe.fma));
   result.seconds = (Date.now() - t0) / 1000;
@@ -196,10 +198,6 @@ async function writeOutputs(result, opts) {
 }
 
 main().catch((e) => {
-  if (e instanceof UsageError) {
-    process.stderr.write(`bench: ${e.message}\n${HELP}\n`);
-    process.exit(2);
-  }
   process.stderr.write(`bench: ${e.message}\n`);
   process.exit(1);
 });

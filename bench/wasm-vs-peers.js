@@ -18,9 +18,14 @@ const smelu = require(path.join(ROOT, 'dist', 'index.js'));
 const { jsBackend } = require(path.join(ROOT, 'dist', 'backend', 'js.js'));
 const { loadNativeBackend } = require(path.join(ROOT, 'dist', 'backend', 'native.js'));
 const { loadTf, tfDense } = require('./lib/tfjs');
-const { fillUniform, median } = require('./lib/util');
+const { fillUniform, loadDist, median } = require('./lib/util');
 
-const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 7;
+const SPEC = {
+  name: 'wasm-vs-peers',
+  usage: 'usage: node bench/wasm-vs-peers.js [--rounds N]\n  --rounds N   rounds, each contender once per round (default 7)\n  --help       this text',
+  options: { rounds: { type: 'string' } },
+};
+let ROUNDS = 7;
 const M = 512;
 const L1 = 4096;
 
@@ -37,7 +42,20 @@ function best(fn, budgetMs) {
   return bestMs;
 }
 
+/** The shared command-line convention (lib/cli-args.ts): a bad option exits 2, --help exits 0. */
 async function main() {
+  const { runCommand, UsageError } = loadDist('cli-args.js');
+  process.exitCode = await runCommand(SPEC, process.argv.slice(2), async ({ values }) => {
+    if (values.rounds !== undefined) {
+      ROUNDS = Number(values.rounds);
+      if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new UsageError(`--rounds must be an integer >= 1, got '${values.rounds}'`);
+    }
+    await measureAll();
+    return 0;
+  });
+}
+
+async function measureAll() {
   if (smelu.info().backend !== 'wasm') throw new Error(`the wasm backend did not load: ${smelu.info().reason}`);
   const tf = await loadTf('wasm');
   const x = fillUniform(new Float32Array(M * M), -1, 1, 1);

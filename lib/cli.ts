@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `smelu` command: `smelu --version`, `smelu info`, `smelu repro ...` (the reproducibility lab).
- * Each subcommand lives in its own module and is loaded only when called.
+ * The `smelu` command: `smelu --version`, `smelu info`, `smelu train ...`, `smelu repro ...` (the
+ * reproducibility lab), `smelu export ...`. Each subcommand lives in its own module and is loaded only when called;
+ * all of them follow the convention of lib/cli-args.ts.
  */
+import { runCommand, usageFailure, type CommandSpec } from './cli-args';
 import { info, version } from './runtime';
 
 const USAGE = `usage: smelu <command> [options]
@@ -17,38 +19,35 @@ options:
   --version          print the version
   --help             print this help`;
 
-export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case '--version':
-    case '-v':
-      process.stdout.write(`${version}\n`);
-      return 0;
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return cmd === undefined ? 1 : 0;
-    case 'info':
+const TOP: CommandSpec = { name: 'smelu', usage: USAGE, options: { version: { type: 'boolean', short: 'v' } } };
+const INFO: CommandSpec = { name: 'smelu info', usage: 'usage: smelu info\n\nprints the backend, ISA tier, threads and versions in use (JSON)', options: {} };
+
+/** The subcommands, each loaded when called. */
+const COMMANDS: Record<string, () => (args: string[]) => Promise<number>> = {
+  info: () => (args) =>
+    runCommand(INFO, args, () => {
       process.stdout.write(`${JSON.stringify(info(), null, 2)}\n`);
       return 0;
-    case 'train': {
-      const { trainCommand } = require('./train-cli') as { trainCommand(args: string[]): Promise<number> };
-      return trainCommand(rest);
-    }
-    case 'repro': {
-      const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
-      return reproCommand(rest);
-    }
-    case 'export': {
-      const { exportCommand } = require('./export-cli') as { exportCommand(args: string[]): Promise<number> };
-      return exportCommand(rest);
-    }
-    default:
-      process.stderr.write(`smelu: unknown command '${cmd}'\n${USAGE}\n`);
-      return 2;
+    }),
+  train: () => (require('./train-cli') as { trainCommand(args: string[]): Promise<number> }).trainCommand,
+  repro: () => (require('./repro/cli') as { reproCommand(args: string[]): Promise<number> }).reproCommand,
+  export: () => (require('./export-cli') as { exportCommand(args: string[]): Promise<number> }).exportCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined) return usageFailure(TOP, 'no command given');
+  if (cmd === 'help') return main(['--help']);
+  if (cmd.startsWith('-')) {
+    return runCommand(TOP, argv, ({ values }) => {
+      if (!values.version) return usageFailure(TOP, 'no command given');
+      process.stdout.write(`${version}\n`);
+      return 0;
+    });
   }
+  const command = COMMANDS[cmd];
+  if (!command) return usageFailure(TOP, `unknown command '${cmd}'`);
+  return command()(rest);
 }
 
 if (require.main === module) {

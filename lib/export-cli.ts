@@ -3,9 +3,8 @@
  * layers model (model.json + weights.bin; needs @tensorflow/tfjs) and / or a model file.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import * as nn from './nn';
-import { UsageError } from './repro/cli';
+import { parseCommandArgs, runCommand, UsageError, type CommandSpec } from './cli-args';
 
 const USAGE = `usage: smelu export (--onnx OUT | --tfjs DIR | --save-model OUT) (--model FILE | --checkpoint FILE) [options]
 
@@ -31,24 +30,20 @@ interface ExportArgs {
   output?: nn.OnnxOutput;
 }
 
-/** Strict parse of string options (plus --help): their values, or null when help is asked. */
-function stringOptions(args: string[], names: readonly string[]): Record<string, string | undefined> | null {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const n of names) options[n] = { type: 'string' };
-  const parsed = (() => {
-    try {
-      return parseArgs({ args, strict: true, options }).values;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })();
-  return parsed.help ? null : (parsed as Record<string, string | undefined>);
-}
+const text = { type: 'string' } as const;
+const EXPORT: CommandSpec = {
+  name: 'smelu export',
+  usage: USAGE,
+  options: { onnx: text, tfjs: text, 'save-model': text, model: text, checkpoint: text, opset: text, output: text },
+};
 
 /** Parses the arguments after `export`; throws {@link UsageError} for a bad or missing option. */
 export function parseExportArgs(args: string[]): ExportArgs | null {
-  const values = stringOptions(args, ['onnx', 'tfjs', 'save-model', 'model', 'checkpoint', 'opset', 'output']);
-  if (!values) return null;
+  const parsed = parseCommandArgs(EXPORT, args);
+  return parsed && checkExportArgs(parsed.values as Record<string, string | undefined>);
+}
+
+function checkExportArgs(values: Record<string, string | undefined>): ExportArgs {
   const s = (k: string) => values[k];
   const onnx = s('onnx');
   const tfjs = s('tfjs');
@@ -67,24 +62,12 @@ export function parseExportArgs(args: string[]): ExportArgs | null {
   return { onnx, tfjs, saveModel, model, checkpoint, opset, output };
 }
 
-/** The parsed arguments, or the exit code when there is nothing to export (help: 0, bad option: 2). */
-function argsOrExit(args: string[]): ExportArgs | number {
-  try {
-    const a = parseExportArgs(args);
-    if (a) return a;
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`smelu export: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
+/** Runs `smelu export`; returns the exit code (2 for a bad option). */
+export function exportCommand(args: string[]): Promise<number> {
+  return runCommand(EXPORT, args, ({ values }) => runExport(checkExportArgs(values as Record<string, string | undefined>)));
 }
 
-/** Runs `smelu export`; returns the exit code (2 for a bad option). */
-export async function exportCommand(args: string[]): Promise<number> {
-  const a = argsOrExit(args);
-  if (typeof a === 'number') return a;
+async function runExport(a: ExportArgs): Promise<number> {
   const model = a.model ? nn.loadModel(a.model) : nn.modelFromCheckpoint(a.checkpoint!);
   const output = a.output ?? nn.onnxOutputOf(model.head);
   if (a.onnx) {

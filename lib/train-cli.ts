@@ -2,10 +2,10 @@
  * `smelu train`: trains a model on the digits data or on synthetic CTR data from the command line,
  * with a progress bar (examples/s, loss), optional checkpoints and resume, then evaluates it.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, runCommand, UsageError, type CommandSpec } from './cli-args';
 import * as nn from './nn';
 import type { Dataset, Model } from './nn';
-import { parseActivation, UsageError } from './repro/cli';
+import { parseActivation } from './repro/cli';
 
 const USAGE = `usage: smelu train [options]
 
@@ -41,20 +41,20 @@ function count(name: string, v: string | undefined, fallback: number, min = 1): 
   return n;
 }
 
-/** Parses the arguments after `train`; throws {@link UsageError} for a bad option. */
+const text = { type: 'string' } as const;
+const TRAIN: CommandSpec = {
+  name: 'smelu train',
+  usage: USAGE,
+  options: { dataset: text, rows: text, activation: text, hidden: text, epochs: text, batch: text, lr: text, seed: text, checkpoint: text, resume: text },
+};
+
+/** Parses the arguments after `train`; null for --help; throws {@link UsageError} for a bad option. */
 export function parseTrainArgs(args: string[]): TrainArgs | null {
-  let values: Record<string, unknown>;
-  const text = { type: 'string' } as const;
-  const options = {
-    dataset: text, rows: text, activation: text, hidden: text, epochs: text, batch: text, lr: text,
-    seed: text, checkpoint: text, resume: text, help: { type: 'boolean' },
-  } as const;
-  try {
-    ({ values } = parseArgs({ args, strict: true, options }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) return null;
+  const parsed = parseCommandArgs(TRAIN, args);
+  return parsed && checkTrainArgs(parsed.values);
+}
+
+function checkTrainArgs(values: Record<string, unknown>): TrainArgs {
   const s = (k: string) => values[k] as string | undefined;
   const dataset = s('dataset') ?? 'digits';
   if (dataset !== 'digits' && dataset !== 'ctr') throw new UsageError(`--dataset must be digits or ctr, got '${dataset}'`);
@@ -88,19 +88,11 @@ function setup(a: TrainArgs): { model: Model; data: Dataset; loss: 'bce' | 'soft
 }
 
 /** Runs `smelu train`; returns the exit code (2 for a bad option). */
-export async function trainCommand(args: string[]): Promise<number> {
-  let a: TrainArgs | null;
-  try {
-    a = parseTrainArgs(args);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`smelu train: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+export function trainCommand(args: string[]): Promise<number> {
+  return runCommand(TRAIN, args, ({ values }) => runTraining(checkTrainArgs(values)));
+}
+
+function runTraining(a: TrainArgs): number {
   const { model, data, loss } = setup(a);
   const [train, test] = data.split(0.8, 42);
   nn.fit(model, train, {

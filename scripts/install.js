@@ -2,9 +2,11 @@
 // npm install hook: make the native addon available, or explain in one line why the WebAssembly
 // backend will be used. It never fails the install: a missing compiler must not cost the user the
 // package. Order: a prebuilt addon for this platform (unless SMELU_BUILD_FROM_SOURCE=1), then a
-// local build (cmake-js when cmake is on PATH, otherwise node-gyp with binding.gyp), then the
-// WebAssembly build shipped in the package (native/wasm/smelu.wasm). It prints exactly one line
-// saying which is in use and why.
+// local build, then the WebAssembly build shipped in the package (native/wasm/smelu.wasm). The
+// local build uses cmake-js when it is installed (it is this project's own build, a dev
+// dependency) and cmake is on PATH; otherwise node-gyp, which npm ships, with binding.gyp
+// (node-addon-api, a dependency, gives it the C++ headers). It prints exactly one line saying
+// which is in use and why.
 //
 // The loader (lib/backend/native.ts) tries the newer of build/Release/smelu.node and the prebuilt
 // first. So when this script settles on the prebuilt it touches it: a build directory left over
@@ -89,7 +91,6 @@ function resolveBin(pkg, rel) {
 
 function buildWithCmake() {
   const bin = resolveBin('cmake-js', 'bin/cmake-js');
-  if (!bin) return 'cmake-js is not installed';
   const err = run(process.execPath, [bin, 'rebuild', '--log-level', 'error']);
   if (err) return `cmake-js: ${err}`;
   // cmake-js can exit 0 without producing the addon (offline header download): check the file.
@@ -159,11 +160,11 @@ function main() {
     return;
   }
 
-  const useCmake = onPath('cmake');
-  const err = useCmake ? buildWithCmake() : buildWithNodeGyp();
+  const noCmake = !resolveBin('cmake-js', 'bin/cmake-js') ? 'cmake-js is not installed' : !onPath('cmake') ? 'cmake is not on PATH' : null;
+  const err = noCmake ? buildWithNodeGyp() : buildWithCmake();
   const loadErr = err ? null : loads(built);
   if (!err && !loadErr) {
-    say(`built the native addon with ${useCmake ? 'cmake-js' : 'node-gyp'} (${useCmake ? '' : 'cmake is not on PATH; '}${why})`);
+    say(`built the native addon with ${noCmake ? `node-gyp (${noCmake}; ` : 'cmake-js ('}${why})`);
     return;
   }
   const failure = err ? `the native build failed (${err})` : `the built addon does not load (${loadErr})`;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the addons shipped inside the npm package (prebuilds/<platform>-<arch>/smelu.node):
-// linux-x64 natively, and linux-arm64 with aarch64-linux-gnu-g++ when that cross compiler is
-// installed. A prebuilt must load on glibc systems older than this build machine and on any CPU
+// linux-x64 natively, and linux-arm64 with the aarch64-linux-gnu-g++ cross compiler. Both are
+// promised by the README, so a missing compiler fails the pack (see PROMISED) unless
+// SMELU_SKIP_PREBUILT names the target. A prebuilt must load on glibc systems older than this build machine and on any CPU
 // of its architecture, so each one is checked before it is copied (see checkBinary):
 //   - every glibc symbol version it needs is <= GLIBC_FLOOR (stated in docs/platforms.md);
 //   - it needs no libstdc++ (GLIBCXX_/CXXABI_) versions and exports only the Node-API entry points;
@@ -179,6 +180,54 @@ function isGlibc() {
   return Boolean(process.report && process.report.getReport().header.glibcVersionRuntime);
 }
 
+/**
+ * The prebuilts the README promises, with the row of its Platforms table that promises each. A
+ * pack without one of them fails, unless SMELU_SKIP_PREBUILT names it (comma-separated): then the
+ * packed README says the platform gets a local build instead (see unclaim).
+ */
+const PROMISED = {
+  'linux-x64': '| Linux x64, glibc 2.18 or newer (any distribution that runs Node 18+) | the prebuilt addon shipped in the package | nothing |',
+  'linux-arm64': '| Linux arm64, glibc 2.18 or newer (Graviton, Raspberry Pi 4/5 64-bit, ...) | the prebuilt addon | nothing |',
+};
+const README = path.join(root, 'README.md');
+/** The README as committed, kept while the packed one is rewritten; postpack puts it back. */
+const README_KEPT = path.join(root, 'README.md.prepack');
+
+/** SMELU_SKIP_PREBUILT as a list of promised targets; anything else there is an error. */
+function skipped() {
+  const list = (process.env.SMELU_SKIP_PREBUILT || '').split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = list.filter((t) => !(t in PROMISED));
+  if (unknown.length) throw new Error(`SMELU_SKIP_PREBUILT: unknown target ${unknown.join(', ')} (expected a comma-separated list of ${Object.keys(PROMISED).join(', ')})`);
+  return list;
+}
+
+/** The README text with the rows of `targets` saying "local build" instead of "prebuilt". */
+function unclaim(text, targets) {
+  let out = text;
+  for (const t of targets) {
+    const row = PROMISED[t];
+    if (!out.includes(row)) throw new Error(`README.md: the Platforms row promising ${t} changed; update PROMISED in scripts/prebuild.js`);
+    const first = row.split(' | ')[0];
+    out = out.replace(row, `${first} | a local build, if a compiler is installed: this release ships no prebuilt addon for ${t} | \`build-essential\` or your distribution's C++ compiler |`);
+  }
+  return out;
+}
+
+/** Why `target` cannot be built on this machine, or null when it can (with which compiler). */
+function compilerFor(target) {
+  if (process.platform !== 'linux' || !isGlibc()) return { why: `this machine is ${process.platform}${process.platform === 'linux' ? ' with musl' : ''}, not linux with glibc` };
+  const arch = target.split('-')[1];
+  if (arch === process.arch) return { cxx: process.env.CXX || 'g++', args: [] };
+  if (arch === 'arm64' && process.arch === 'x64') {
+    if (!onPath('aarch64-linux-gnu-g++')) return { why: 'aarch64-linux-gnu-g++ is not on PATH (Debian: apt-get install g++-aarch64-linux-gnu)' };
+    return {
+      cxx: 'aarch64-linux-gnu-g++',
+      args: ['--CDCMAKE_SYSTEM_NAME=Linux', '--CDCMAKE_SYSTEM_PROCESSOR=aarch64', '--CDCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++'],
+    };
+  }
+  return { why: `no cross build to ${target} is scripted on ${process.platform}-${process.arch}` };
+}
+
 /** Targets named on the command line (e.g. `node scripts/prebuild.js linux-arm64`), or all. */
 function wanted(target) {
   const only = process.argv.slice(2);
@@ -186,25 +235,39 @@ function wanted(target) {
 }
 
 function main() {
-  if (process.platform !== 'linux' || !isGlibc()) {
-    console.log(`prebuild: only linux with glibc is scripted; skipping on ${process.platform}${process.platform === 'linux' ? ' (musl)' : ''}`);
-    return;
+  if (process.argv[2] === '--restore-readme') return restoreReadme();
+  const skip = skipped();
+  const targets = Object.keys(PROMISED).filter((t) => wanted(t) && !skip.includes(t));
+  // Every promised target is checked before anything is built: a missing compiler fails in seconds.
+  const missing = targets.map((t) => [t, compilerFor(t)]).filter(([, c]) => c.why);
+  if (missing.length) {
+    const lines = missing.map(([t, c]) => `  ${t}: ${c.why}`).join('\n');
+    const names = missing.map(([t]) => t).join(',');
+    throw new Error(`prebuild: the README promises a prebuilt addon this machine cannot build:\n${lines}\nInstall what is missing, or pack without it: SMELU_SKIP_PREBUILT=${names} (the packed README then says so).`);
   }
-  if (process.arch === 'x64' && wanted('linux-x64')) build('linux-x64', process.env.CXX || 'g++', []);
-  if (process.arch === 'arm64' && wanted('linux-arm64')) build('linux-arm64', process.env.CXX || 'g++', []);
-  if (process.arch === 'x64' && wanted('linux-arm64')) {
-    if (onPath('aarch64-linux-gnu-g++')) {
-      build('linux-arm64', 'aarch64-linux-gnu-g++', [
-        '--CDCMAKE_SYSTEM_NAME=Linux',
-        '--CDCMAKE_SYSTEM_PROCESSOR=aarch64',
-        '--CDCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++',
-      ]);
-    } else {
-      console.log('prebuild: aarch64-linux-gnu-g++ not found; no linux-arm64 binary');
-    }
+  for (const t of targets) {
+    const { cxx, args } = compilerFor(t);
+    build(t, cxx, args);
   }
   fs.rmSync(path.join(root, 'build-prebuild'), { recursive: true, force: true });
+  for (const t of skip) fs.rmSync(path.join(root, 'prebuilds', t), { recursive: true, force: true });
+  if (skip.length) {
+    if (!fs.existsSync(README_KEPT)) fs.copyFileSync(README, README_KEPT);
+    fs.writeFileSync(README, unclaim(fs.readFileSync(README_KEPT, 'utf8'), skip));
+    console.error(`prebuild: skipped ${skip.join(', ')} (SMELU_SKIP_PREBUILT); the packed README does not claim ${skip.length > 1 ? 'them' : 'it'}`);
+  }
 }
 
-if (require.main === module) main();
-else module.exports = { checkBinary, avxOutsideTiers };
+/** postpack: the committed README back in place. */
+function restoreReadme() {
+  if (fs.existsSync(README_KEPT)) fs.renameSync(README_KEPT, README);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+} else module.exports = { checkBinary, avxOutsideTiers, unclaim, PROMISED };

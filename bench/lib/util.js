@@ -27,9 +27,12 @@ function median(xs) {
  * SMELU_BENCH_MODULE=path benchmarks another build instead (e.g. an older version, to compare).
  */
 function loadSmelu() {
-  const entry = process.env.SMELU_BENCH_MODULE
-    ? path.resolve(process.env.SMELU_BENCH_MODULE)
-    : path.join(ROOT, 'dist', 'index.js');
+  return loadDist(process.env.SMELU_BENCH_MODULE ? path.resolve(process.env.SMELU_BENCH_MODULE) : path.join(ROOT, 'dist', 'index.js'));
+}
+
+/** A compiled module of the package (an absolute path, or relative to dist/), with a clear error when it was not built. */
+function loadDist(file) {
+  const entry = path.resolve(ROOT, 'dist', file);
   if (!fs.existsSync(entry)) {
     throw new Error(`${path.relative(process.cwd(), entry) || entry} is missing: run \`npm run build:ts\` first`);
   }
@@ -123,4 +126,4 @@ function loadBackend() {
   return require(entry).selected().backend;
 }
 
-module.exports = { ROOT, BENCH, progress, loadBackend, nowNs, median, loadSmelu, measure, measureAsync, rng, fillUniform, fmt };
+module.exports = { ROOT, BENCH, progress, loadDist, loadBackend, nowNs, median, loadSmelu, measure, measureAsync, rng, fillUniform, fmt };

@@ -9,8 +9,30 @@ import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, NativeA
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Local builds, relative to the package root: cmake-js and node-gyp both write build/Release. */
+/**
+ * Local builds (cmake-js and node-gyp both write build/Release), relative to the package root, in
+ * the order `bindings` tries them. Its default list puts build/Debug before build/Release, so a
+ * stale debug build would shadow the release one: the list is given.
+ */
 const LOCAL_BUILDS = [path.join('build', 'Release', 'smelu.node'), path.join('build', 'Debug', 'smelu.node')];
+
+/** `bindings` with `path: true` resolves the file it would load instead of loading it. */
+const bindings = require('bindings') as (opts: { bindings: string; module_root: string; try: string[][]; path: true }) => string;
+
+/** The local build `bindings` finds, relative to the package root, or undefined. */
+function localBuild(): string | undefined {
+  try {
+    const file = bindings({
+      bindings: 'smelu.node',
+      module_root: PACKAGE_ROOT,
+      try: LOCAL_BUILDS.map((f) => ['module_root', ...f.split(path.sep)]),
+      path: true,
+    });
+    return path.relative(PACKAGE_ROOT, file);
+  } catch {
+    return undefined; // "Could not locate the bindings file": no local build
+  }
+}
 
 /** The prebuilt addon shipped in the package for this platform, relative to the package root. */
 function prebuiltFile(): string {
@@ -32,8 +54,8 @@ function mtimeOf(rel: string): number | undefined {
 }
 
 /**
- * The addons to try, in order. When a local build and a prebuilt both exist, the newer file goes
- * first, because that is the one somebody chose last:
+ * The addons to try, in order: the shipped prebuilt, then the local build `bindings` finds. When
+ * both exist and the local build is newer, it goes first, because that is the one somebody chose last:
  * - a build made on purpose (SMELU_BUILD_FROM_SOURCE=1 at install, `npm rebuild`, or
  *   `npm run build:native` in a checkout) is newer than the prebuilt, whose npm tarball date is 1985;
  * - when scripts/install.js settles on the prebuilt it touches it, so a build directory left over
@@ -42,7 +64,7 @@ function mtimeOf(rel: string): number | undefined {
  * The other file stays in the list: it is used when the first one does not load.
  */
 function addonCandidates(): Candidate[] {
-  const local = LOCAL_BUILDS.find((f) => mtimeOf(f) !== undefined);
+  const local = localBuild();
   const prebuilt = prebuiltFile();
   const prebuiltTime = mtimeOf(prebuilt);
   const platform = `${process.platform}-${process.arch}`;
@@ -86,7 +108,7 @@ function loadAddon(): { addon: NativeAddon; file: string; why: string } {
   const failures: string[] = [];
   for (const { file, why } of candidates) {
     try {
-        const addon = require(path.join(PACKAGE_ROOT, file)) as NativeAddon;
+      const addon = require(path.join(PACKAGE_ROOT, file)) as NativeAddon;
       return { addon, file, why: failures.length ? `${why}; ${failures.join('; ')}` : why };
     } catch (e) {
       // "/abs/path/smelu.node: file too short" -> "file too short": the file is named already

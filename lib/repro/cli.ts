@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
+import { parseCommandArgs, runCommand, UsageError, type CommandSpec } from '../cli-args';
 import { fileStamp, type FileDataConfig, type FileFormat, type TestSpec } from './filedata';
 import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type ReproArgs, type Source, type TrainSpec } from './config';
 import { parseShuffleList } from './order';
@@ -75,7 +76,8 @@ your data (instead of --preset; CSV/TSV with a header, LIBSVM, Criteo TSV; gzip 
   --make-ratings FILE [--rows N]
                          write an example ratings file (user, item, genres, year, timestamp, rating) and exit`;
 
-export class UsageError extends Error {}
+/** The CLI's usage error (lib/cli-args.ts), re-exported for the lab's callers. */
+export { UsageError };
 
 export type { ReproArgs };
 
@@ -92,21 +94,20 @@ const DATA_FLAGS = ['format', 'label', 'positive', 'categorical', 'numeric', 'ba
 const FORMATS = ['csv', 'tsv', 'libsvm', 'criteo'] as const;
 const SWITCHES = ['layer-norm', 'frozen-embeddings', 'stream'];
 
-/** --name value / --name=value pairs, and switches without a value. */
+const REPRO: CommandSpec = {
+  name: 'smelu repro',
+  usage: REPRO_USAGE,
+  options: Object.fromEntries([...FLAGS.map((f) => [f, { type: 'string' }] as const), ...SWITCHES.map((f) => [f, { type: 'boolean' }] as const)]),
+};
+
+/** The options given, by name (a switch reads 'true'); throws {@link UsageError} for a bad one. */
 function readFlags(args: string[]): Flags {
   const flags: Flags = {};
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    if (!m) throw new UsageError(`unexpected argument '${args[i]}'`);
-    const [, name, inline] = m;
-    if (SWITCHES.includes(name) && inline === undefined) {
-      flags[name] = 'true';
-      continue;
-    }
-    if (!FLAGS.includes(name)) throw new UsageError(`unknown option '--${name}'`);
-    const value = inline ?? args[++i];
-    if (value === undefined || value === '') throw new UsageError(`option '--${name}' needs a value`);
-    flags[name] = value;
+  const parsed = parseCommandArgs(REPRO, args);
+  if (parsed === null) throw new UsageError('--help goes alone');
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === '') throw new UsageError(`option '--${name}' needs a value`);
+    flags[name] = String(value);
   }
   return flags;
 }
@@ -339,25 +340,22 @@ export function parseReproArgs(args: string[]): ReproArgs {
 }
 
 /** The `smelu repro` command; resolves to the exit code. */
-export async function reproCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${REPRO_USAGE}\n`);
-    return 0;
-  }
-  let parsed: ReproArgs;
-  try {
+export function reproCommand(args: string[]): Promise<number> {
+  return runCommand(REPRO, args, async () => {
     if (makeRatings(args)) return 0;
-    parsed = parseReproArgs(args);
+    const parsed = parseReproArgs(args);
     await checkData(parsed.config);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`smelu repro: ${e.message}\n(smelu repro --help for usage)\n`);
-    return 2;
-  }
+    return run(parsed);
+  });
+}
+
+async function run(parsed: ReproArgs): Promise<number> {
   // Loaded here, not at the top: --help and usage errors need neither workers nor vega.
   const { runWithProgress } = await import('./progress');
   const summary = await runWithProgress(parsed);
   process.stdout.write(`${summary.files.join('\n')}\n`);
+  const { canRenderSvg, SVG_HINT } = await import('../chart');
+  if (!(await canRenderSvg())) process.stderr.write(`${SVG_HINT}\n`);
   process.stderr.write(`trained ${summary.trained}, cached ${summary.cached}, ${summary.seconds.toFixed(1)} s\n`);
   return 0;
 }

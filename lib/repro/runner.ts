@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderSvg } from '../chart';
+import { chartFiles } from '../chart';
 import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
 import { dataFor, points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
@@ -202,20 +202,20 @@ interface Meta {
   threads: number;
 }
 
-/** results.json, results.md, tradeoff.svg and (with several sources) sources.svg. */
+/** results.json, results.md, the tradeoff chart and (with several sources) the sources chart (see chartFiles). */
 async function writeReports(cfg: ExperimentConfig, res: Results, out: string, meta: Meta): Promise<string[]> {
   fs.mkdirSync(out, { recursive: true });
   const env = { node: process.version, cpus: os.cpus().length, platform: `${os.platform()}-${os.arch()}` };
   const files: [string, string][] = [
     ['results.json', `${JSON.stringify({ config: cfg, meta: { ...meta, env }, ...res }, roundNumbers, 1)}\n`],
     ['results.md', markdown(cfg, res, meta)],
-    ['tradeoff.svg', await renderSvg(tradeoffSpec(cfg, res))],
+    ...(await chartFiles('tradeoff', tradeoffSpec(cfg, res))),
   ];
-  if (cfg.sources.length > 1) files.push(['sources.svg', await renderSvg(sourcesSpec(cfg, res))]);
+  if (cfg.sources.length > 1) files.push(...(await chartFiles('sources', sourcesSpec(cfg, res))));
   const windows = windowsSpec(cfg, res);
-  if (windows) files.push(['windows.svg', await renderSvg(windows)]);
+  if (windows) files.push(...(await chartFiles('windows', windows)));
   const curves = curvesSpec(cfg, res);
-  if (curves) files.push(['curves.svg', await renderSvg(curves)]);
+  if (curves) files.push(...(await chartFiles('curves', curves)));
   return files.map(([name, text]) => {
     const file = path.join(out, name);
     writeAtomic(file, text);

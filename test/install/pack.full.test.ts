@@ -1,7 +1,7 @@
 /**
  * The package as npm delivers it: `npm pack`, then install the tarball into an empty project
  * (registry only) three ways — with the prebuilt addon, with cmake hidden (node-gyp builds), and
- * with no compiler and no prebuilt (the TypeScript backend) — and use it through require, import,
+ * with no compiler and no prebuilt (the WebAssembly backend) — and use it through require, import,
  * the CLI and TypeScript types. Each time info().reason must name the addon file and why it
  * loaded, and the install must print one line saying the same.
  */
@@ -95,15 +95,46 @@ if (y[0] !== 0 || y[1] !== 2 || typeof smelu.denseForward !== 'function') throw 
 console.log(info().backend);
 `;
 
-const TYPES = `
-import { forward, denseForward, activation, type Activation, type DenseForwardResult } from 'smelu';
+const TYPES_BODY = `
 const act: Activation = { kind: 'smelu', beta: 0.5 };
 const y: Float32Array = forward(act, new Float32Array(4));
 const r: DenseForwardResult = denseForward({ x: y, W: new Float32Array(8), m: 1, k: 4, n: 2, activation: activation('gelu') });
 // @ts-expect-error: beta must be a number
 const bad: Activation = { kind: 'smelu', beta: 'x' };
+`;
+/** The import entry (an ES module of the consumer, or any file under bundler resolution). */
+const TYPES_ESM = `import smelu, { forward, denseForward, activation, type Activation, type DenseForwardResult } from 'smelu';
+${TYPES_BODY}
+const f: typeof forward = smelu.forward;
+export { r, bad, f };
+`;
+/** The require entry (a CommonJS module of the consumer). */
+const TYPES_CJS = `import smelu = require('smelu');
+import forward = smelu.forward;
+import denseForward = smelu.denseForward;
+import activation = smelu.activation;
+type Activation = smelu.Activation;
+type DenseForwardResult = smelu.DenseForwardResult;
+${TYPES_BODY}
 export { r, bad };
 `;
+
+/**
+ * Compiles the consumer's strict TypeScript against both entries, with nodenext and with bundler
+ * resolution, and returns the declaration files tsc read from the package.
+ */
+function compileTypes(dir: string): { nodenext: string[]; bundler: string[] } {
+  fs.writeFileSync(path.join(dir, 'use-esm.mts'), TYPES_ESM);
+  fs.writeFileSync(path.join(dir, 'use-cjs.cts'), TYPES_CJS);
+  fs.writeFileSync(path.join(dir, 'use-bundler.ts'), TYPES_ESM);
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const common = ['--noEmit', '--strict', '--explainFiles', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types')];
+  const read = (out: string) => [...new Set(out.split('\n').filter((l) => /^node_modules\/smelu\/dist\/index\.d\.m?ts$/.test(l)))].sort();
+  return {
+    nodenext: read(sh(process.execPath, [tsc, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'use-esm.mts', 'use-cjs.cts'], { cwd: dir })),
+    bundler: read(sh(process.execPath, [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', 'use-bundler.ts'], { cwd: dir })),
+  };
+}
 
 function checkConsumer(dir: string, env: NodeJS.ProcessEnv): { backend: string; isa: string; reason: string } {
   const out = sh(process.execPath, ['-e', SMOKE], { cwd: dir, env }).trim().split('\n').pop()!;
@@ -138,11 +169,11 @@ describe('npm pack', () => {
   it('holds sources, dist, types and prebuilt addons, and no build outputs or tests', () => {
     const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     const has = (p: string) => list.includes(`package/${p}`);
-    for (const p of ['package.json', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/cli.js', 'data/digits.csv.gz', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
+    for (const p of ['package.json', 'LICENSE', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'dist/cli.js', 'data/digits.csv.gz', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
       expect(has(p), p).toBe(true);
     }
     expect(list.some((p) => p.startsWith('package/prebuilds/linux-x64/'))).toBe(process.platform === 'linux' && process.arch === 'x64');
-    expect(list.filter((p) => /^package\/(build|build-prebuild|test|bench|node_modules)\//.test(p))).toEqual([]);
+    expect(list.filter((p) => /^package\/(build|build-prebuild|test|bench|node_modules)\//.test(p) || p.endsWith('.map'))).toEqual([]);
   });
 
   it('ships prebuilt addons that need glibc <= 2.18, no shared libstdc++, and export only Node-API entry points', () => {
@@ -176,16 +207,64 @@ describe('install from the tarball', () => {
     const info = checkConsumer(dir, process.env);
     expect(info.backend).toBe('native');
     expect(info.reason).toBe(`native addon loaded from prebuilds/${PLATFORM}/smelu.node (prebuilt for ${PLATFORM})`);
-    fs.writeFileSync(path.join(dir, 'use.ts'), TYPES);
-    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'use.ts'], { cwd: dir });
+    // import gets the .d.mts, require the .d.ts; bundler resolution takes the import condition.
+    expect(compileTypes(dir)).toEqual({
+      nodenext: ['node_modules/smelu/dist/index.d.mts', 'node_modules/smelu/dist/index.d.ts'],
+      bundler: ['node_modules/smelu/dist/index.d.mts', 'node_modules/smelu/dist/index.d.ts'],
+    });
   }, 600_000);
 
-  it('builds with node-gyp when cmake is not on PATH, and a later rebuild goes back to the prebuilt', () => {
+  it('installs at most 10 packages and 8 MB', () => {
+    const dir = path.join(work, 'prebuilt');
+    // stdout alone (npm's warnings go to stderr); its first line is the consumer project itself.
+    const ls = spawnSync('npm', ['ls', '--all', '--omit=dev', '--parseable'], { cwd: dir, encoding: 'utf8' });
+    const packages = ls.stdout.trim().split('\n').slice(1);
+    expect(packages.every((p) => p.startsWith(path.join(dir, 'node_modules')))).toBe(true);
+    const kb = Number(sh('du', ['-sk', 'node_modules'], { cwd: dir }).split('\t')[0]);
+    console.log(`install size: ${packages.length} packages, ${(kb / 1024).toFixed(1)} MB`);
+    expect(packages.length).toBeLessThanOrEqual(10);
+    expect(kb).toBeLessThanOrEqual(8 * 1024);
+    expect(packages.map((p) => path.basename(p))).not.toContain('vega');
+  });
+
+  it('stack traces name files that ship', () => {
+    const dir = path.join(work, 'prebuilt');
+    const code = `try { require('smelu').forward({ kind: 'smelu', beta: -1 }, new Float32Array(1)); } catch (e) { console.log(e.stack); }`;
+    for (const flags of [[], ['--enable-source-maps']]) {
+      const stack = sh(process.execPath, [...flags, '-e', code], { cwd: dir });
+      const files = [...stack.matchAll(/\((\/[^:)]+):\d+:\d+\)/g)].map((m) => m[1]).filter((f) => f.includes(`${path.sep}smelu${path.sep}`));
+      expect(files.length, stack).toBeGreaterThan(0);
+      for (const f of files) expect(fs.existsSync(f), f).toBe(true);
+    }
+  });
+
+  it('trains on the shipped digits data, and the lab runs its digits preset (charts as specs without vega)', () => {
+    const dir = path.join(work, 'prebuilt');
+    const bin = path.join(dir, 'node_modules', '.bin', 'smelu');
+    const trained = spawnSync(bin, ['train', '--dataset', 'digits', '--epochs', '1', '--hidden', '16'], { cwd: dir, encoding: 'utf8' });
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout.trim().split('\n').pop()!).accuracy).toBeGreaterThan(0.1);
+    const out = path.join(work, 'repro-digits');
+    const r = spawnSync(bin, ['repro', '--preset', 'digits', '--replicas', '2', '--epochs', '1', '--activations', 'relu,smelu', '--sources', 'init', '--ensembles', 'none', '--threads', '2', '--out', out], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files = r.stdout.trim().split('\n').map((f) => path.basename(f));
+    expect(files).toContain('results.json');
+    expect(files).toContain('tradeoff.vl.json');
+    expect(files.filter((f) => f.endsWith('.svg'))).toEqual([]);
+    expect(r.stderr).toContain('`npm i vega vega-lite` to get them as SVG too');
+  }, 600_000);
+
+  it('has no problem for @arethetypeswrong/cli', () => {
+    const out = sh(process.execPath, [path.join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball], { cwd: work });
+    expect(out).toContain('No problems found');
+  }, 120_000);
+
+  it('builds with node-gyp (no cmake-js in a consumer), and a later rebuild goes back to the prebuilt', () => {
     const dir = path.join(work, 'node-gyp');
-    const env = { ...process.env, PATH: pathWithout(['cmake']), SMELU_BUILD_FROM_SOURCE: '1' };
+    // cmake stays on PATH: without cmake-js (a dev dependency) the published package builds with node-gyp.
+    const env = { ...process.env, SMELU_BUILD_FROM_SOURCE: '1' };
     const log = installInto(dir, tarball, env);
-    expect(smeluLines(log)).toEqual(['smelu: built the native addon with node-gyp (cmake is not on PATH; SMELU_BUILD_FROM_SOURCE=1)']);
+    expect(smeluLines(log)).toEqual(['smelu: built the native addon with node-gyp (cmake-js is not installed; SMELU_BUILD_FROM_SOURCE=1)']);
     const info = checkConsumer(dir, env);
     expect(info.backend).toBe('native');
     expect(info.reason).toBe(`native addon loaded from build/Release/smelu.node (local build, newer than prebuilds/${PLATFORM}/smelu.node)`);
@@ -199,7 +278,7 @@ describe('install from the tarball', () => {
     expect(again.reason).toBe(`native addon loaded from prebuilds/${PLATFORM}/smelu.node (prebuilt for ${PLATFORM}, newer than the local build build/Release/smelu.node)`);
   }, 900_000);
 
-  it('falls back to the TypeScript backend with no compiler and no prebuilt addon', () => {
+  it('falls back to the WebAssembly backend with no compiler and no prebuilt addon', () => {
     const dir = path.join(work, 'no-compiler');
     const unpacked = path.join(work, 'unpacked');
     fs.mkdirSync(unpacked);
@@ -211,8 +290,8 @@ describe('install from the tarball', () => {
     const log = installInto(dir, bare, env);
     expect(smeluLines(log)).toEqual([`smelu: no C++ compiler on PATH and no prebuilt addon for ${PLATFORM}; the WebAssembly backend will be used`]);
     const info = checkConsumer(dir, env);
-    expect(info.backend).toBe('js');
-    expect(info.reason).toBe(`native addon unavailable (no local build (build/Release/smelu.node) and no prebuilt addon for ${PLATFORM})`);
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toBe(`native addon unavailable (no local build (build/Release/smelu.node) and no prebuilt addon for ${PLATFORM}); WebAssembly module native/wasm/smelu.wasm`);
   }, 600_000);
 
   it('says why when the prebuilt does not load here and nothing can be built', () => {
@@ -229,7 +308,7 @@ describe('install from the tarball', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^smelu: no C\+\+ compiler on PATH and the prebuilt addon does not load here: file too short \(this system has glibc [\d.]+\); the WebAssembly backend will be used$/);
     const info = checkConsumer(dir, env);
-    expect(info.backend).toBe('js');
-    expect(info.reason).toMatch(new RegExp(`^native addon unavailable \\(prebuilds/${PLATFORM}/smelu\\.node did not load: .*file too short \\(this system has glibc`));
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toMatch(new RegExp(`^native addon unavailable \\(prebuilds/${PLATFORM}/smelu\\.node did not load: .*file too short \\(this system has glibc.*\\); WebAssembly module native/wasm/smelu\\.wasm$`));
   }, 600_000);
 });

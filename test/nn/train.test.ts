@@ -151,7 +151,7 @@ describe('progress', () => {
     report(e);
     report({ ...e, phase: 'epoch', batch: 10, validation: { auc: 0.75 } });
     report({ ...e, phase: 'done' });
-    expect(chunks[0]).toBe('\repoch 1/2  [#####.....]   50%  12,346 ex/s  loss 0.6931  lr 0.0500\x1b[K');
+    expect(chunks[0]).toBe('\repoch 1/2 [#####.....]  50% 12,346 ex/s  loss 0.6931  lr 0.0500\x1b[K');
     expect(chunks[1]).toContain('val_auc 0.7500');
     expect(chunks[1].endsWith('\n')).toBe(true);
     expect(formatProgress({ ...e, loss: NaN })).toContain('loss NaN');

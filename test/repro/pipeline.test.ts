@@ -35,7 +35,8 @@ describe('smelu repro --preset quick', () => {
     expect(first.stderr).not.toMatch(/Error/);
     expect(first.code).toBe(0);
     const files = first.stdout.trim().split('\n');
-    expect(files.map((f) => path.basename(f))).toEqual(['results.json', 'results.md', 'tradeoff.svg', 'sources.svg', 'windows.svg', 'curves.svg']);
+    const names = ['tradeoff', 'sources', 'windows', 'curves'].flatMap((c) => [`${c}.vl.json`, `${c}.svg`]);
+    expect(files.map((f) => path.basename(f))).toEqual(['results.json', 'results.md', ...names]);
   });
 
   it('writes well-formed JSON with every point and its PD', () => {
@@ -78,6 +79,9 @@ describe('smelu repro --preset quick', () => {
       const svg = fs.readFileSync(path.join(out, f), 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
       expect(tagsBalance(svg)).toBe(true);
+    }
+    for (const f of ['tradeoff.vl.json', 'sources.vl.json']) {
+      expect(JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')).$schema).toMatch(/vega-lite/);
     }
   });
 
