@@ -5,6 +5,7 @@
  * built-ins; the training blocks (nn) and the reproducibility lab are Node-only.
  */
 import { loadWasm, selected } from './runtime_browser';
+export { setThreads } from './runtime_browser';
 import type { BackendInfo } from './backend/types';
 
 // The base64 text of native/wasm/smelu.wasm, put in by the bundler (scripts/build-browser.js).

@@ -71,6 +71,74 @@ export interface WasmHelpers {
   wait(): void;
 }
 
+/** Job slot words (int32): 0 seq (bumped by the caller), 1 done (= seq when finished), 2 op, 3 args. */
+export const JOB_SEQ = 0;
+export const JOB_DONE = 1;
+
+/**
+ * The program of a helper once `module`, `memory`, `slot`, `stackTop` and `ops` are in scope:
+ * instantiate on the shared memory, move the stack, run `announce`, then serve jobs forever.
+ */
+export function helperProgram(announce: string): string {
+  return `
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+ex.set_stack_pointer(stackTop);
+const words = new Int32Array(memory.buffer, slot, 4);
+const args = new Float64Array(memory.buffer, slot + 16, ${JOB_MAX_ARGS});
+${announce}
+let seen = 0;
+for (;;) {
+  Atomics.wait(words, ${JOB_SEQ}, seen);
+  seen = Atomics.load(words, ${JOB_SEQ});
+  ex[ops[words[2]]](...args.subarray(0, words[3]));
+  Atomics.store(words, ${JOB_DONE}, seen);
+  Atomics.notify(words, ${JOB_DONE});
+}`;
+}
+
+/**
+ * The job-slot protocol of the helpers of both environments (Node worker_threads, browser Web
+ * Workers): job i goes to slot i and is announced by bumping its seq word; the helper stores seq
+ * into the done word when finished. How the caller waits for that is the environment's.
+ */
+export abstract class SlotHelpers implements WasmHelpers {
+  private pending = 0;
+  protected readonly layout: ReturnType<typeof wasmLayout>;
+
+  constructor(
+    protected readonly memory: WasmMemory,
+    heapBase: number,
+  ) {
+    this.layout = wasmLayout(heapBase);
+  }
+
+  abstract count(): number;
+  abstract resize(n: number): void;
+  /** Returns once words[JOB_DONE] is `seq`. */
+  protected abstract block(words: Int32Array, seq: number): void;
+
+  run(jobs: Job[]): void {
+    jobs.forEach((job, i) => {
+      const slot = this.layout.slot(i);
+      const words = new Int32Array(this.memory.buffer, slot, 4);
+      new Float64Array(this.memory.buffer, slot + 16, job.args.length).set(job.args);
+      words[2] = HELPER_OPS.indexOf(job.op);
+      words[3] = job.args.length;
+      Atomics.add(words, JOB_SEQ, 1);
+      Atomics.notify(words, JOB_SEQ);
+    });
+    this.pending = jobs.length;
+  }
+
+  wait(): void {
+    for (let i = 0; i < this.pending; i++) {
+      const words = new Int32Array(this.memory.buffer, this.layout.slot(i), 4);
+      this.block(words, Atomics.load(words, JOB_SEQ));
+    }
+    this.pending = 0;
+  }
+}
+
 /** The one tier this backend has. */
 export const WASM_ISA: IsaTier = 'wasm-simd128';
 

@@ -11,17 +11,17 @@ import { workerFile } from '../worker-file';
 import type { DenseBackwardCall, DenseForwardCall } from './types';
 import {
   HELPER_OPS,
-  JOB_MAX_ARGS,
+  JOB_DONE,
+  SlotHelpers,
+  helperProgram,
   WASM_INITIAL_PAGES,
   WASM_MAX_PAGES,
   createWasmBackend,
   wasmApi,
   withUnsharedMemory,
   wasmLayout,
-  type Job,
   type WasmBackend,
   type WasmExports,
-  type WasmHelpers,
   type WasmMemory,
 } from './wasm';
 
@@ -29,39 +29,24 @@ import {
 export const WASM_FILE = path.join('native', 'wasm', 'smelu.wasm');
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Job slot words (int32): 0 seq (bumped by the caller), 1 done (= seq when finished), 2 op, 3 args. */
-const SEQ = 0;
-const DONE = 1;
+const DONE = JOB_DONE;
 
-// The helper's whole program: instantiate on the shared memory, move the stack, then serve jobs.
+// The helper's whole program: its data from workerData, then instantiate and serve jobs.
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, slot, stackTop, ops } = workerData;
-const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-ex.set_stack_pointer(stackTop);
-const words = new Int32Array(memory.buffer, slot, 4);
-const args = new Float64Array(memory.buffer, slot + 16, ${JOB_MAX_ARGS});
-let seen = 0;
-for (;;) {
-  Atomics.wait(words, ${SEQ}, seen);
-  seen = Atomics.load(words, ${SEQ});
-  ex[ops[words[2]]](...args.subarray(0, words[3]));
-  Atomics.store(words, ${DONE}, seen);
-  Atomics.notify(words, ${DONE});
-}
+${helperProgram('')}
 `;
 
-class NodeHelpers implements WasmHelpers {
+class NodeHelpers extends SlotHelpers {
   private workers: Worker[] = [];
-  private pending = 0;
-  private readonly layout;
 
   constructor(
     private readonly module: object,
-    private readonly memory: WasmMemory,
+    memory: WasmMemory,
     heapBase: number,
   ) {
-    this.layout = wasmLayout(heapBase);
+    super(memory, heapBase);
   }
 
   count(): number {
@@ -82,28 +67,10 @@ class NodeHelpers implements WasmHelpers {
     }
   }
 
-  run(jobs: Job[]): void {
-    jobs.forEach((job, i) => {
-      const slot = this.layout.slot(i);
-      const words = new Int32Array(this.memory.buffer, slot, 4);
-      new Float64Array(this.memory.buffer, slot + 16, job.args.length).set(job.args);
-      words[2] = HELPER_OPS.indexOf(job.op);
-      words[3] = job.args.length;
-      Atomics.add(words, SEQ, 1);
-      Atomics.notify(words, SEQ);
-    });
-    this.pending = jobs.length;
-  }
-
-  wait(): void {
-    for (let i = 0; i < this.pending; i++) {
-      const words = new Int32Array(this.memory.buffer, this.layout.slot(i), 4);
-      const seq = Atomics.load(words, SEQ);
-      for (let done = Atomics.load(words, DONE); done !== seq; done = Atomics.load(words, DONE)) {
-        Atomics.wait(words, DONE, done);
-      }
+  protected block(words: Int32Array, seq: number): void {
+    for (let done = Atomics.load(words, DONE); done !== seq; done = Atomics.load(words, DONE)) {
+      Atomics.wait(words, DONE, done);
     }
-    this.pending = 0;
   }
 }
 

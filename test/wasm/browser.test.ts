@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { activation } from '../../lib/activation';
 import { SPEC_TOL, refForward, scaledError } from '../../lib/reference';
+import { MAX_HELPERS } from '../../lib/backend/wasm';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'dist', 'browser.mjs');
@@ -51,35 +52,90 @@ interface PageResult {
 let server: http.Server | undefined;
 let browser: ChildProcess | undefined;
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-chromium-'));
-afterAll(async () => {
-  // Chromium runs as a process group of its own (detached): end the whole group it started.
+/** Ends the Chromium started last (a process group of its own: detached) and its server. */
+async function closeBrowser(): Promise<void> {
   if (browser?.pid && browser.exitCode === null) {
     const exited = new Promise((resolve) => browser!.once('exit', resolve));
     process.kill(-browser.pid, 'SIGKILL');
     await exited;
   }
   server?.close();
+}
+afterAll(async () => {
+  await closeBrowser();
   fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
-/** Serves the page and the bundle on 127.0.0.1; resolves with what the page posts back. */
-function serve(): Promise<{ url: string; result: Promise<PageResult> }> {
-  let deliver!: (r: PageResult) => void;
-  const result = new Promise<PageResult>((resolve) => (deliver = resolve));
+/** Opens `url` in headless Chromium; resolves with `result`. */
+function openInChromium<R>(url: string, result: Promise<R>): Promise<R> {
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-extensions',
+    '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${profile}`];
+  browser = spawn('chromium', [...flags, url], { stdio: 'ignore', detached: true });
+  return result;
+}
+
+// A page served cross-origin isolated: a dense layer large enough to split, on 1 thread and on all
+// the page has; the two results must have the same bits.
+const [TM, TK, TN] = [64, 256, 256];
+const THREADS_PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as smelu from '/browser.mjs';
+const out = {};
+try {
+  out.isolated = globalThis.crossOriginIsolated;
+  out.info = await smelu.ready();
+  const f = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * s));
+  const layer = { x: f(${TM * TK}, 0.37), W: f(${TK * TN}, 0.11), b: f(${TN}, 0.5), m: ${TM}, k: ${TK}, n: ${TN}, activation: { kind: 'smelu', beta: 1 } };
+  smelu.setThreads(1);
+  out.threads1 = smelu.info().threads;
+  const one = smelu.denseForward(layer).y;
+  smelu.setThreads(out.info.threads);
+  out.threadsN = smelu.info().threads;
+  const many = smelu.denseForward(layer).y;
+  out.differ = 0;
+  const a = new Uint32Array(one.buffer), b = new Uint32Array(many.buffer);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.differ++;
+  out.finite = one.every(Number.isFinite);
+} catch (e) {
+  out.error = String((e && e.stack) || e);
+}
+await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
+</script>`;
+
+interface ThreadsResult {
+  isolated?: boolean;
+  info?: { backend: string; threads: number; reason: string };
+  threads1?: number;
+  threadsN?: number;
+  differ?: number;
+  finite?: boolean;
+  error?: string;
+}
+
+/**
+ * Serves `page` and the bundle on 127.0.0.1 (with the COOP/COEP headers that make a page
+ * cross-origin isolated when `isolated`); resolves with what the page posts back.
+ */
+function serve<R = PageResult>(page = PAGE, isolated = false): Promise<{ url: string; result: Promise<R> }> {
+  let deliver!: (r: R) => void;
+  const result = new Promise<R>((resolve) => (deliver = resolve));
   server = http.createServer((req, res) => {
+    if (isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     if (req.method === 'POST' && req.url === '/result') {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         res.end('ok');
-        deliver(JSON.parse(body) as PageResult);
+        deliver(JSON.parse(body) as R);
       });
     } else if (req.url === '/browser.mjs') {
       res.setHeader('content-type', 'text/javascript');
       res.end(fs.readFileSync(BUNDLE));
     } else if (req.url === '/') {
       res.setHeader('content-type', 'text/html');
-      res.end(PAGE);
+      res.end(page);
     } else {
       res.statusCode = 404;
       res.end();
@@ -108,13 +164,11 @@ describe('browser export', () => {
 
   it('computes a SmeLU layer on the wasm backend in headless Chromium', async () => {
     const { url, result } = await serve();
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-extensions',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${profile}`];
-    browser = spawn('chromium', [...flags, url], { stdio: 'ignore', detached: true });
-    const got = await withTimeout(result, 90_000, 'chromium');
+    const got = await withTimeout(openInChromium(url, result), 90_000, 'chromium');
     expect(got.error).toBeUndefined();
     expect(got.before).toBe('js');
-    expect(got.info).toMatchObject({ backend: 'wasm', isa: 'wasm-simd128' });
+    expect(got.info).toMatchObject({ backend: 'wasm', isa: 'wasm-simd128', threads: 1 });
+    expect(got.info!.reason).toMatch(/one thread \(not cross-origin isolated\)/);
     expect(got.badInput).toMatch(/^TypeError: x must be a Float32Array/);
     const s = activation({ kind: 'smelu', beta: 1 });
     for (let i = 0; i < M; i++) {
@@ -131,5 +185,20 @@ describe('browser export', () => {
       }
     }
     got.forward!.forEach((v, i) => expect(scaledError(v, refForward('smelu', s.params, XS[i]))).toBeLessThanOrEqual(SPEC_TOL));
+  });
+
+  it('cross-origin isolated: the dense layer runs on Web Workers with the bits of one thread', async () => {
+    await closeBrowser();
+    const { url, result } = await serve<ThreadsResult>(THREADS_PAGE, true);
+    const got = await withTimeout(openInChromium(url, result), 90_000, 'chromium');
+    expect(got.error).toBeUndefined();
+    expect(got.isolated).toBe(true);
+    const cores = os.availableParallelism();
+    expect(got.info!.threads).toBe(Math.min(cores, MAX_HELPERS + 1));
+    expect(got.info!.reason).toContain(`${got.info!.threads} threads (cross-origin isolated)`);
+    expect(got.threads1).toBe(1);
+    expect(got.threadsN).toBe(got.info!.threads);
+    expect(got.finite).toBe(true);
+    expect(got.differ).toBe(0);
   });
 });
