@@ -6,6 +6,10 @@
 
 /** Where progress goes: process.stderr by default (stdout stays for results). */
 export interface ProgressStream {
+  /**
+   * Writes text.
+   * @param chunk the text: a redraw (starting with a carriage return) or whole lines.
+   */
   write(chunk: string): unknown;
   /** True on a terminal: redraw in place rather than print lines. */
   isTTY?: boolean;

@@ -49,6 +49,7 @@ export {
 } from './train';
 export { fitAsync, type AsyncFitOptions, type AsyncFitResult } from './hogwild';
 export { formatCount, formatProgress, progressBar, terminalProgress, type TerminalProgressOptions } from './progress';
+export type { ProgressStream } from '../progress';
 export { BatchGatherer, Dataset, type DatasetColumns, type DatasetInit } from './data/dataset';
 export { DatasetBuilder, type BuilderShape } from './data/builder';
 export {
