@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * smelu benchmark (`npm run bench`). Runs the activations, dense and training suites, prints a
+ * smelu benchmark (`npm run bench`). Runs the activations, dense, training and eventloop suites, prints a
  * table per suite, and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
- * bench/results). Progress goes to stderr. See `node bench/run.js --help`.
+ * bench/results/local, git-ignored). Progress goes to stderr. See `node bench/run.js --help`.
  *
  * Every measurement runs in a child process (bench/worker.js): the ISA tier and backend are fixed
  * per process, and OpenBLAS must start without this environment's OPENBLAS_* overrides.
@@ -11,38 +11,64 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { BENCH, progress, loadSmelu } = require('./lib/util');
 
-const SUITES = ['activations', 'dense', 'training'];
+const SUITES = ['activations', 'dense', 'training', 'eventloop'];
+/** Git-ignored: a local run never touches the tracked reports that the README cites. */
+const DEFAULT_OUT = path.join(BENCH, 'results', 'local');
 
 const HELP = `usage: node bench/run.js [options]
   --quick          small sizes and short timings (whole run under a minute)
   --suite NAME     run one suite: ${SUITES.join(' | ')} (repeatable; default: all)
   --threads N      largest thread count for the dense suite (default 2)
+  --rounds N       dense suite: measure every implementation N times, shape by shape, and keep
+                   each one's best round (default 1; 2 or more on a busy machine)
   --json           print the result as JSON only (tables are not printed)
-  --out DIR        where to write the .json, .md and .svg files (default bench/results)
-  --help           this text`;
+  --out DIR        where to write the .json, .md and .svg files (default bench/results/local,
+                   not tracked by git; the README's figures live in bench/results)
+  --help           this text
+Options take their value as --name value or --name=value.`;
 
-function parseArgs(argv) {
-  const o = { quick: false, suites: [], threads: 2, json: false, out: path.join(BENCH, 'results') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--quick') o.quick = true;
-    else if (a === '--json') o.json = true;
-    else if (a === '--suite') o.suites.push(value());
-    else if (a === '--threads') o.threads = Number(value());
-    else if (a === '--out') o.out = path.resolve(value());
-    else if (a === '--help' || a === '-h') o.help = true;
-    else throw new Error(`unknown option ${a}\n${HELP}`);
+/** Bad command-line input: main() prints the message and the usage on stderr and exits 2. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  suite: { type: 'string', multiple: true },
+  threads: { type: 'string' },
+  rounds: { type: 'string' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+function parseOptions(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(e.message);
   }
-  for (const s of o.suites) if (!SUITES.includes(s)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, got '${s}'`);
-  if (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 64) throw new Error('--threads must be an integer from 1 to 64');
-  if (!o.suites.length) o.suites = [...SUITES];
-  return o;
+  const suites = values.suite || [];
+  for (const s of suites) if (!SUITES.includes(s)) throw new UsageError(`--suite must be one of ${SUITES.join(', ')}, got '${s}'`);
+  const threads = values.threads === undefined ? 2 : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new UsageError(`--threads must be an integer from 1 to 64, got '${values.threads}'`);
+  }
+  const rounds = values.rounds === undefined ? 1 : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
+    throw new UsageError(`--rounds must be an integer from 1 to 10, got '${values.rounds}'`);
+  }
+  return {
+    rounds,
+    quick: values.quick === true,
+    suites: suites.length ? suites : [...SUITES],
+    threads,
+    json: values.json === true,
+    out: path.resolve(values.out === undefined ? DEFAULT_OUT : values.out),
+    help: values.help === true,
+  };
 }
 
 function cpuModel() {
@@ -89,7 +115,7 @@ function stamp() {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   if (opts.help) {
     console.log(HELP);
     return;
@@ -110,7 +136,7 @@ async function main() {
     schema: 1,
     date,
     host,
-    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads },
+    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads, rounds: opts.rounds },
     machine: {
       cpu: cpuModel(),
       cores: os.cpus().length,
@@ -127,6 +153,7 @@ async function main() {
   const ctx = {
     quick: opts.quick,
     threads: opts.threads,
+    rounds: opts.rounds,
     smelu,
     nativeLoaded,
     nativeTiers: nativeLoaded ? info.supportedIsas.filter((t) => t !== 'js') : [],
@@ -169,6 +196,10 @@ async function writeOutputs(result, opts) {
 }
 
 main().catch((e) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`bench: ${e.message}\n${HELP}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${e.message}\n`);
   process.exit(1);
 });

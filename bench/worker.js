@@ -6,6 +6,7 @@
 const activations = require('./suites/activations');
 const dense = require('./suites/dense');
 const training = require('./suites/training');
+const eventloop = require('./suites/eventloop');
 
 const TASKS = {
   activations: activations.runTier,
@@ -17,6 +18,7 @@ const TASKS = {
   probe: dense.probe,
   'training-smelu': training.trainSmelu,
   'training-tfjs': training.trainTfjs,
+  eventloop: eventloop.eventloop,
 };
 
 async function main() {

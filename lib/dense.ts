@@ -7,7 +7,7 @@
  * fused multiply-add chain in k order; dW and db reduce over the batch in row order. The same
  * inputs give the same bits for every thread count and on every run.
  */
-import { activation, type ActivationLike } from './activation';
+import { activation, type ActivationLike, type ActivationSpec } from './activation';
 import type { DenseBackwardCall, DenseForwardCall, PackedHandle } from './backend/types';
 import {
   allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct, requireOutputBackward,
@@ -108,11 +108,18 @@ export interface DenseForwardArgs {
   /** Output [m x n]; allocated when omitted. Must not share memory with x, W or b. */
   out?: Float32Array;
   /**
-   * Where to write z = x W + b [m x n]. Allocated when omitted and the activation's backward needs
-   * z. Must not share memory with x, W, b or out.
+   * Where to write z = x W + b [m x n]; given, z is always written there (whatever `keepZ` says).
+   * Must not share memory with x, W, b or out.
    */
   zOut?: Float32Array;
-  /** Also return z for relu / smelu (whose backward works from y). */
+  /**
+   * Whether to produce z = x W + b for a later {@link denseBackward} (allocated unless `zOut` is
+   * given). Default: true when the activation's backward needs z (gelu, swish, softplus, ...),
+   * false for identity / relu / smelu, whose backward works from y.
+   *
+   * Inference and serving: pass `keepZ: false`; no z is allocated or written for any activation,
+   * and with `out` (and a {@link PackedWeights}) the call allocates nothing.
+   */
   keepZ?: boolean;
 }
 
@@ -120,7 +127,7 @@ export interface DenseForwardArgs {
 export interface DenseForwardResult {
   /** The output f(x W + b) [m x n]: `out` when given. */
   y: Float32Array;
-  /** The pre-activation, returned when the activation's backward needs it (or keepZ / zOut). */
+  /** The pre-activation, returned when kept (see {@link DenseForwardArgs.keepZ}) or written to zOut. */
   z?: Float32Array;
 }
 
@@ -170,6 +177,13 @@ export interface DenseBackwardResult {
   db?: Float32Array;
 }
 
+/** keepZ as given, else whether the activation's backward needs z. */
+function keepZ(given: unknown, spec: ActivationSpec): boolean {
+  if (given === undefined) return !spec.backwardFromOutput;
+  if (typeof given !== 'boolean') throw new TypeError(`keepZ must be a boolean, got ${typeof given}`);
+  return given;
+}
+
 function prepareForward(args: DenseForwardArgs): DenseForwardCall {
   if (args === null || typeof args !== 'object') throw new TypeError('denseForward takes an object of arguments');
   const m = checkDim('m', args.m);
@@ -209,15 +223,16 @@ function prepareForward(args: DenseForwardArgs): DenseForwardCall {
     z = checkFloat32('zOut', args.zOut);
     checkLengthProduct('zOut', z, 'm * n', m, n);
     checkOutput('zOut', z, [...inputs, ['out', y]], false);
-  } else if (!spec.backwardFromOutput || args.keepZ) {
-    if (spec.kind !== 'identity') z = allocFloat32('z', mn);
+  } else if (keepZ(args.keepZ, spec) && spec.kind !== 'identity') {
+    z = allocFloat32('z', mn);
   }
   return { m, k, n, x, w, b, code: spec.code, params: spec.params, y, z };
 }
 
 /**
- * y = f(x W + b). Returns y, and z when the activation's backward needs it (not relu / smelu /
- * identity, whose backward works from y) or when asked (keepZ, zOut).
+ * y = f(x W + b). Returns y, and z when kept: by default when the activation's backward needs it
+ * (not relu / smelu / identity, whose backward works from y); `keepZ` overrides that, and `zOut`
+ * always receives z. For inference pass `keepZ: false`: no z is computed or allocated.
  *
  * Synchronous: blocks the calling thread until done; the native backend splits the work over its
  * thread pool ({@link setThreads}). Bitwise deterministic: each output is one fused multiply-add
@@ -226,7 +241,7 @@ function prepareForward(args: DenseForwardArgs): DenseForwardCall {
  * @param args x [m x k], W [k x n] or packed, b [n], dims, activation, optional outputs.
  * @returns `{ y }`, plus `z` [m x n] when kept.
  * @throws TypeError naming the argument: `args` not an object, a non-Float32Array, non-integer or
- *   negative dims, an invalid activation.
+ *   negative dims, an invalid activation, a non-boolean keepZ.
  * @throws RangeError naming the argument: a dim >= 2^31, lengths that do not match m, k, n, a
  *   PackedWeights made for other k / n or invalidated, an output sharing memory with an input, a
  *   failed allocation.

@@ -24,7 +24,7 @@ function mtime(file) {
 function isStale() {
   const built = mtime(ADDON);
   if (!built) return true;
-  return ['bench_addon.c', 'CMakeLists.txt'].some((f) => mtime(path.join(SRC, f)) > built);
+  return ['bench_addon.c', 'onednn_bench.cc', 'CMakeLists.txt'].some((f) => mtime(path.join(SRC, f)) > built);
 }
 
 /** Builds the addon if needed; returns null on success or a one-line reason on failure. */

@@ -37,6 +37,12 @@ function peakText(fma) {
     .join('; ');
 }
 
+function onednnText(dense) {
+  const o = dense && dense.peers && dense.peers.onednn;
+  if (!o) return '-';
+  return `${o.version}: forward ${o.kernels.forward.join(', ')}; backward ${o.kernels.backward.join(', ')}`;
+}
+
 function machineTable(res) {
   const m = res.machine;
   const s = m.smelu;
@@ -52,6 +58,7 @@ function machineTable(res) {
     ['compiler', s.compiler || '-'],
     ['FMA peak GFLOP/s', peakText(m.fmaPeak)],
     ['openblas', m.openblas ? `${m.openblas.corename} (${m.openblas.config})` : '-'],
+    ['onednn', onednnText(res.suites.dense)],
     ['peers', peers || 'none installed'],
   ];
   const title = `machine (${res.date}, ${res.host}${res.options.quick ? ', --quick' : ''})`;
@@ -131,6 +138,42 @@ function denseTables(d) {
   return tables;
 }
 
+/**
+ * ours / best peer, time (above 1: slower), per shape and activation: of the medians, and of the
+ * best samples (each side's fastest sample, the best peer there possibly another). Ours is the packed-W row
+ * for the forward (what a serving loop runs) and the plain one for the backward; peers are every
+ * implementation that is not smelu (the ceiling of the TypeScript backend is not a peer).
+ */
+function ratioTables(d) {
+  const tables = [];
+  for (const direction of ['forward', 'backward']) {
+    for (const threads of d.threads) {
+      const rows = d.rows.filter((r) => r.direction === direction && r.threads === threads);
+      const body = [];
+      for (const [m, k, n] of d.shapes) {
+        for (const act of d.acts) {
+          const here = rows.filter((q) => q.activation === act && shapeKey(q) === `${m}x${k}x${n}`);
+          const ours = here.find((q) => q.impl === 'smelu packed W') || here.find((q) => q.impl === 'smelu');
+          const peers = here.filter((q) => !q.impl.startsWith('smelu')).sort((a, b) => a.ns - b.ns);
+          if (!ours || !peers.length) continue;
+          const best = peers[0];
+          // Best samples too: on a busy machine they are what a quiet one gives.
+          const bestNs = (r) => (2 * (direction === 'forward' ? 1 : 2) * m * k * n) / r.bestGflops;
+          const peerBest = Math.min(...peers.map(bestNs));
+          body.push([`${m}x${k}x${n} ${act}`, fmt(ours.ns / 1e3), best.impl, fmt(best.ns / 1e3), fmt(ours.ns / best.ns), fmt(bestNs(ours) / peerBest)]);
+        }
+      }
+      if (!body.length) continue;
+      tables.push({
+        title: `dense ${direction}, ${threads} thread${threads > 1 ? 's' : ''}: time ours / best peer (above 1: slower)`,
+        headers: ['m x k x n activation', 'ours us', 'best peer', 'peer us', 'ratio', 'ratio of best samples'],
+        rows: body,
+      });
+    }
+  }
+  return tables;
+}
+
 function shareTable(d) {
   if (!d.share || !d.share.length) return null;
   const acts = [...new Set(d.share.map((r) => r.activation))];
@@ -150,6 +193,15 @@ function shareTable(d) {
   };
 }
 
+function eventloopTable(e) {
+  if (!e || !e.rows || !e.rows.length) return null;
+  return {
+    title: `event loop under load: ${e.calls} concurrent denseForwardAsync (${e.shape} ${e.activation}, packed W, no z), delay in ms`,
+    headers: ['outputs', 'threads', 'p50 ms', 'p99 ms', 'max ms', 'calls/s'],
+    rows: e.rows.map((r) => [r.outputs, String(r.threads), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), fmt(r.callsPerSec)]),
+  };
+}
+
 function trainingTable(t) {
   if (!t || !t.rows || !t.rows.length) return null;
   return {
@@ -166,11 +218,14 @@ function tables(res) {
   if (s.activations) out.push(...activationsTables(s.activations));
   if (s.dense) {
     out.push(...denseTables(s.dense));
+    out.push(...ratioTables(s.dense));
     const sh = shareTable(s.dense);
     if (sh) out.push(sh);
   }
   const tr = trainingTable(s.training);
   if (tr) out.push(tr);
+  const el = eventloopTable(s.eventloop);
+  if (el) out.push(el);
   return out;
 }
 
@@ -187,8 +242,10 @@ function markdownReport(res, chartFiles) {
       'dense and peers: warm-up then median of batches). Dense forward counts 2mkn flops, backward ' +
       '(dx + dW + db) 4mkn. "% of FMA peak" divides by the FP32 FMA peak probed in the same run at the same ' +
       'thread count (at least threads x the one-thread peak). openblas rows: sgemm alone for identity, sgemm followed by smelu.forward in place ' +
-      'otherwise (no bias); its backward is smelu.backward then 3 sgemm. onnxruntime and TF.js compose ' +
-      'SmeLU from elementwise ops (neither has it).',
+      'otherwise (no bias); its backward is smelu.backward then 3 sgemm. onednn rows: inner_product with ' +
+      'the activation as a fused eltwise post-op, weights reordered once before timing; backward ' +
+      'eltwise_backward + backward_data + backward_weights (with bias); oneDNN has no SmeLU. ' +
+      'onnxruntime and TF.js compose SmeLU from elementwise ops (neither has it).',
   );
   parts.push(...tables(res).map(mdTable));
   if (chartFiles.length) parts.push(['### charts', '', ...chartFiles.map((f) => `![${f}](${f})`)].join('\n'));

@@ -95,7 +95,7 @@ export class CtrModel extends BaseModel {
     this.init(seed);
   }
 
-  forward(batch: Batch): Float32Array {
+  forward(batch: Batch, training = true): Float32Array {
     const m = batch.m;
     this.parts[0] = batch.dense;
     let c = 0;
@@ -106,7 +106,7 @@ export class CtrModel extends BaseModel {
         ? e.pool(batch.bags[b].ids, batch.bags[b++].offsets, m)
         : e.lookup(batch.cat, m, this.numSingle, c++);
     }
-    return this.tower.forward(this.concat.forward(this.parts, m), m);
+    return this.tower.forward(this.concat.forward(this.parts, m), m, training);
   }
 
   backward(dLogits: Float32Array): void {

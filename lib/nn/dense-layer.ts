@@ -88,6 +88,8 @@ export class Dense implements Layer {
   /** Input of the fixed activation in the unfused path (z or the layer-norm output). */
   private u: Float32Array | null = null;
   private m = 0;
+  /** Whether the last forward kept what backward needs. */
+  private trained = true;
 
   /**
    * Validates the options and allocates the parameters (zeros: a model initializes them).
@@ -111,15 +113,17 @@ export class Dense implements Layer {
     this.fused = !this.ln && !this.act;
   }
 
-  forward(x: Float32Array, m: number): Float32Array {
+  forward(x: Float32Array, m: number, training = true): Float32Array {
     this.x = x;
     this.m = m;
+    this.trained = training;
     const mn = m * this.outSize;
     const common = { x, W: this.W.value, b: this.b?.value ?? null, m, k: this.inSize, n: this.outSize };
     if (this.fused) {
       const y = this.yBuf.get(mn);
-      const needZ = !this.spec.backwardFromOutput && this.spec.kind !== 'identity';
-      denseForward({ ...common, activation: this.spec, out: y, zOut: needZ ? this.zBuf.get(mn) : undefined });
+      // z only for a backward that needs it: an inference forward writes y alone.
+      const needZ = training && !this.spec.backwardFromOutput && this.spec.kind !== 'identity';
+      denseForward({ ...common, activation: this.spec, out: y, zOut: needZ ? this.zBuf.get(mn) : undefined, keepZ: needZ });
       return y;
     }
     const z = this.zBuf.get(mn);
@@ -132,6 +136,7 @@ export class Dense implements Layer {
   }
 
   backward(dy: Float32Array, needDx: boolean): Float32Array | null {
+    if (!this.trained) throw new RangeError('Dense.backward: the last forward was an inference forward (training false)');
     const m = this.m;
     const mn = m * this.outSize;
     const dx: Float32Array | false = needDx ? this.dxBuf.get(m * this.inSize) : false;

@@ -30,10 +30,12 @@ export interface Layer {
    * Keeps a reference to `x` for backward: do not change it before then.
    * @param x input [m x inSize], row-major.
    * @param m rows in the batch.
+   * @param training false for inference: nothing is kept for a backward (Dense then writes no
+   *   pre-activation); default true.
    * @returns the output [m x outSize].
    * @throws RangeError from Dense and ActivationLayer when x.length is not m * inSize.
    */
-  forward(x: Float32Array, m: number): Float32Array;
+  forward(x: Float32Array, m: number, training?: boolean): Float32Array;
   /**
    * Fills the parameter gradients (overwriting them); returns dx when asked, else null.
    * Uses what the last forward saved, so it must follow a forward.

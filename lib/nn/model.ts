@@ -110,10 +110,12 @@ export interface Model {
   /**
    * Logits [m x outputs], in a buffer owned by the model (valid until its next forward).
    * @param batch the rows; the model keeps references to them for backward.
+   * @param training false for inference (evaluation, prediction): nothing is kept for a backward;
+   *   default true.
    * @returns the logits, row-major.
    * @throws RangeError for a batch that does not fit (e.g. an embedding id outside its table).
    */
-  forward(batch: Batch): Float32Array;
+  forward(batch: Batch, training?: boolean): Float32Array;
   /**
    * Fills every parameter gradient from d(loss)/d(logits) (overwriting the previous ones).
    * Must follow the forward of the same batch.
@@ -137,7 +139,7 @@ export abstract class BaseModel implements Model {
   private paramList: AnyParam[] | null = null;
   abstract config(): ModelConfig;
   abstract paramInits(): ParamInit[];
-  abstract forward(batch: Batch): Float32Array;
+  abstract forward(batch: Batch, training?: boolean): Float32Array;
   abstract backward(dLogits: Float32Array): void;
   abstract postStep(): void;
   abstract checkShape(shape: DataShape): void;
@@ -219,12 +221,13 @@ export class Sequential {
    * Forward through every layer.
    * @param x input [m x inSize].
    * @param m rows.
+   * @param training as {@link Layer.forward}; default true.
    * @returns the last layer's output [m x outSize], in a buffer it owns.
    * @throws RangeError from a layer, as {@link Layer.forward}.
    */
-  forward(x: Float32Array, m: number): Float32Array {
+  forward(x: Float32Array, m: number, training = true): Float32Array {
     let h = x;
-    for (const l of this.layers) h = l.forward(h, m);
+    for (const l of this.layers) h = l.forward(h, m, training);
     return h;
   }
 
@@ -284,8 +287,8 @@ export class SequentialModel extends BaseModel {
     this.init(seed);
   }
 
-  forward(batch: Batch): Float32Array {
-    return this.net.forward(batch.dense, batch.m);
+  forward(batch: Batch, training = true): Float32Array {
+    return this.net.forward(batch.dense, batch.m, training);
   }
 
   backward(dLogits: Float32Array): void {

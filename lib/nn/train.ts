@@ -221,7 +221,7 @@ function forwardAll(model: Model, data: Dataset, loss: Loss, batchSize = 1024): 
   let sum = 0;
   for (let s = 0; s < data.n; s += g.capacity) {
     const b = g.gather(order, s, Math.min(data.n, s + g.capacity));
-    const logits = model.forward(b);
+    const logits = model.forward(b, false);
     sum += loss.compute(logits, b.labels, b.m, k) * b.m;
     loss.predict(logits, b.m, k, out.subarray(s * k, (s + b.m) * k));
   }

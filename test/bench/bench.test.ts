@@ -4,6 +4,26 @@ import { bench } from './run-bench';
 
 it('refuses an unknown suite with a clear message', () => {
   const r = bench(['--suite', 'nope']);
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/--suite must be one of activations, dense, training/);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--suite must be one of activations, dense, training, eventloop/);
+});
+
+it('exits 2 with the usage on stderr for an unknown option or a bad value, in both spellings', () => {
+  const unknown = bench(['--bogus']);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stdout).toBe('');
+  expect(unknown.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: node bench\/run\.js/);
+  for (const args of [['--threads=0'], ['--threads', '0']]) {
+    const bad = bench(args);
+    expect(bad.status, args.join(' ')).toBe(2);
+    expect(bad.stderr).toMatch(/--threads must be an integer from 1 to 64, got '0'[\s\S]*usage:/);
+  }
+  expect(bench(['stray']).status).toBe(2);
+});
+
+it('--help prints the usage on stdout and exits 0', () => {
+  const r = bench(['--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^usage: node bench\/run\.js[\s\S]*--out DIR[\s\S]*bench\/results\/local/);
+  expect(r.stderr).toBe('');
 });

@@ -260,8 +260,8 @@ function forwardJs(c: DenseCase, s: DenseForwardSetup): { y: Float32Array; z: Fl
 function expectForward(c: DenseCase, s: DenseForwardSetup, r: { y: Float32Array; z?: Float32Array }): void {
   if (s.out) expect(r.y).toBe(s.out);
   if (s.zOut) expect(r.z).toBe(s.zOut);
-  // z is returned when asked for, or when the activation's backward needs it.
-  const wantZ = s.zOut !== undefined || ((!s.spec.backwardFromOutput || s.keepZ) && s.spec.kind !== 'identity');
+  // z is returned when written to zOut, or kept (keepZ here is always given, so it decides).
+  const wantZ = s.zOut !== undefined || (s.keepZ && s.spec.kind !== 'identity');
   expect(r.z !== undefined).toBe(wantZ);
   for (const a of [s.x, s.W, ...(s.b ? [s.b] : []), ...(s.out ? [s.out] : []), ...(s.zOut ? [s.zOut] : [])]) expect(guardsIntact(a)).toBe(true);
   [s.x, s.W, ...(s.b ? [s.b] : [])].forEach((a, i) => expect(sameBits(a, s.copies[i])).toBe(true));
