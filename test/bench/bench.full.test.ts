@@ -4,12 +4,12 @@
  * argument check in `npm test`). Needs dist/ (npm run build:ts). Peers are optional: the
  * second run hides them to check that a machine without them still gets a full report.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { bench, ROOT } from './run-bench';
+import { ROOT, bench } from './run-bench';
 
 const dirs: string[] = [];
 
@@ -96,8 +96,9 @@ describe('bench/run.js --quick', () => {
 
   it('works without the peers (npm ones and oneDNN): skipped with a note, plain charts', () => {
     const empty = tempDir();
-    // No --out: the files go to the git-ignored bench/results/local.
-    const r = bench(['--quick', '--json', '--suite=dense'], {
+    // No --out: the files go to the git-ignored bench/results/local. Two rounds, one thread: each
+    // case is measured twice and keeps its better round.
+    const r = bench(['--quick', '--json', '--suite=dense', '--threads=1', '--rounds', '2'], {
       SMELU_BENCH_PEERS_DIR: empty,
       SMELU_BENCH_NO_ONEDNN: '1',
     });
@@ -107,6 +108,7 @@ describe('bench/run.js --quick', () => {
     expect(res.notes.join('\n')).toMatch(/peers not installed/);
     expect(res.notes).toContain('oneDNN peer skipped: SMELU_BENCH_NO_ONEDNN=1');
     expect(res.suites.dense.rows.some((x: { impl: string }) => x.impl === 'onednn')).toBe(false);
+    for (const x of res.suites.dense.rows) expect(x.rounds, `${x.impl} ${x.activation}`).toBe(2);
     const local = path.join(ROOT, 'bench', 'results', 'local');
     for (const f of [res.files.json, res.files.md, ...res.files.svg]) {
       expect(path.dirname(f)).toBe(local);
@@ -118,5 +120,4 @@ describe('bench/run.js --quick', () => {
     // Nothing was installed into the empty peers directory.
     expect(fs.readdirSync(empty)).toEqual([]);
   }, 130_000);
-
 });

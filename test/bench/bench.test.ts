@@ -1,4 +1,7 @@
-/** bench/run.js refuses bad arguments before measuring anything (the runs: bench.full.test.ts). */
+/**
+ * bench/run.js parses its options with node:util parseArgs and refuses bad ones before measuring
+ * anything: exit 2 with the usage on stderr (the runs: bench.full.test.ts).
+ */
 import { expect, it } from 'vitest';
 import { bench } from './run-bench';
 
@@ -18,6 +21,7 @@ it('exits 2 with the usage on stderr for an unknown option or a bad value, in bo
     expect(bad.status, args.join(' ')).toBe(2);
     expect(bad.stderr).toMatch(/--threads must be an integer from 1 to 64, got '0'[\s\S]*usage:/);
   }
+  expect(bench(['--rounds=0']).stderr).toMatch(/--rounds must be an integer from 1 to 10, got '0'/);
   expect(bench(['stray']).status).toBe(2);
 });
 
