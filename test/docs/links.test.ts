@@ -8,9 +8,13 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** Installed, built or generated trees: never walked, and a path into one is not checked. */
+/**
+ * Installed, built or generated trees: never walked, and a path into one is not checked
+ * (bench/results/local: the benchmark's git-ignored default output).
+ */
 const GENERATED = new Set(['node_modules', 'build', 'dist', 'prebuilds', '.git', '.vitest-cache']);
-const isGenerated = (p: string) => p.startsWith('docs/api') || p.split('/').some((s) => GENERATED.has(s) || s.startsWith('build-'));
+const isGenerated = (p: string) =>
+  p.startsWith('docs/api') || p.startsWith('bench/results/local') || p.split('/').some((s) => GENERATED.has(s) || s.startsWith('build-'));
 /** The top-level folders a cited path starts with. */
 const CITED_ROOTS = ['native', 'docs', 'lib', 'test', 'bench', 'scripts', 'spec', 'notes'];
 
