@@ -9,6 +9,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include "gemm.h"
 
@@ -23,6 +24,12 @@ inline float sum_lanes(float* s) {
     for (int l = 0; l < half; ++l) s[l] = s[l] + s[l + half];
   return s[0];
 }
+
+// Tiers whose Vec sums 16 full-width vectors' lanes at once, in the same tree (AVX-512).
+template <class V, class = void>
+struct HasSumLanes16 : std::false_type {};
+template <class V>
+struct HasSumLanes16<V, std::void_t<decltype(&V::sum_lanes16)>> : std::true_type {};
 
 template <class V>
 struct DotKernel {
@@ -40,6 +47,15 @@ struct DotKernel {
     for (; j + kDotLanes <= n; j += kDotLanes) step<RI, RP>(acc, a + j, lda, b + j, ldb, kDotLanes);
     if (j < n) step<RI, RP>(acc, a + j, lda, b + j, ldb, n - j);
     alignas(64) float s[kDotLanes];
+    if constexpr (HasSumLanes16<V>::value && G == 1 && RI == 4 && RP == 4) {
+      F v[16];
+      for (int i = 0; i < RI; ++i)
+        for (int p = 0; p < RP; ++p) v[i * RP + p] = acc[i][p][0];
+      V::sum_lanes16(v, s);
+      for (int i = 0; i < RI; ++i)
+        for (int p = 0; p < RP; ++p) out[i * ldo + p] = s[4 * p + i];
+      return;
+    }
     for (int i = 0; i < RI; ++i)
       for (int p = 0; p < RP; ++p) {
         for (int g = 0; g < G; ++g) V::store(s + g * V::kWidth, acc[i][p][g]);
