@@ -18,6 +18,26 @@
 
 using namespace smelu;
 
+// One std::fma chain over j in order from 0 (the GEMM contract).
+static float chain_dot(const float* a, const float* b, size_t n) {
+  float acc = 0.0f;
+  for (size_t j = 0; j < n; ++j) acc = std::fma(a[j], b[j], acc);
+  return acc;
+}
+
+// The small-m dx order: 16 lanes, lane l the chain over j = l, l + 16, ... (0 * 0 past n, up to a
+// multiple of 16), then lane l + 8 added to lane l, then + 4, + 2, + 1.
+static float lane_dot(const float* a, const float* b, size_t n) {
+  float s[16];
+  for (size_t l = 0; l < 16; ++l) {
+    s[l] = 0.0f;
+    for (size_t j = l; j < (n + 15) / 16 * 16; j += 16) s[l] = j < n ? std::fma(a[j], b[j], s[l]) : std::fma(0.0f, 0.0f, s[l]);
+  }
+  for (size_t half = 8; half >= 1; half /= 2)
+    for (size_t l = 0; l < half; ++l) s[l] = s[l] + s[l + half];
+  return s[0];
+}
+
 namespace {
 
 int failures = 0, checks = 0;
@@ -91,11 +111,7 @@ Reference reference(const Case& c, const std::vector<float>& x, const std::vecto
   act_kernels_scalar.backward(p, r.z.data(), dy.data(), r.dz.data(), m * n);
   r.dx.assign(m * k, 0.0f);
   for (size_t i = 0; i < m; ++i)
-    for (size_t q = 0; q < k; ++q) {
-      float acc = 0.0f;
-      for (size_t j = 0; j < n; ++j) acc = std::fma(r.dz[i * n + j], w[q * n + j], acc);
-      r.dx[i * k + q] = acc;
-    }
+    for (size_t q = 0; q < k; ++q) r.dx[i * k + q] = m <= kDotMaxRows ? lane_dot(&r.dz[i * n], &w[q * n], n) : chain_dot(&r.dz[i * n], &w[q * n], n);
   r.dw.assign(k * n, 0.0f);
   for (size_t q = 0; q < k; ++q)
     for (size_t j = 0; j < n; ++j) {

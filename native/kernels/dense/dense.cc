@@ -119,6 +119,25 @@ void derivative_pass(DenseRuntime& rt, const ActKernels& k, const DenseBackward&
   rt.for_each(chunks, nt, columns);
 }
 
+// m <= kDotMaxRows: dx = dZ W^T as dots over W's rows in place (packing W^T for the GEMM would
+// cost more than the product) and dW (+)= x^T dZ as a rank-m update, both by rows p of W and dW in
+// one sweep, so W is read once and dW written once. Threads split those rows; every dot and every
+// dW chain keeps its one order.
+void small_batch_products(DenseRuntime& rt, const GemmKernels& t, const DenseBackward& a, const float* dz) {
+  const gemm::RowsArgs d{a.m, a.n, dz, a.n, a.w, a.n, a.dx, a.k, false};
+  const gemm::RowsArgs r{a.m, a.n, a.x, a.k, dz, a.n, a.dw, a.n, a.accumulate};
+  constexpr size_t kRowsPerItem = 16;
+  const size_t items = ceil_div(a.k, kRowsPerItem);
+  if (items == 0) return;
+  const int nt = std::min<int>(gemm::threads_for(rt, 4.0 * a.m * a.k * a.n), static_cast<int>(items));
+  auto rows = [&](size_t q, int) {
+    const size_t p0 = q * kRowsPerItem, p1 = std::min(a.k, p0 + kRowsPerItem);
+    if (a.dx) t.dot_rows(d, p0, p1);
+    t.rank_rows(r, p0, p1);
+  };
+  rt.for_each(items, nt, rows);
+}
+
 }  // namespace
 
 void dense_backward(const GemmKernels& t, const ActKernels& act, const DenseBackward& a) {
@@ -127,6 +146,7 @@ void dense_backward(const GemmKernels& t, const ActKernels& act, const DenseBack
   const size_t m = a.m, k = a.k, n = a.n;
   float* dz = rt.buffer(DenseRuntime::kDz, m * n);
   derivative_pass(rt, act, a, dz);
+  if (m <= kDotMaxRows) return small_batch_products(rt, t, a, dz);
   if (a.dx) {
     Problem g{};
     g.M = m;

@@ -40,6 +40,11 @@ struct DenseBackward {
   bool accumulate;          // add into dw and db
 };
 
+// Up to this many rows, the backward computes dx = dZ W^T as dot products along n over W's rows in
+// place, in the fixed 16-lane order of kernels/gemm/gemm_dot.h (no W^T pack); above, as the GEMM
+// (one FMA chain per element in n order). The choice depends on m only, never on tier or threads.
+constexpr size_t kDotMaxRows = 16;
+
 void dense_forward(const GemmKernels& gemm, const DenseForward& a);
 void dense_backward(const GemmKernels& gemm, const ActKernels& act, const DenseBackward& a);
 

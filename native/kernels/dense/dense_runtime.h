@@ -36,7 +36,7 @@ class DenseRuntime final : public gemm::Runtime {
 
   DenseRuntime();
   int usable_threads() const override;
-  float* buffer(size_t slot, size_t floats) override { return buffers_.at(slot).get(floats); }
+  float* buffer(size_t slot, size_t floats) override;
   float* thread_buffer(int tid, size_t floats) override { return buffer(kSlots + tid, floats); }
   void for_each(size_t items, int nt, ItemFn fn, void* ctx) override;
   using gemm::Runtime::for_each;
@@ -55,6 +55,7 @@ class DenseRuntime final : public gemm::Runtime {
   std::atomic<int> threads_;
   std::unique_ptr<ThreadPool> pool_;
   bool shut_down_ = false;
+  bool oversized_ = false;  // a buffer grew past what trim() keeps: trim has work to do
   std::vector<Buffer> buffers_;
 };
 

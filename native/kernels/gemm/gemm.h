@@ -50,6 +50,21 @@ struct BlockArgs {
   size_t ldz;
 };
 
+// The two small-m products by rows (gemm_dot.h), i < m, j < n:
+//   dot_rows:  out[i * ldo + p] = sum_j a[i * lda + j] b[p * ldb + j]   (16-lane order)
+//   rank_rows: out[p * ldo + j] (+)= sum_i a[i * lda + p] b[i * ldb + j] (one FMA chain in i order,
+//              from out's value when load_c)
+struct RowsArgs {
+  size_t m, n;
+  const float* a;
+  size_t lda;
+  const float* b;
+  size_t ldb;
+  float* out;
+  size_t ldo;
+  bool load_c;
+};
+
 }  // namespace gemm
 
 // One ISA tier's GEMM: micro-tile shape, blocking (KC deep, MC rows of A per packed block) and code.
@@ -58,6 +73,10 @@ struct GemmKernels {
   size_t kc, mc;
   size_t a_row_stride;     // rows layout: floats between packed rows (>= kc; padded off 4 KiB)
   void (*block)(const gemm::BlockArgs&);
+  // Rows [p0, p1) of b against every row of a (small-m dx: gemm_dot.h).
+  void (*dot_rows)(const gemm::RowsArgs&, size_t p0, size_t p1);
+  // Rows [p0, p1) of a rank-m update (small-m dW: gemm_dot.h).
+  void (*rank_rows)(const gemm::RowsArgs&, size_t p0, size_t p1);
 };
 
 extern const GemmKernels gemm_kernels_scalar;

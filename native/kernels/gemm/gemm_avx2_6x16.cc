@@ -1,5 +1,6 @@
 // AVX2 tier: 6 x 16 tile = 12 ymm accumulators + 2 B vectors + 1 broadcast (15 of 16 ymm).
 // KC = 256: the 16 KiB B micro-panel and the tile's A rows stay in L1d.
+#include "gemm_dot.h"
 #include "gemm_ukernel.h"
 #include "../simd/vec_avx2.h"
 
@@ -10,5 +11,7 @@ constexpr size_t kRowStride = kKc + 16;
 using Kernel = gemm::MicroKernel<VecAvx2, 6, 2, kRowStride>;
 }  // namespace
 const GemmKernels gemm_kernels_avx2 = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
-                                             &gemm::block_entry<Kernel>};
+                                             &gemm::block_entry<Kernel>,
+                                             &gemm::dot_rows<VecAvx2, 1, 4>,
+                                             &gemm::rank_rows<VecAvx2, 2, 4>};
 }  // namespace smelu

@@ -6,6 +6,7 @@
 // fast enough, and a deep KC halves the passes over C (each pass reloads and stores the C tile),
 // which mattered more than L1 residency (KC = 256 was ~5% slower at k = 1024). The 84 x 528 packed
 // A block (~175 KiB) and the B micro-panel share the 1 MiB L2.
+#include "gemm_dot.h"
 #include "gemm_ukernel.h"
 #include "../simd/vec_avx512.h"
 
@@ -17,5 +18,7 @@ constexpr size_t kRowStride = kKc + 16;  // 2112 B, an odd number of lines: rows
 using Kernel = gemm::MicroKernel<VecAvx512, 14, 2, kRowStride>;
 }  // namespace
 const GemmKernels gemm_kernels_avx512 = {Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
-                                             &gemm::block_entry<Kernel>};
+                                             &gemm::block_entry<Kernel>,
+                                             &gemm::dot_rows<VecAvx512, 4, 4>,
+                                             &gemm::rank_rows<VecAvx512, 4, 2>};
 }  // namespace smelu

@@ -1,5 +1,6 @@
 // Scalar tier (std::fma): the reference the SIMD tiers match bit for bit. 4 x 4 tile of 16
 // independent chains; speed is secondary here.
+#include "gemm_dot.h"
 #include "gemm_ukernel.h"
 #include "../simd/vec_scalar.h"
 
@@ -10,5 +11,7 @@ constexpr size_t kRowStride = kKc + 16;
 using Kernel = gemm::MicroKernel<VecScalar, 4, 4, kRowStride>;
 }  // namespace
 const GemmKernels gemm_kernels_scalar = {Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
-                                             &gemm::block_entry<Kernel>};
+                                             &gemm::block_entry<Kernel>,
+                                             &gemm::dot_rows<VecScalar, 1, 4>,
+                                             &gemm::rank_rows<VecScalar, 2, 4>};
 }  // namespace smelu

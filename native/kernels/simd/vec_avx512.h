@@ -67,6 +67,24 @@ struct VecAvx512 {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1), v);
   }
 
+  // The fixed 16-lane sum tree of 16 vectors at once (kernels/gemm/gemm_dot.h): lane l + 8 added
+  // to lane l, then + 4, + 2, + 1, with the same operands as the scalar tree, so the same bits.
+  // out[4 q + r] is the sum of v[4 r + q].
+  static void sum_lanes16(const F (&v)[16], float* out) {
+    F a[8], b[4], c[2];
+    for (int t = 0; t < 8; ++t)
+      a[t] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * t], v[2 * t + 1], 0x44),
+                           _mm512_shuffle_f32x4(v[2 * t], v[2 * t + 1], 0xEE));
+    for (int t = 0; t < 4; ++t)
+      b[t] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * t], a[2 * t + 1], 0x88),
+                           _mm512_shuffle_f32x4(a[2 * t], a[2 * t + 1], 0xDD));
+    for (int t = 0; t < 2; ++t)
+      c[t] = _mm512_add_ps(_mm512_shuffle_ps(b[2 * t], b[2 * t + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                           _mm512_shuffle_ps(b[2 * t], b[2 * t + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    _mm512_storeu_ps(out, _mm512_add_ps(_mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(3, 1, 3, 1))));
+  }
+
   static constexpr size_t kStreamAlign = 64;
   // p must be 64-byte aligned.
   static void store_stream(float* p, F v) { _mm512_stream_ps(p, v); }
