@@ -146,3 +146,19 @@ export function checkOutput(
     );
   }
 }
+
+/**
+ * A null-prototype copy of an options object's own enumerable properties: a property added to
+ * Object.prototype (`Object.prototype.beta = 5`) is never read as an option.
+ * @param name the argument's name for the error.
+ * @param o the options object, or undefined for none.
+ * @returns the own properties only.
+ * @throws TypeError when o is neither undefined nor an object.
+ */
+export function ownOptions<T extends object>(name: string, o: T | undefined): T {
+  if (o === undefined) return Object.create(null) as T;
+  if (o === null || typeof o !== 'object') throw new TypeError(`${name} must be an object, got ${describeValue(o)}`);
+  const r = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(o)) r[k] = (o as Record<string, unknown>)[k];
+  return r as T;
+}

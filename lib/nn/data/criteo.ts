@@ -6,7 +6,8 @@
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
 import { bucketOf, checkBuckets, hashUint32 } from './hash';
-import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+import { fitsFloat32 } from './csv';
+import { loadLineChunks, loadLines, parseLines, quoteCell, type LineParser, type Loaded, type LoadOptions } from './lines';
 
 /** Integer columns I1..I13 (the dense features). */
 export const CRITEO_INT_COLUMNS = 13;
@@ -51,7 +52,7 @@ export class CriteoParser implements LineParser {
     const cells = line.split('\t');
     const want = 1 + CRITEO_INT_COLUMNS + CRITEO_CAT_COLUMNS;
     if (cells.length !== want) return `expected ${want} tab-separated columns, got ${cells.length}`;
-    if (cells[0] !== '0' && cells[0] !== '1') return `label '${cells[0]}' is not 0 or 1`;
+    if (cells[0] !== '0' && cells[0] !== '1') return `label ${quoteCell(cells[0])} is not 0 or 1`;
     b.rowLabel[0] = cells[0] === '1' ? 1 : 0;
     for (let j = 0; j < CRITEO_INT_COLUMNS; j++) {
       const s = cells[1 + j];
@@ -59,8 +60,9 @@ export class CriteoParser implements LineParser {
         b.rowDense[j] = 0;
         continue;
       }
-      if (!INT.test(s)) return `I${j + 1} '${s}' is not an integer`;
+      if (!INT.test(s)) return `I${j + 1} ${quoteCell(s)} is not an integer`;
       const v = Number(s);
+      if (!fitsFloat32(v)) return `I${j + 1} ${quoteCell(s)} is beyond the float32 range`;
       b.rowDense[j] = this.log ? Math.sign(v) * Math.log1p(Math.abs(v)) : v;
     }
     for (let f = 0; f < CRITEO_CAT_COLUMNS; f++) {
@@ -69,7 +71,7 @@ export class CriteoParser implements LineParser {
         b.rowCat[f] = 0;
         continue;
       }
-      if (!HEX.test(s)) return `C${f + 1} '${s}' is not a hex hash`;
+      if (!HEX.test(s)) return `C${f + 1} ${quoteCell(s)} is not a hex hash`;
       b.rowCat[f] = bucketOf(hashUint32(parseInt(s, 16), f), this.buckets[f]);
     }
     return null;

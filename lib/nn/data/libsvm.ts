@@ -4,7 +4,8 @@
  * given). `qid:` tokens are ignored.
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
-import { loadLineChunks, loadLines, parseLines, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+import { parseNumber } from './csv';
+import { loadLineChunks, loadLines, parseLines, quoteCell, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
 /** Options of the LIBSVM loaders. */
 export interface LibsvmOptions extends LoadOptions {
@@ -53,12 +54,12 @@ export class LibsvmParser implements LineParser {
     for (let t = 1; t < tokens.length; t++) {
       if (tokens[t].startsWith('qid:')) continue;
       const m = PAIR.exec(tokens[t]);
-      if (!m) return `token ${t + 1} '${tokens[t]}' is not index:value`;
+      if (!m) return `token ${t + 1} ${quoteCell(tokens[t])} is not index:value`;
       const j = Number(m[1]) - this.base;
-      const v = Number(m[2]);
+      const v = parseNumber(m[2]);
       if (j < 0 || j >= this.o.numFeatures) return `index ${m[1]} is outside 1..${this.o.numFeatures} (${this.base}-based)`;
       if (j <= last) return `index ${m[1]} is not above the previous one`;
-      if (!Number.isFinite(v)) return `value '${m[2]}' of index ${m[1]} is not a finite number`;
+      if (Number.isNaN(v)) return `value ${quoteCell(m[2])} of index ${m[1]} is not a finite number`;
       b.rowDense[j] = v;
       last = j;
     }
@@ -66,8 +67,8 @@ export class LibsvmParser implements LineParser {
   }
 
   private label(tok: string | undefined): number | string {
-    const v = Number(tok);
-    if (tok === undefined || tok === '' || !Number.isFinite(v)) return `label '${tok ?? ''}' is not a number`;
+    const v = parseNumber(tok ?? '');
+    if (Number.isNaN(v)) return `label ${quoteCell(tok ?? '')} is not a number`;
     switch (this.o.labels ?? 'raw') {
       case 'binary':
         if (v === 1) return 1;
