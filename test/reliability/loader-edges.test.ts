@@ -102,3 +102,18 @@ describe('messages and a BOM', () => {
     expect(Array.from((await loadLibsvm(join(dir, 'bom.svm'))).dataset.labels)).toEqual([1]);
   });
 });
+
+describe('prototype pollution', () => {
+  const names = ['intTransform', 'buckets', 'labels', 'zeroBased', 'numFeatures', 'onMalformed', 'limit', 'hex', 'header', 'delimiter', 'label', 'maxLineChars'];
+  it('loader options inherited from Object.prototype change no result', () => {
+    const criteo = criteoRow('1') + '\n' + criteoRow('0') + '\n';
+    const clean = [parseCriteo(criteo).dataset.dense, parseLibsvm('-1 1:2 3:4\n1 2:1\n').dataset.labels, parseCsv('y,x\n1,2\n', { label: 'y' }).dataset.dense];
+    try {
+      Object.assign(Object.prototype, { intTransform: 'none', buckets: 2, labels: 'binary', zeroBased: true, numFeatures: 1, onMalformed: 'skip', limit: 0, hex: true, header: false, delimiter: ';', label: 1, maxLineChars: 1 });
+      const dirty = [parseCriteo(criteo).dataset.dense, parseLibsvm('-1 1:2 3:4\n1 2:1\n').dataset.labels, parseCsv('y,x\n1,2\n', { label: 'y' }).dataset.dense];
+      dirty.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(clean[i])));
+    } finally {
+      for (const k of names) delete (Object.prototype as Record<string, unknown>)[k];
+    }
+  });
+});

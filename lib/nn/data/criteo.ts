@@ -6,6 +6,7 @@
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
 import { bucketOf, checkBuckets, hashUint32 } from './hash';
+import { ownOptions } from '../../check';
 import { fitsFloat32 } from './csv';
 import { loadLineChunks, loadLines, parseLines, quoteCell, type LineParser, type Loaded, type LoadOptions } from './lines';
 
@@ -38,7 +39,8 @@ export class CriteoParser implements LineParser {
    * @throws TypeError for a bucket count that is not an integer from 2 to 2^32, or an unknown
    *   intTransform.
    */
-  constructor(o: CriteoOptions = {}) {
+  constructor(options: CriteoOptions = {}) {
+    const o = ownOptions('options', options);
     const b = o.buckets ?? 2 ** 20;
     this.buckets = typeof b === 'number' ? new Array<number>(CRITEO_CAT_COLUMNS).fill(b) : [...b];
     if (this.buckets.length !== CRITEO_CAT_COLUMNS) throw new RangeError(`buckets must be one number or ${CRITEO_CAT_COLUMNS}`);

@@ -4,6 +4,7 @@
  * given). `qid:` tokens are ignored.
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
+import { ownOptions } from '../../check';
 import { parseNumber } from './csv';
 import { loadLineChunks, loadLines, parseLines, quoteCell, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
@@ -29,13 +30,16 @@ export class LibsvmParser implements LineParser {
   readonly shape: BuilderShape;
   private readonly base: number;
 
+  private readonly o: LibsvmOptions & { numFeatures: number };
+
   /**
    * Checks the options; rows will have numFeatures dense features.
-   * @param o the options, with numFeatures.
+   * @param options the options, with numFeatures (own properties only).
    * @throws TypeError when numFeatures is not an integer >= 0, or labels 'class' comes without a
    *   numClasses >= 2.
    */
-  constructor(private readonly o: LibsvmOptions & { numFeatures: number }) {
+  constructor(options: LibsvmOptions & { numFeatures: number }) {
+    const o = (this.o = ownOptions('options', options));
     if (!Number.isInteger(o.numFeatures) || o.numFeatures < 0) throw new TypeError(`numFeatures must be an integer >= 0, got ${o.numFeatures}`);
     if (o.labels === 'class' && !(Number.isInteger(o.numClasses) && o.numClasses! >= 2)) {
       throw new TypeError("labels: 'class' needs numClasses (an integer >= 2)");
@@ -108,7 +112,8 @@ async function maxIndex(file: string, zeroBased: boolean): Promise<number> {
  * @throws TypeError for invalid options, MalformedLineError, or the file system's errors, all as a
  *   rejection.
  */
-export async function loadLibsvm(file: string, opts: LibsvmOptions = {}): Promise<Loaded> {
+export async function loadLibsvm(file: string, options: LibsvmOptions = {}): Promise<Loaded> {
+  const opts = ownOptions('options', options);
   const numFeatures = opts.numFeatures ?? (await maxIndex(file, !!opts.zeroBased));
   return loadLines(file, new LibsvmParser({ ...opts, numFeatures }), opts);
 }
@@ -133,7 +138,8 @@ export function loadLibsvmChunks(file: string, opts: LibsvmOptions & { numFeatur
  * @returns the dataset and the report.
  * @throws TypeError for invalid options; MalformedLineError under the 'error' policy.
  */
-export function parseLibsvm(text: string, opts: LibsvmOptions & { file?: string } = {}): Loaded {
+export function parseLibsvm(text: string, options: LibsvmOptions & { file?: string } = {}): Loaded {
+  const opts = ownOptions('options', options);
   let numFeatures = opts.numFeatures;
   if (numFeatures === undefined) {
     numFeatures = 0;
