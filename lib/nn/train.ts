@@ -382,6 +382,9 @@ interface Cursor {
  *   range, or a resume state made for another model, optimizer, run settings or data.
  * @throws CheckpointError for an unreadable or invalid `resume` file; file system errors of
  *   checkpoint writes propagate.
+ * @throws Error for a checkpoint path whose folder cannot be written, before the first step.
+ * @throws DivergenceError when a step's loss or gradient is not finite (divergence 'stop'):
+ *   the weights and the checkpoint file are those of the step before.
  */
 export function fit(model: Model, data: Dataset, options: FitOptions): FitResult {
   const o = ownOptions('fit options', options);

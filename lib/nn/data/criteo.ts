@@ -34,7 +34,7 @@ export class CriteoParser implements LineParser {
 
   /**
    * Checks the options.
-   * @param o buckets and integer transform.
+   * @param options buckets and integer transform.
    * @throws RangeError when buckets is a list of other than 26 entries.
    * @throws TypeError for a bucket count that is not an integer from 2 to 2^32, or an unknown
    *   intTransform.

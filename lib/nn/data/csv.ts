@@ -304,7 +304,7 @@ export class CsvParser implements LineParser {
 
   /**
    * Checks the options; the columns are resolved by {@link prepare} (or {@link useHeader}).
-   * @param o the CSV options.
+   * @param options the CSV options (own properties only).
    * @param keepMissing write NaN for a missing cell under the 'mean' policy and leave the filling
    *   to the caller (`nn.features` does, with the training mean); default false: the loaders
    *   fill in the mean of the file they read.
