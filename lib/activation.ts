@@ -12,7 +12,7 @@
  * spec's error bound of the float64 `reference` but need not agree bit for bit.
  */
 import {
-  allocFloat32, checkFloat32, checkLength, checkOutput, describeValue, OUTPUT_BACKWARD_KINDS, requireOutputBackward,
+  allocFloat32, checkFloat32, checkLength, checkOutput, describeValue, OUTPUT_BACKWARD_KINDS, ownOptions, requireOutputBackward,
 } from './check';
 import { selected } from './runtime';
 
@@ -202,7 +202,7 @@ export function activation(desc: ActivationLike): ActivationSpec {
       `activation must be an object like { kind: 'smelu', beta: 1 } or a kind name, got ${describeValue(desc)}`,
     );
   }
-  if (VALIDATED.has(desc as object)) return desc as ActivationSpec;
+  if (VALIDATED.has(desc as object)) return unchanged(desc as ActivationSpec);
   const kind = (desc as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(ACTIVATION_KINDS as readonly string[]).includes(kind)) {
     throw new TypeError(
@@ -216,7 +216,8 @@ export function activation(desc: ActivationLike): ActivationSpec {
       throw new TypeError(`activation ${k}: unknown field '${key}' (${k} takes ${allowed})`);
     }
   }
-  const d = desc as unknown as Record<string, unknown>;
+  // own properties only: Object.prototype.beta = 5 must not become a parameter
+  const d = ownOptions('activation', desc as object) as unknown as Record<string, unknown>;
   const params = new Float64Array(PARAM_SLOTS);
   let descriptor: Required<Activation>;
   switch (k) {
@@ -267,11 +268,25 @@ export function activation(desc: ActivationLike): ActivationSpec {
   };
   Object.freeze(spec);
   VALIDATED.add(spec);
+  PRISTINE.set(spec, Float64Array.from(params));
   return spec;
 }
 
 /** Specs made by {@link activation}; anything else is validated again. */
 const VALIDATED = new WeakSet<object>();
+/** The parameters each spec was validated with: a typed array cannot be frozen, so edits are detected. */
+const PRISTINE = new WeakMap<object, Float64Array>();
+
+/** A validated spec whose parameters were not edited since (five compares per call). */
+function unchanged(spec: ActivationSpec): ActivationSpec {
+  const p = PRISTINE.get(spec)!;
+  for (let i = 0; i < PARAM_SLOTS; i++) {
+    if (!Object.is(spec.params[i], p[i])) {
+      throw new TypeError(`activation ${spec.kind}: its params were edited after validation; validated specs are immutable (make a new one with activation())`);
+    }
+  }
+  return spec;
+}
 
 /**
  * Human-readable label, e.g. `smelu(beta=0.5)`: used in benchmark tables, charts and the CLI.

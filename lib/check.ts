@@ -114,19 +114,67 @@ function isDetached(v: Float32Array): boolean {
   }
 }
 
-/** True when the two views share any byte. */
+// The intrinsic getters, read once: an own property `buffer` or `byteOffset` defined on an array
+// (Object.defineProperty(x, 'buffer', ...)) must not change what the memory checks see.
+const typedArrayProto = Object.getPrototypeOf(Float32Array.prototype) as object;
+const getter = (name: string) => Object.getOwnPropertyDescriptor(typedArrayProto, name)!.get!;
+const bufferOf = getter('buffer');
+const byteOffsetOf = getter('byteOffset');
+const byteLengthOf = getter('byteLength');
+const lengthOf = getter('length');
+
+/** A view's true memory, read with the intrinsic getters. */
+function range(v: Float32Array): { buf: ArrayBufferLike; start: number; end: number; length: number } {
+  const start = byteOffsetOf.call(v) as number;
+  return { buf: bufferOf.call(v) as ArrayBufferLike, start, end: start + (byteLengthOf.call(v) as number), length: lengthOf.call(v) as number };
+}
+
+/**
+ * True when the two views share any byte of one buffer object. Copies of a SharedArrayBuffer from
+ * other workers are other objects over the same memory: the addon checks data pointers for them.
+ */
 export function overlaps(a: Float32Array, b: Float32Array): boolean {
-  if (a.buffer !== b.buffer) return false;
-  const a0 = a.byteOffset;
-  const a1 = a0 + a.byteLength;
-  const b0 = b.byteOffset;
-  const b1 = b0 + b.byteLength;
-  return a0 < b1 && b0 < a1;
+  const ra = range(a);
+  const rb = range(b);
+  return ra.buf === rb.buf && ra.start < rb.end && rb.start < ra.end;
 }
 
 /** Exactly the same memory: the only kind of aliasing the in-place kernels allow. */
 function sameView(a: Float32Array, b: Float32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
+  const ra = range(a);
+  const rb = range(b);
+  return ra.buf === rb.buf && ra.start === rb.start && ra.length === rb.length;
+}
+
+/**
+ * No two of the arrays share memory (the optimizer's weights, gradient and states).
+ * @param arrays named arrays; null entries are skipped.
+ * @throws RangeError `a must not share memory with b` for the first overlapping pair.
+ */
+export function checkDisjoint(arrays: ReadonlyArray<readonly [string, Float32Array | null | undefined]>): void {
+  for (let i = 0; i < arrays.length; i++) {
+    const [an, a] = arrays[i];
+    if (!a) continue;
+    for (let j = i + 1; j < arrays.length; j++) {
+      const [bn, b] = arrays[j];
+      if (b && overlaps(a, b)) throw new RangeError(`${an} must not share memory with ${bn}`);
+    }
+  }
+}
+
+/**
+ * Refuses views of resizable or growable buffers for an async call: shrinking one while a pool
+ * thread reads it would free memory under the kernel.
+ * @param name the argument.
+ * @param v the array.
+ * @throws TypeError naming the argument.
+ */
+export function checkFixedBuffer(name: string, v: Float32Array | null | undefined): void {
+  if (!v) return;
+  const buf = bufferOf.call(v) as ArrayBufferLike & { resizable?: boolean; growable?: boolean };
+  if (buf.resizable === true || buf.growable === true) {
+    throw new TypeError(`${name} is a view of a resizable buffer, which an async call cannot use (it could shrink while the call runs); copy it into a fixed-size Float32Array`);
+  }
 }
 
 /** An output may be exactly in place over the listed inputs, but must not partly overlap them. */
@@ -145,4 +193,20 @@ export function checkOutput(
         : `${outName} must not share memory with ${name}`,
     );
   }
+}
+
+/**
+ * A null-prototype copy of an options object's own enumerable properties: a property added to
+ * Object.prototype (`Object.prototype.beta = 5`) is never read as an option.
+ * @param name the argument's name for the error.
+ * @param o the options object, or undefined for none.
+ * @returns the own properties only.
+ * @throws TypeError when o is neither undefined nor an object.
+ */
+export function ownOptions<T extends object>(name: string, o: T | undefined): T {
+  if (o === undefined) return Object.create(null) as T;
+  if (o === null || typeof o !== 'object') throw new TypeError(`${name} must be an object, got ${describeValue(o)}`);
+  const r = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(o)) r[k] = (o as Record<string, unknown>)[k];
+  return r as T;
 }

@@ -10,7 +10,8 @@
 import { activation, type ActivationLike, type ActivationSpec } from './activation';
 import type { DenseBackwardCall, DenseForwardCall, PackedHandle } from './backend/types';
 import {
-  allocFloat32, checkDim, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct, requireOutputBackward,
+  allocFloat32, checkDim, checkFixedBuffer, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct, ownOptions,
+  requireOutputBackward,
 } from './check';
 import { selected } from './runtime';
 
@@ -184,8 +185,10 @@ function keepZ(given: unknown, spec: ActivationSpec): boolean {
   return given;
 }
 
-function prepareForward(args: DenseForwardArgs): DenseForwardCall {
-  if (args === null || typeof args !== 'object') throw new TypeError('denseForward takes an object of arguments');
+function prepareForward(given: DenseForwardArgs): DenseForwardCall {
+  if (given === null || typeof given !== 'object') throw new TypeError('denseForward takes an object of arguments');
+  // each argument read once, own properties only: no getter can change a value between check and use
+  const args = ownOptions('denseForward arguments', given);
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
   const n = checkDim('n', args.n);
@@ -266,12 +269,14 @@ export function denseForward(args: DenseForwardArgs): DenseForwardResult {
  */
 export async function denseForwardAsync(args: DenseForwardArgs): Promise<DenseForwardResult> {
   const c = prepareForward(args);
+  for (const [name, v] of [['x', c.x], ['W', c.w instanceof Float32Array ? c.w : null], ['b', c.b], ['out', c.y], ['zOut', c.z]] as const) checkFixedBuffer(name, v);
   await selected().backend.denseForwardAsync(c);
   return c.z ? { y: c.y, z: c.z } : { y: c.y };
 }
 
-function prepareBackward(args: DenseBackwardArgs): DenseBackwardCall {
-  if (args === null || typeof args !== 'object') throw new TypeError('denseBackward takes an object of arguments');
+function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
+  if (given === null || typeof given !== 'object') throw new TypeError('denseBackward takes an object of arguments');
+  const args = ownOptions('denseBackward arguments', given);
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
   const n = checkDim('n', args.n);
@@ -377,6 +382,7 @@ export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
  */
 export async function denseBackwardAsync(args: DenseBackwardArgs): Promise<DenseBackwardResult> {
   const c = prepareBackward(args);
+  for (const [name, v] of [['x', c.x], ['W', c.w], ['dy', c.dy], ['saved', c.saved], ['dx', c.dx], ['dW', c.dW], ['db', c.db]] as const) checkFixedBuffer(name, v);
   await selected().backend.denseBackwardAsync(c);
   return backwardResult(c);
 }

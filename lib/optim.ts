@@ -4,7 +4,14 @@
  * hyperparameter slots; see OptimStep in ./backend/types for their layout.
  */
 import type { OptimStep } from './backend/types';
+import { checkDisjoint } from './check';
 import { selected } from './runtime';
 
-/** One update of `w` from `g` and the kind's state arrays, in place, on the selected backend. */
-export const optimStep: OptimStep = (kind, hyper, w, g, s1, s2) => selected().backend.optimStep(kind, hyper, w, g, s1, s2);
+/**
+ * One update of `w` from `g` and the kind's state arrays, in place, on the selected backend.
+ * w, g and the states must not share memory (RangeError, on every backend).
+ */
+export const optimStep: OptimStep = (kind, hyper, w, g, s1, s2) => {
+  checkDisjoint([['w', w], ['g', g], ['s1', s1], ['s2', s2]]);
+  return selected().backend.optimStep(kind, hyper, w, g, s1, s2);
+};

@@ -51,17 +51,18 @@ const TRAIN: CommandSpec = {
 /** Parses the arguments after `train`; null for --help; throws {@link UsageError} for a bad option. */
 export function parseTrainArgs(args: string[]): TrainArgs | null {
   const parsed = parseCommandArgs(TRAIN, args);
-  return parsed && checkTrainArgs(parsed.values);
+  return parsed && trainArgsFrom(parsed.values);
 }
 
-function checkTrainArgs(values: Record<string, unknown>): TrainArgs {
+/** The parsed option values as TrainArgs, each checked. */
+function trainArgsFrom(values: Record<string, unknown>): TrainArgs {
   const s = (k: string) => values[k] as string | undefined;
   const dataset = s('dataset') ?? 'digits';
   if (dataset !== 'digits' && dataset !== 'ctr') throw new UsageError(`--dataset must be digits or ctr, got '${dataset}'`);
   const lr = s('lr') === undefined ? 0.05 : Number(s('lr'));
   if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`--lr must be a positive number, got '${s('lr')}'`);
   const hidden = (s('hidden') ?? '64,32').split(',').map((w) => count('hidden', w.trim(), 0));
-  return {
+  return checkTrainArgs({
     dataset,
     rows: count('rows', s('rows'), 100_000, 100),
     hidden,
@@ -72,7 +73,7 @@ function checkTrainArgs(values: Record<string, unknown>): TrainArgs {
     activation: parseActivation(s('activation') ?? 'smelu'),
     checkpoint: s('checkpoint'),
     resume: s('resume'),
-  };
+  });
 }
 
 function setup(a: TrainArgs): { model: Model; data: Dataset; loss: 'bce' | 'softmax_ce' } {
@@ -87,9 +88,40 @@ function setup(a: TrainArgs): { model: Model; data: Dataset; loss: 'bce' | 'soft
   return { model, data, loss: 'bce' };
 }
 
+/** Most rows the synthetic data of `smelu train` may have (the data is built in memory). */
+export const MAX_TRAIN_ROWS = 10_000_000;
+
+/**
+ * Checks parsed `smelu train` options for values that make no sense, before any data is built:
+ * a learning rate the optimizer refuses (e.g. 1e308), sizes beyond reason, a checkpoint path that
+ * cannot be written (found now, not 200 steps in).
+ * @param a the parsed options.
+ * @returns a, unchanged.
+ * @throws UsageError naming the option.
+ */
+export function checkTrainArgs(a: TrainArgs): TrainArgs {
+  try {
+    nn.checkSchedule(a.lr, '--lr');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (a.rows > MAX_TRAIN_ROWS) throw new UsageError(`--rows must be at most ${MAX_TRAIN_ROWS}, got ${a.rows}`);
+  if (a.epochs > 10_000) throw new UsageError(`--epochs must be at most 10000, got ${a.epochs}`);
+  if (a.batch > 1 << 20) throw new UsageError(`--batch must be at most ${1 << 20}, got ${a.batch}`);
+  if (a.hidden.some((w) => w > 1 << 16)) throw new UsageError(`--hidden widths must be at most ${1 << 16}`);
+  if (a.checkpoint !== undefined) {
+    try {
+      nn.checkWritable(a.checkpoint);
+    } catch (e) {
+      throw new UsageError(`--checkpoint: ${(e as Error).message}`);
+    }
+  }
+  return a;
+}
+
 /** Runs `smelu train`; returns the exit code (2 for a bad option). */
 export function trainCommand(args: string[]): Promise<number> {
-  return runCommand(TRAIN, args, ({ values }) => runTraining(checkTrainArgs(values)));
+  return runCommand(TRAIN, args, ({ values }) => runTraining(trainArgsFrom(values)));
 }
 
 function runTraining(a: TrainArgs): number {

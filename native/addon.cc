@@ -13,6 +13,7 @@
 #include <new>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dispatch.h"
@@ -25,6 +26,9 @@ namespace {
 struct F32 {
   float* data = nullptr;
   size_t length = 0;
+  // Whether the argument was given: a view of a detached buffer has null data and length 0, so the
+  // data pointer cannot tell a missing optional array from a given one.
+  bool present = false;
 };
 
 [[noreturn]] void throw_type(Napi::Env env, const std::string& msg) {
@@ -47,6 +51,7 @@ F32 float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
     throw_type(info.Env(), std::string(name) + " must be a Float32Array");
   }
   r.data = static_cast<float*>(data);
+  r.present = true;
   return r;
 }
 
@@ -86,6 +91,23 @@ void require_length(Napi::Env env, const F32& a, size_t n, const char* name) {
   if (a.length != n) throw Napi::RangeError::New(env, std::string(name) + " has the wrong length");
 }
 
+// The memory rule, on data pointers and byte ranges (the last line behind lib/check.ts): copies of
+// one SharedArrayBuffer in several workers are different objects over the same bytes, which no
+// comparison of .buffer in JS can see. An output may share memory with an input only when
+// in_place_ok and exactly in place (same start, same length).
+void require_disjoint(Napi::Env env, const F32& out, const char* out_name, const F32& in, const char* in_name,
+                      bool in_place_ok) {
+  if (!out.data || !in.data || !out.length || !in.length) return;
+  const uintptr_t o0 = reinterpret_cast<uintptr_t>(out.data), o1 = o0 + out.length * sizeof(float);
+  const uintptr_t i0 = reinterpret_cast<uintptr_t>(in.data), i1 = i0 + in.length * sizeof(float);
+  if (o0 >= i1 || i0 >= o1) return;
+  if (in_place_ok && o0 == i0 && out.length == in.length) return;
+  throw Napi::RangeError::New(
+      env, in_place_ok ? std::string(out_name) + " overlaps " + in_name +
+                             " without being exactly the same view: pass the same array for in place, or a separate one"
+                       : std::string(out_name) + " must not share memory with " + in_name);
+}
+
 bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
 
 void require_backward_from_output(Napi::Env env, const ActParams& p) {
@@ -116,6 +138,7 @@ Napi::Value ActForward(const Napi::CallbackInfo& info) {
   ActParams p = act_arg(info, 0);
   F32 x = float32_arg(info, 2, "x"), y = float32_arg(info, 3, "y");
   require_length(info.Env(), y, x.length, "y");
+  require_disjoint(info.Env(), y, "out", x, "x", true);
   kernels().act.forward(p, x.data, y.data, x.length);
   return info.Env().Undefined();
 }
@@ -125,6 +148,8 @@ Napi::Value ActBackward(const Napi::CallbackInfo& info) {
   F32 z = float32_arg(info, 2, "z"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
   require_length(info.Env(), dy, z.length, "dy");
   require_length(info.Env(), dz, z.length, "dz");
+  require_disjoint(info.Env(), dz, "out", z, "z", true);
+  require_disjoint(info.Env(), dz, "out", dy, "dy", true);
   kernels().act.backward(p, z.data, dy.data, dz.data, z.length);
   return info.Env().Undefined();
 }
@@ -135,6 +160,8 @@ Napi::Value ActBackwardFromOutput(const Napi::CallbackInfo& info) {
   F32 y = float32_arg(info, 2, "y"), dy = float32_arg(info, 3, "dy"), dz = float32_arg(info, 4, "dz");
   require_length(info.Env(), dy, y.length, "dy");
   require_length(info.Env(), dz, y.length, "dz");
+  require_disjoint(info.Env(), dz, "out", y, "y", true);
+  require_disjoint(info.Env(), dz, "out", dy, "dy", true);
   kernels().act.backward_from_output(p, y.data, dy.data, dz.data, y.length);
   return info.Env().Undefined();
 }
@@ -208,6 +235,12 @@ Napi::Value OptimStep(const Napi::CallbackInfo& info) {
     if (info[4 + j].IsNull() || info[4 + j].IsUndefined()) throw_type(env, std::string(names[j]) + " must be a Float32Array");
     require_length(env, s[j], w.length, names[j]);
   }
+  // w is updated in place; g and the states must each be memory of their own.
+  const F32* all[4] = {&w, &g, &s[0], &s[1]};
+  const char* all_names[4] = {"w", "g", "s1", "s2"};
+  for (int i = 0; i < 2 + states; ++i) {
+    for (int j = i + 1; j < 2 + states; ++j) require_disjoint(env, *all[i], all_names[i], *all[j], all_names[j], false);
+  }
   kernels().optim.step(p, w.data, g.data, s[0].data, s[1].data, w.length);
   return env.Undefined();
 }
@@ -242,6 +275,7 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
   F32 x = float32_arg(info, 3, "x");
   require_length(env, x, checked_product(env, a.m, a.k), "x");
   a.x = x.data;
+  F32 w;
   if (info[4].IsExternal()) {
     auto ext = info[4].As<Napi::External<PackedExternal>>();
     if (!ext.CheckTypeTag(&kPackedTag)) throw_type(env, "W must be a Float32Array or a handle from packWeights");
@@ -251,13 +285,14 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
     a.packed = packed.ref.get();
     a.w = nullptr;
   } else {
-    F32 w = float32_arg(info, 4, "W");
+    w = float32_arg(info, 4, "W");
     require_length(env, w, checked_product(env, a.k, a.n), "W");
     a.w = w.data;
     a.packed = nullptr;
   }
   F32 b = optional_float32_arg(info, 5, "b");
-  if (b.data) require_length(env, b, a.n, "b");
+  // by presence, not by data: a bias detached after the TypeScript checks is an error, not no bias
+  if (b.present) require_length(env, b, a.n, "b");
   a.b = b.data;
   a.act = act_arg(info, 6);
   size_t mn = checked_product(env, a.m, a.n);
@@ -265,8 +300,15 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
   require_length(env, y, mn, "y");
   a.y = y.data;
   F32 z = optional_float32_arg(info, 9, "z");
-  if (z.data) require_length(env, z, mn, "z");
+  if (z.present) require_length(env, z, mn, "z");
   a.z = z.data;
+  for (const F32* out : {&y, &z}) {
+    const char* name = out == &y ? "out" : "zOut";
+    require_disjoint(env, *out, name, x, "x", false);
+    require_disjoint(env, *out, name, w, "W", false);
+    require_disjoint(env, *out, name, b, "b", false);
+  }
+  require_disjoint(env, z, "zOut", y, "out", false);
   return a;
 }
 
@@ -293,15 +335,26 @@ DenseBackward backward_args(const Napi::CallbackInfo& info) {
   a.act = act_arg(info, 8);
   if (a.saved_is_output) require_backward_from_output(env, a.act);
   F32 dx = optional_float32_arg(info, 10, "dx");
-  if (dx.data) require_length(env, dx, mk, "dx");
+  if (dx.present) require_length(env, dx, mk, "dx");
   a.dx = dx.data;
   F32 dw = float32_arg(info, 11, "dW");
   require_length(env, dw, kn, "dW");
   a.dw = dw.data;
   F32 db = optional_float32_arg(info, 12, "db");
-  if (db.data) require_length(env, db, a.n, "db");
+  if (db.present) require_length(env, db, a.n, "db");
   a.db = db.data;
   a.accumulate = bool_arg(info, 13);
+  const char* saved_name = a.saved_is_output ? "y" : "z";
+  const std::pair<const F32*, const char*> outs[3] = {{&dx, "dx"}, {&dw, "dW"}, {&db, "db"}};
+  for (size_t i = 0; i < 3; ++i) {
+    const F32& o = *outs[i].first;
+    const char* name = outs[i].second;
+    require_disjoint(env, o, name, x, "x", false);
+    require_disjoint(env, o, name, w, "W", false);
+    require_disjoint(env, o, name, dy, "dy", false);
+    require_disjoint(env, o, name, saved, saved_name, false);
+    for (size_t j = 0; j < i; ++j) require_disjoint(env, o, name, *outs[j].first, outs[j].second, false);
+  }
   return a;
 }
 

@@ -16,9 +16,9 @@
  * the header and every tensor's bounds (a second pass copies the tensors out).
  */
 import { createHash, randomBytes } from 'crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, realpathSync, renameSync, rmSync, writeSync } from 'fs';
 import { endianness } from 'os';
-import { basename, dirname, join } from 'path';
+import { dirname, join } from 'path';
 
 const PREFIX = 24;
 const DIGEST = 32;
@@ -104,22 +104,56 @@ export function emitFrame(kind: FrameKind, header: object, tensors: readonly Nam
  */
 export function writeFrame(file: string, kind: FrameKind, header: object, tensors: readonly NamedTensor[]): void {
   if (endianness() !== 'LE') throw new Error(`${kind.what} files are written on little-endian hosts only`);
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
+  writeAtomic(file, (fd) => {
     emitFrame(kind, header, tensors, (c) => {
       for (let done = 0; done < c.byteLength; ) done += writeSync(fd, c, done);
     });
-    fsyncSync(fd);
+  });
+}
+
+/**
+ * Writes a file atomically: into a temp file in the same folder, fsync, rename over the file,
+ * fsync the folder. Readers see the old file or the new one, never a mix. The temp name is short
+ * (a legal 255-byte file name still works) and the temp file is removed whatever fails, the
+ * rename included. A symbolic link is followed: the file it points to is replaced, the link stays.
+ * @param file the destination.
+ * @param write fills the open temp file.
+ * @throws Error for a dangling symbolic link; the file system's errors (nothing is left behind).
+ */
+export function writeAtomic(file: string, write: (fd: number) => void): void {
+  const target = followLink(file);
+  const dir = dirname(target);
+  const tmp = join(dir, `.smelu-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    try {
+      write(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
   } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
+    rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, file);
   syncDir(dir);
+}
+
+/** Where a write to `file` goes: the file itself, or the end of its chain of symbolic links. */
+function followLink(file: string): string {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return file; // a new file
+  }
+  if (!st.isSymbolicLink()) return file;
+  try {
+    return realpathSync(file);
+  } catch (e) {
+    throw new Error(`${file} is a symbolic link to a missing file (${(e as NodeJS.ErrnoException).code ?? String(e)}); refusing to replace the link`);
+  }
 }
 
 /** Makes the rename durable; some platforms cannot fsync a directory, which is not an error there. */
@@ -180,11 +214,13 @@ export interface Frame {
 export function readFrameFile(file: string, kind: FrameKind): Frame {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // non-blocking: opening a FIFO for reading would otherwise wait for a writer forever
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw kind.error(file, `cannot be read (${(e as Error).message})`);
   }
   try {
+    if (!fstatSync(fd).isFile()) throw kind.error(file, 'is not a regular file (a device, FIFO, socket or folder)');
     return parseFrame(fileSource(fd), kind, file);
   } catch (e) {
     if (e instanceof Error && !(e as NodeJS.ErrnoException).code) throw e;

@@ -51,7 +51,7 @@ export interface AsyncFitOptions {
 }
 
 /** What {@link fitAsync} returns: a {@link FitResult} without the optimizer (each worker had its own). */
-export type AsyncFitResult = Omit<FitResult, 'optimizer'> & {
+export type AsyncFitResult = Omit<FitResult, 'optimizer' | 'skippedBatches'> & {
   /** Worker threads used. */
   workers: number;
 };

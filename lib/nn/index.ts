@@ -45,7 +45,7 @@ export {
   type EpochRecord, type TrainState,
 } from './checkpoint';
 export {
-  Trainer, checkTask, evaluate, fit, loadWeights, predict, resolveShuffleSeed, type FitOptions, type FitResult, type ProgressEvent,
+  DivergenceError, NonFiniteStep, Trainer, checkLabels, checkTask, checkWritable, evaluate, fit, loadWeights, predict, resolveShuffleSeed, type Divergence, type FitOptions, type FitResult, type ProgressEvent,
 } from './train';
 export { fitAsync, type AsyncFitOptions, type AsyncFitResult } from './hogwild';
 export { formatCount, formatProgress, progressBar, terminalProgress, type TerminalProgressOptions } from './progress';
@@ -53,12 +53,12 @@ export type { ProgressStream } from '../progress';
 export { BatchGatherer, Dataset, type DatasetColumns, type DatasetInit } from './data/dataset';
 export { DatasetBuilder, type BuilderShape } from './data/builder';
 export {
-  LineLoader, MAX_RECORD_CHARS, MalformedLineError, isGzip, loadLineChunks, loadLines, parseLines, readLines,
+  LineLoader, LineTooLongError, MAX_LINE_CHARS, MAX_QUOTED_CHARS, MAX_RECORD_CHARS, MalformedLineError, quoteCell, isGzip, loadLineChunks, loadLines, parseLines, readLines,
   type LineIssue, type LineParser, type Loaded, type LoadOptions, type LoadReport, type OnMalformed,
 } from './data/lines';
 export { bucketOf, fmix32, hashString, hashUint32 } from './data/hash';
 export {
-  CsvParser, columnMean, describeColumn, loadCsv, loadCsvChunks, parseCsv, parseNumber, resolveCsvLayout, splitCsvLine,
+  CsvParser, columnMean, describeColumn, fitsFloat32, loadCsv, loadCsvChunks, parseCsv, parseNumber, resolveCsvLayout, splitCsvLine,
   type BagColumn, type ColumnRef, type CsvColumns, type CsvLayout, type CsvOptions, type MissingPolicy, type PositiveLabel,
 } from './data/csv';
 export { LibsvmParser, loadLibsvm, loadLibsvmChunks, parseLibsvm, type LibsvmOptions } from './data/libsvm';

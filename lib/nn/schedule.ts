@@ -94,21 +94,25 @@ export function lrAt(s: LrSchedule, step: number): number {
   }
 }
 
+/** The largest learning rate accepted (any schedule's rates are checked against it). */
+export const MAX_LR = 1000;
+
 /**
  * Validates a schedule up front so that a typo fails at construction, not at step 10 000.
  * @param s the value to check (nested `then` schedules included).
  * @param where prefix for the error message (default 'lr').
  * @returns `s`, typed.
- * @throws TypeError for a negative or non-finite rate, an unknown kind, or a field out of range.
+ * @throws TypeError for a negative, non-finite or above-{@link MAX_LR} rate, an unknown kind, or a field out of range.
  */
 export function checkSchedule(s: unknown, where = 'lr'): LrSchedule {
   const bad = (why: string): never => {
     throw new TypeError(`${where}: ${why}; got ${JSON.stringify(s)}`);
   };
   const pos = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  const nonNeg = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  // a rate beyond MAX_LR makes every float32 step overflow: it is a typo, not a setting
+  const nonNeg = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_LR;
   if (typeof s === 'number') {
-    if (!nonNeg(s)) bad('a learning rate must be a finite number >= 0');
+    if (!nonNeg(s)) bad(`a learning rate must be a finite number >= 0 and <= ${MAX_LR}`);
     return s;
   }
   if (!s || typeof s !== 'object') return bad('expected a number or a schedule object');

@@ -10,7 +10,10 @@ import { getLoss, type Loss, type LossName } from './loss';
 import { accuracy, auc, logLoss } from './metrics';
 import { defaultHead, headOfLoss, predictDataset } from './head';
 import type { Batch, Model } from './model';
-import { clipGradNorm, createOptimizer, Optimizer, type OptimizerConfig } from './optim';
+import { accessSync, constants, existsSync, statSync } from 'fs';
+import { dirname, resolve } from 'path';
+import { ownOptions } from '../check';
+import { clipGradNorm, createOptimizer, gradNorm, Optimizer, type OptimizerConfig } from './optim';
 import type { AnyParam } from './param';
 import { deriveSeed, permutation, Rng, toSeed64, type Seed } from './rng';
 
@@ -78,8 +81,41 @@ export interface FitOptions {
   };
   /** Continue from a checkpoint file (or a state): weights, optimizer, order and position. */
   resume?: string | TrainState;
-  /** Stop after this many steps in total (the run can be resumed later). */
+  /** Stop after this many steps in total, an integer >= 0 (the run can be resumed later). */
   maxSteps?: number;
+  /**
+   * What a non-finite loss or gradient does: 'stop' (default) throws {@link DivergenceError}
+   * before the weights change and before any checkpoint of that state; 'skip-batch' leaves the
+   * weights as they were and goes on with the next batch (the skipped steps are counted in
+   * {@link FitResult.skippedBatches}).
+   */
+  divergence?: Divergence;
+}
+
+/** What {@link FitOptions.divergence} accepts. */
+export type Divergence = 'stop' | 'skip-batch';
+
+/** Thrown by {@link fit} when a step's loss or gradient is not finite (divergence 'stop'). */
+export class DivergenceError extends Error {
+  /**
+   * Names the step, what was non-finite and the batch's rows.
+   * @param step the 1-based step that diverged.
+   * @param what 'loss' or 'gradient'.
+   * @param rows the batch's row indices in the dataset (file order for loaded files).
+   */
+  constructor(
+    readonly step: number,
+    readonly what: 'loss' | 'gradient',
+    readonly rows: readonly number[],
+  ) {
+    super(`training diverged at step ${step}: the ${what} is not finite (batch rows ${describeRows(rows)} of the data, 0-based in file order); no weights were updated`);
+    this.name = 'DivergenceError';
+  }
+}
+
+function describeRows(rows: readonly number[]): string {
+  const shown = rows.slice(0, 8).join(', ');
+  return rows.length > 8 ? `${shown}, ... (${rows.length} rows)` : shown;
 }
 
 /** What {@link fit} returns. */
@@ -98,6 +134,8 @@ export interface FitResult {
   seconds: number;
   /** The optimizer used (pass it to a later fit to continue with its state). */
   optimizer: Optimizer;
+  /** Batches left out for a non-finite loss or gradient (divergence 'skip-batch'). */
+  skippedBatches: number;
 }
 
 /** One gradient step: forward, loss, backward, clipping, update, projection. */
@@ -129,13 +167,17 @@ export class Trainer {
    * @param batch the rows.
    * @returns the batch's mean loss before the update.
    * @throws RangeError for labels the loss refuses or a batch that does not fit the model.
+   * @throws NonFiniteStep when the loss or the gradient is not finite: nothing was updated.
    */
   step(batch: Batch): number {
     const logits = this.model.forward(batch);
     if (this.grad.length < logits.length) this.grad = new Float32Array(logits.length);
     const g = this.grad.length === logits.length ? this.grad : this.grad.subarray(0, logits.length);
     const l = this.loss.compute(logits, batch.labels, batch.m, this.model.outputs, g);
+    if (!Number.isFinite(l)) throw new NonFiniteStep('loss');
     this.model.backward(g);
+    // one pass over the gradients (as much as the update itself): a NaN must never reach the weights
+    if (!Number.isFinite(gradNorm(this.params))) throw new NonFiniteStep('gradient');
     if (this.clipNorm !== undefined) clipGradNorm(this.params, this.clipNorm);
     this.optimizer.step(this.params);
     this.model.postStep();
@@ -143,8 +185,28 @@ export class Trainer {
   }
 }
 
+/** Thrown by {@link Trainer.step} before the update when the loss or the gradient is not finite. */
+export class NonFiniteStep extends Error {
+  /** @param what which value was not finite. */
+  constructor(readonly what: 'loss' | 'gradient') {
+    super(`the ${what} is not finite`);
+    this.name = 'NonFiniteStep';
+  }
+}
+
 function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
   if (!o || typeof o !== 'object') throw new TypeError('fit needs an options object');
+  if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && o.maxSteps >= 0)) {
+    throw new TypeError(`maxSteps must be an integer >= 0, got ${String(o.maxSteps)}`);
+  }
+  if (o.divergence !== undefined && o.divergence !== 'stop' && o.divergence !== 'skip-batch') {
+    throw new TypeError(`divergence must be 'stop' or 'skip-batch', got ${String(o.divergence)}`);
+  }
+  if (o.clipNorm !== undefined && !(typeof o.clipNorm === 'number' && o.clipNorm > 0 && o.clipNorm < Infinity)) {
+    throw new RangeError(`clipNorm must be a finite number > 0, got ${String(o.clipNorm)}`);
+  }
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${String(o.shuffle)}`);
+  if (o.checkpoint) checkWritable(o.checkpoint.path);
   if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
   if (o.progressEvery !== undefined && !(Number.isInteger(o.progressEvery) && o.progressEvery > 0)) {
@@ -154,7 +216,51 @@ function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
     throw new TypeError(`checkpoint.everySteps must be a positive integer, got ${String(o.checkpoint.everySteps)}`);
   }
   checkTask(model, data, getLoss(o.loss));
-  if (o.validation) checkTask(model, o.validation, getLoss(o.loss));
+  checkLabels(data, getLoss(o.loss), model.outputs, 'data');
+  if (o.validation) {
+    checkTask(model, o.validation, getLoss(o.loss));
+    checkLabels(o.validation, getLoss(o.loss), model.outputs, 'validation');
+  }
+}
+
+/**
+ * Every label fits the loss, checked before any step (a bad label found mid-epoch would leave
+ * the weights half-trained). The row is the dataset's, which is the file's row order.
+ * @param data the rows.
+ * @param loss the loss.
+ * @param outputs the model's outputs (classes for softmax).
+ * @param name 'data' or 'validation', for the message.
+ * @throws RangeError naming the first bad label's row.
+ */
+export function checkLabels(data: Dataset, loss: Loss, outputs: number, name: string): void {
+  const y = data.labels;
+  const w = data.labelWidth;
+  const ok = loss.name === 'bce' ? (v: number) => v >= 0 && v <= 1
+    : loss.name === 'softmax_ce' ? (v: number) => Number.isInteger(v) && v >= 0 && v < outputs
+      : (v: number) => Number.isFinite(v);
+  for (let i = 0; i < y.length; i++) {
+    if (!ok(y[i])) {
+      throw new RangeError(`${name}: the label ${y[i]} of row ${Math.floor(i / w)} (0-based, in file order) does not fit ${loss.name}${loss.name === 'softmax_ce' ? ` with ${outputs} classes` : ''}`);
+    }
+  }
+}
+
+/**
+ * The checkpoint file can be written: its folder exists and is writable, and it is not a folder
+ * itself. Checked before training so a bad path fails at once, not at the first save.
+ * @param path the checkpoint path.
+ * @throws TypeError for a path that is not a non-empty string.
+ * @throws Error naming the path when it cannot be written.
+ */
+export function checkWritable(path: unknown): void {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`checkpoint.path must be a non-empty string, got ${String(path)}`);
+  const dir = dirname(resolve(path));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new Error(`checkpoint.path ${path}: the folder ${dir} cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`checkpoint.path ${path} is a folder`);
 }
 
 /**
@@ -276,8 +382,13 @@ interface Cursor {
  *   range, or a resume state made for another model, optimizer, run settings or data.
  * @throws CheckpointError for an unreadable or invalid `resume` file; file system errors of
  *   checkpoint writes propagate.
+ * @throws Error for a checkpoint path whose folder cannot be written, before the first step.
+ * @throws DivergenceError when a step's loss or gradient is not finite (divergence 'stop'):
+ *   the weights and the checkpoint file are those of the step before.
  */
-export function fit(model: Model, data: Dataset, o: FitOptions): FitResult {
+export function fit(model: Model, data: Dataset, options: FitOptions): FitResult {
+  const o = ownOptions('fit options', options);
+  if (o.checkpoint) o.checkpoint = ownOptions('checkpoint', o.checkpoint);
   checkFitOptions(model, data, o);
   const loss = getLoss(o.loss);
   const optimizer = o.optimizer instanceof Optimizer ? o.optimizer : createOptimizer(o.optimizer);
@@ -310,6 +421,7 @@ class Loop {
   private readonly batches: number;
   private readonly t0 = Date.now();
   private examples = 0;
+  private skipped = 0;
 
   constructor(
     private readonly trainer: Trainer,
@@ -339,6 +451,7 @@ class Loop {
     return {
       steps: cur.step, epochs: cur.history.length, examples: this.examples, loss: last ? last.loss : NaN,
       history: cur.history, seconds: (Date.now() - this.t0) / 1000, optimizer: this.trainer.optimizer,
+      skippedBatches: this.skipped,
     };
   }
 
@@ -355,16 +468,33 @@ class Loop {
   private step(): void {
     const { cur, o } = this;
     const s = cur.batch * o.batchSize;
-    const b = this.gatherer.gather(this.order, s, Math.min(this.data.n, s + o.batchSize));
-    const l = this.trainer.step(b);
-    cur.epochLossSum += l * b.m;
-    cur.epochExamples += b.m;
+    const end = Math.min(this.data.n, s + o.batchSize);
+    const b = this.gatherer.gather(this.order, s, end);
+    const l = this.guardedStep(b, s, end);
+    if (l !== null) {
+      cur.epochLossSum += l * b.m;
+      cur.epochExamples += b.m;
+    }
     cur.batch++;
     cur.step++;
     this.examples += b.m;
     if (o.onProgress && cur.step % (o.progressEvery ?? 20) === 0) this.report('step');
     const mid = cur.batch < this.batches;
     if (o.checkpoint && mid && cur.step % o.checkpoint.everySteps === 0) this.save();
+  }
+
+  /** One step; null when a non-finite batch was skipped ('skip-batch'), else its loss. */
+  private guardedStep(b: Batch, start: number, end: number): number | null {
+    try {
+      return this.trainer.step(b);
+    } catch (e) {
+      if (!(e instanceof NonFiniteStep)) throw e;
+      if (this.o.divergence === 'skip-batch') {
+        this.skipped++;
+        return null;
+      }
+      throw new DivergenceError(this.cur.step + 1, e.what, Array.from(this.order.subarray(start, end)));
+    }
   }
 
   private endEpoch(): void {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic as writeFileAtomic } from '../nn/frame';
 
 /** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */
 export function canonicalJson(v: unknown): string {
@@ -63,7 +64,26 @@ function fromBase64(s: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** The first line of an entry: the format and the SHA-256 of the JSON that follows it. */
+const ENTRY_TAG = 'smelu-replica-1 sha256=';
+
+/** Why a cache entry was not used. */
+export interface Discarded {
+  /** The entry's file. */
+  file: string;
+  /** What was wrong with it. */
+  reason: string;
+}
+
+/**
+ * One file per replica. Every entry carries a checksum of its contents; an entry that is empty,
+ * truncated, tampered with or holds non-finite predictions is named (a process warning and
+ * {@link ReplicaCache.discarded}), deleted and reported as a miss, so the replica is retrained.
+ */
 export class ReplicaCache {
+  /** Entries found bad and deleted by this cache object. */
+  readonly discarded: Discarded[] = [];
+
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
   }
@@ -72,28 +92,73 @@ export class ReplicaCache {
     return path.join(this.dir, `${key}.${ext}`);
   }
 
+  /**
+   * The stored replica, or null for none (or a bad entry, which is discarded).
+   * @param key the replica's key.
+   * @returns the result, with finite predictions.
+   */
   get(key: string): ReplicaResult | null {
+    const file = this.file(key);
     let text: string;
     try {
-      text = fs.readFileSync(this.file(key), 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       return null;
     }
-    const s = JSON.parse(text) as StoredResult;
-    const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
-    return { ...s, predictions: fromBase64(s.predictions), curve };
+    const r = decodeEntry(text, key);
+    if (typeof r !== 'string') return r;
+    this.discard(file, r);
+    return null;
   }
 
   put(r: ReplicaResult): void {
     const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
     const stored: StoredResult = { ...r, predictions: toBase64(r.predictions), curve };
-    writeAtomic(this.file(r.key), JSON.stringify(stored));
+    const json = JSON.stringify(stored);
+    writeAtomic(this.file(r.key), `${ENTRY_TAG}${sha256(json)}\n${json}`);
+  }
+
+  private discard(file: string, reason: string): void {
+    this.discarded.push({ file, reason });
+    process.emitWarning(`discarding the cache entry ${file}: ${reason}; the replica is trained again`, 'SmeluCacheWarning');
+    fs.rmSync(file, { force: true });
   }
 }
 
-/** Writes a file through a temporary name and a rename (atomic on one file system). */
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The entry's result, or why it cannot be used. */
+function decodeEntry(text: string, key: string): ReplicaResult | string {
+  if (text === '') return 'the file is empty';
+  const nl = text.indexOf('\n');
+  if (!text.startsWith(ENTRY_TAG) || nl < 0) return 'no checksum line (not an entry of this version, or truncated)';
+  const json = text.slice(nl + 1);
+  if (text.slice(ENTRY_TAG.length, nl) !== sha256(json)) return 'checksum mismatch (truncated or changed)';
+  let s: StoredResult;
+  try {
+    s = JSON.parse(json) as StoredResult;
+  } catch {
+    return 'not valid JSON';
+  }
+  if (!s || s.key !== key || typeof s.predictions !== 'string') return 'the entry is for another replica';
+  const predictions = fromBase64(s.predictions);
+  const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
+  const finite = (p: Float32Array): boolean => p.every(Number.isFinite);
+  if (!finite(predictions) || (curve && !curve.predictions.every(finite))) return 'non-finite predictions';
+  if (!Number.isFinite(s.loss) || !Number.isFinite(s.quality)) return 'non-finite metrics';
+  return { ...s, predictions, curve };
+}
+
+/**
+ * Writes a file atomically (temp file, fsync, rename, folder fsync; see the frame writer).
+ * @param file the destination.
+ * @param data the contents.
+ */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  writeFileAtomic(file, (fd) => {
+    for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done);
+  });
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
 import { parseCommandArgs, runCommand, UsageError, type CommandSpec } from '../cli-args';
 import { fileStamp, type FileDataConfig, type FileFormat, type TestSpec } from './filedata';
-import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type ReproArgs, type Source, type TrainSpec } from './config';
+import { checkSweep, LINEAR, presetConfig, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type ReproArgs, type Source, type TrainSpec } from './config';
 import { parseShuffleList } from './order';
 import { loadFileSplit } from './filedata';
 import { writeRatings } from './ratings';
@@ -299,9 +299,9 @@ function baseConfig(fl: Flags): ExperimentConfig {
   const stray = DATA_FLAGS.find((k) => fl[k] !== undefined);
   if (stray) throw new UsageError(`--${stray} needs --data FILE`);
   if (!fl.preset) throw new UsageError(`--preset (${Object.keys(PRESETS).join(', ')}) or --data FILE is required`);
-  const make = PRESETS[fl.preset];
-  if (!make) throw new UsageError(`unknown preset '${fl.preset}' (use ${Object.keys(PRESETS).join(', ')})`);
-  return make();
+  const cfg = presetConfig(fl.preset);
+  if (!cfg) throw new UsageError(`unknown preset '${fl.preset}' (use ${Object.keys(PRESETS).join(', ')})`);
+  return cfg;
 }
 
 /** Parses the arguments after `repro` into a config; throws {@link UsageError}. */
@@ -336,6 +336,11 @@ export function parseReproArgs(args: string[]): ReproArgs {
   const threads = fl.threads ? positiveInt('threads', fl.threads) : Math.max(1, os.availableParallelism());
   if (fl.stream) checkStream(cfg);
   if (cfg.data.kind === 'file' && cfg.data.test.kind !== 'fraction' && fl['data-seeds']) throw new UsageError('--data-seeds needs a random split (--test-fraction): the other splits are fixed');
+  try {
+    checkSweep(cfg, threads, os.availableParallelism());
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return { config: cfg, out: path.resolve(fl.out ?? `repro-${cfg.preset}`), threads };
 }
 

@@ -4,6 +4,7 @@
  */
 import { activation, activationLabel, type Activation } from '../activation';
 import { deriveSeed } from '../nn/rng';
+import { checkSchedule } from '../nn/schedule';
 import type { FileDataConfig } from './filedata';
 
 /**
@@ -284,4 +285,54 @@ export interface ReproArgs {
   config: ExperimentConfig;
   out: string;
   threads: number;
+}
+
+/**
+ * A preset by name, own names only: `__proto__`, `constructor` or `toString` are unknown presets,
+ * not Object.prototype's members.
+ * @param name the preset's name.
+ * @returns a fresh config, or undefined for an unknown name.
+ */
+export function presetConfig(name: string): ExperimentConfig | undefined {
+  return Object.hasOwn(PRESETS, name) ? PRESETS[name]() : undefined;
+}
+
+/** Threads per available core a sweep may ask for (oversubscribing more only slows it down). */
+export const THREADS_PER_CORE = 4;
+
+/** The bounds of a sweep: beyond them a typo, not an experiment (a week of compute, or an OOM). */
+export const SWEEP_LIMITS = {
+  replicas: 1000,
+  ensembleSize: 64,
+  dataSeeds: 100,
+  epochs: 10_000,
+  batchSize: 1 << 20,
+  asyncThreads: 64,
+  /** Replicas trained by the whole sweep (points x replicas x data seeds). */
+  trainedReplicas: 100_000,
+} as const;
+
+/**
+ * Checks a sweep's sizes and rates before anything runs.
+ * @param cfg the experiment.
+ * @param threads worker threads asked for.
+ * @param cores available cores (os.availableParallelism()).
+ * @throws RangeError naming the value and its bound.
+ */
+export function checkSweep(cfg: ExperimentConfig, threads: number, cores: number): void {
+  const within = (name: string, v: number, max: number, min = 1): void => {
+    if (!(Number.isInteger(v) && v >= min && v <= max)) throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  };
+  within('threads', threads, Math.max(1, cores) * THREADS_PER_CORE);
+  within('replicas', cfg.replicas, SWEEP_LIMITS.replicas, 2);
+  within('data seeds', cfg.dataSeeds ?? 1, SWEEP_LIMITS.dataSeeds);
+  within('epochs', cfg.train.epochs, SWEEP_LIMITS.epochs);
+  within('batch', cfg.train.batchSize, SWEEP_LIMITS.batchSize);
+  within('async threads', cfg.train.asyncThreads ?? 1, SWEEP_LIMITS.asyncThreads);
+  for (const k of cfg.ensemble?.sizes ?? []) within('ensemble size', k, SWEEP_LIMITS.ensembleSize, 2);
+  for (const lr of ratesOf(cfg)) checkSchedule(lr, 'learning rate');
+  const trained = points(cfg).reduce((s, p) => s + p.replicas, 0) * (cfg.dataSeeds ?? 1);
+  if (trained > SWEEP_LIMITS.trainedReplicas) {
+    throw new RangeError(`the sweep would train ${trained} replicas (points x replicas x data seeds); at most ${SWEEP_LIMITS.trainedReplicas}`);
+  }
 }

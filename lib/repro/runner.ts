@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chartFiles } from '../chart';
+import { loadCheckpoint } from '../nn/checkpoint';
 import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
 import { dataFor, points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
@@ -110,7 +111,7 @@ class Scheduler {
   }
 
   private checkpoint(job: CheckpointJob): Promise<unknown> {
-    return this.once(job.key, async () => (fs.existsSync(job.path) ? job.path : this.run(job)));
+    return this.once(job.key, async () => (verifiedCheckpoint(job.path) ? job.path : this.run(job)));
   }
 
   /** One promise per key: points that share a replica train it once. */
@@ -226,4 +227,22 @@ async function writeReports(cfg: ExperimentConfig, res: Results, out: string, me
 /** Keeps results.json commit-sized and readable: 6 significant digits are beyond the spread anyway. */
 function roundNumbers(_key: string, v: unknown): unknown {
   return typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v;
+}
+
+/**
+ * Whether a warm-start checkpoint exists and loads whole (checksum, header, tensors). A file that
+ * does not is named in a warning and deleted, so the runner trains it again.
+ * @param file the checkpoint path.
+ * @returns true when it can be used.
+ */
+export function verifiedCheckpoint(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  try {
+    loadCheckpoint(file);
+    return true;
+  } catch (e) {
+    process.emitWarning(`discarding the warm-start checkpoint ${file}: ${(e as Error).message}; it is trained again`, 'SmeluCacheWarning');
+    fs.rmSync(file, { force: true });
+    return false;
+  }
 }

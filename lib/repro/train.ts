@@ -178,7 +178,11 @@ function trainCheckpoint(job: CheckpointJob): string {
     epochs: 1, batchSize: job.recipe.batchSize, optimizer: optimizerConfig(job.recipe), shuffle: false,
     loss: lossOf(job.data), seed: s.init, checkpoint: { path: tmp, everySteps: Number.MAX_SAFE_INTEGER },
   });
-  fs.renameSync(tmp, job.path);
+  try {
+    fs.renameSync(tmp, job.path);
+  } finally {
+    fs.rmSync(tmp, { force: true }); // nothing left behind when the rename fails
+  }
   return job.path;
 }
 

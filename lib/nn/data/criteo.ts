@@ -6,7 +6,9 @@
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
 import { bucketOf, checkBuckets, hashUint32 } from './hash';
-import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+import { ownOptions } from '../../check';
+import { fitsFloat32 } from './csv';
+import { loadLineChunks, loadLines, parseLines, quoteCell, type LineParser, type Loaded, type LoadOptions } from './lines';
 
 /** Integer columns I1..I13 (the dense features). */
 export const CRITEO_INT_COLUMNS = 13;
@@ -32,12 +34,13 @@ export class CriteoParser implements LineParser {
 
   /**
    * Checks the options.
-   * @param o buckets and integer transform.
+   * @param options buckets and integer transform.
    * @throws RangeError when buckets is a list of other than 26 entries.
    * @throws TypeError for a bucket count that is not an integer from 2 to 2^32, or an unknown
    *   intTransform.
    */
-  constructor(o: CriteoOptions = {}) {
+  constructor(options: CriteoOptions = {}) {
+    const o = ownOptions('options', options);
     const b = o.buckets ?? 2 ** 20;
     this.buckets = typeof b === 'number' ? new Array<number>(CRITEO_CAT_COLUMNS).fill(b) : [...b];
     if (this.buckets.length !== CRITEO_CAT_COLUMNS) throw new RangeError(`buckets must be one number or ${CRITEO_CAT_COLUMNS}`);
@@ -51,7 +54,7 @@ export class CriteoParser implements LineParser {
     const cells = line.split('\t');
     const want = 1 + CRITEO_INT_COLUMNS + CRITEO_CAT_COLUMNS;
     if (cells.length !== want) return `expected ${want} tab-separated columns, got ${cells.length}`;
-    if (cells[0] !== '0' && cells[0] !== '1') return `label '${cells[0]}' is not 0 or 1`;
+    if (cells[0] !== '0' && cells[0] !== '1') return `label ${quoteCell(cells[0])} is not 0 or 1`;
     b.rowLabel[0] = cells[0] === '1' ? 1 : 0;
     for (let j = 0; j < CRITEO_INT_COLUMNS; j++) {
       const s = cells[1 + j];
@@ -59,8 +62,9 @@ export class CriteoParser implements LineParser {
         b.rowDense[j] = 0;
         continue;
       }
-      if (!INT.test(s)) return `I${j + 1} '${s}' is not an integer`;
+      if (!INT.test(s)) return `I${j + 1} ${quoteCell(s)} is not an integer`;
       const v = Number(s);
+      if (!fitsFloat32(v)) return `I${j + 1} ${quoteCell(s)} is beyond the float32 range`;
       b.rowDense[j] = this.log ? Math.sign(v) * Math.log1p(Math.abs(v)) : v;
     }
     for (let f = 0; f < CRITEO_CAT_COLUMNS; f++) {
@@ -69,7 +73,7 @@ export class CriteoParser implements LineParser {
         b.rowCat[f] = 0;
         continue;
       }
-      if (!HEX.test(s)) return `C${f + 1} '${s}' is not a hex hash`;
+      if (!HEX.test(s)) return `C${f + 1} ${quoteCell(s)} is not a hex hash`;
       b.rowCat[f] = bucketOf(hashUint32(parseInt(s, 16), f), this.buckets[f]);
     }
     return null;

@@ -15,7 +15,8 @@
 import type { DatasetBuilder, BuilderShape } from './builder';
 import type { Dataset, DatasetColumns } from './dataset';
 import { bucketOf, checkBuckets, hashString } from './hash';
-import { loadLineChunks, loadLines, parseLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+import { ownOptions } from '../../check';
+import { loadLineChunks, loadLines, parseLines, quoteCell, type LineParser, type Loaded, type LoadOptions } from './lines';
 
 /** A column: its header name, or its 0-based index (negative counts from the end). */
 export type ColumnRef = string | number;
@@ -70,6 +71,8 @@ export interface CsvOptions extends LoadOptions, CsvColumns {
   buckets?: number;
   /** Labels are class indices 0 .. numClasses-1 (checked). */
   numClasses?: number;
+  /** Read cells like `0x1f` as hexadecimal integers (default false: such cells are malformed). */
+  hex?: boolean;
 }
 
 /**
@@ -101,15 +104,31 @@ export function splitCsvLine(line: string, delimiter = ','): string[] | null {
   return cells;
 }
 
+/** Number() also reads 0x10, 0o17 and 0b11; a data file means none of them unless told so. */
+const RADIX_PREFIX = /^\s*[+-]?0[xXoObB]/;
+const HEX_INT = /^\s*0[xX][0-9a-fA-F]+\s*$/;
+
 /**
- * A finite number, or NaN for anything else (empty, text, Infinity).
+ * A number that float32 can hold, or NaN for anything else: empty, text, Infinity, and finite
+ * values beyond float32 (1e39, a 400-digit integer), which would silently become Infinity.
  * @param cell the cell text (surrounding spaces allowed).
+ * @param hex whether `0x10` is read as 16 (default false: 0x / 0o / 0b prefixes are not numbers).
  * @returns the number, or NaN.
  */
-export function parseNumber(cell: string): number {
+export function parseNumber(cell: string, hex = false): number {
   if (cell.trim() === '') return NaN;
+  if (RADIX_PREFIX.test(cell) && !(hex && HEX_INT.test(cell))) return NaN;
   const v = Number(cell);
-  return Number.isFinite(v) ? v : NaN;
+  return fitsFloat32(v) ? v : NaN;
+}
+
+/**
+ * Whether a value stays finite in float32.
+ * @param v a number.
+ * @returns true for finite v with |v| rounding below float32's overflow.
+ */
+export function fitsFloat32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
 }
 
 /** Where every column went, resolved against a header (or a column count). */
@@ -157,17 +176,17 @@ function labelMapper(positive: PositiveLabel, negative: string | undefined): (ce
     const test = { '>=': (v: number) => v >= t, '<=': (v: number) => v <= t, '==': (v: number) => v === t, '!=': (v: number) => v !== t, '>': (v: number) => v > t, '<': (v: number) => v < t }[cmp[1]]!;
     return (c) => {
       const v = parseNumber(c);
-      return Number.isNaN(v) ? `label '${c}' is not a number (positive is '${positive}')` : test(v) ? 1 : 0;
+      return Number.isNaN(v) ? `label ${quoteCell(c)} is not a number (positive is '${positive}')` : test(v) ? 1 : 0;
     };
   }
   if (typeof positive === 'number') {
-    return (c) => (Number.isNaN(parseNumber(c)) ? `label '${c}' is not a number` : parseNumber(c) === positive ? 1 : 0);
+    return (c) => (Number.isNaN(parseNumber(c)) ? `label ${quoteCell(c)} is not a number` : parseNumber(c) === positive ? 1 : 0);
   }
   return (c) => {
     const v = c.trim();
     if (v === positive) return 1;
     if (negative === undefined || v === negative) return 0;
-    return `label '${c}' is neither '${positive}' nor '${negative}'`;
+    return `label ${quoteCell(c)} is neither '${positive}' nor '${negative}'`;
   };
 }
 
@@ -208,7 +227,7 @@ class LayoutResolver {
       throw new RangeError(`${option}: column '${ref}' is named, but the file has no header line (name columns by 0-based index)`);
     }
     const i = this.names.indexOf(ref);
-    if (i < 0) throw new RangeError(`${option}: no column named '${ref}'; the columns are ${this.names.map((n) => `'${n}'`).join(', ')}`);
+    if (i < 0) throw new RangeError(`${option}: no column named '${ref}'; the columns are ${this.names.slice(0, 50).map(quoteCell).join(', ')}${this.names.length > 50 ? ', ...' : ''}`);
     if (this.names.indexOf(ref, i + 1) >= 0) throw new RangeError(`${option}: the header names '${ref}' twice`);
     return i;
   }
@@ -238,7 +257,7 @@ class LayoutResolver {
  * @returns the description.
  */
 export function describeColumn(names: readonly string[] | null, i: number): string {
-  return names ? `'${names[i]}' (index ${i})` : `index ${i}`;
+  return names ? `${quoteCell(names[i])} (index ${i})` : `index ${i}`;
 }
 
 /**
@@ -293,17 +312,20 @@ export class CsvParser implements LineParser {
 
   /**
    * Checks the options; the columns are resolved by {@link prepare} (or {@link useHeader}).
-   * @param o the CSV options.
+   * @param options the CSV options (own properties only).
    * @param keepMissing write NaN for a missing cell under the 'mean' policy and leave the filling
    *   to the caller (`nn.features` does, with the training mean); default false: the loaders
    *   fill in the mean of the file they read.
    * @throws TypeError for an empty delimiter, buckets not an integer from 2 to 2^32, numClasses
    *   not an integer >= 2, or a comparison `positive` whose operand is not a number.
    */
+  private readonly o: CsvOptions;
+
   constructor(
-    private readonly o: CsvOptions = {},
+    options: CsvOptions = {},
     readonly keepMissing = false,
   ) {
+    const o = (this.o = ownOptions('options', options));
     this.delimiter = o.delimiter ?? ',';
     if (typeof this.delimiter !== 'string' || !this.delimiter) throw new TypeError('delimiter must be a non-empty string');
     this.buckets = checkBuckets(o.buckets ?? 2 ** 20);
@@ -418,9 +440,9 @@ export class CsvParser implements LineParser {
   }
 
   private numeric(cell: string, policy: MissingPolicy): number | string {
-    const v = parseNumber(cell);
+    const v = parseNumber(cell, this.o.hex === true);
     if (!Number.isNaN(v)) return v;
-    if (cell.trim() !== '') return `'${cell}' is not a finite number`;
+    if (cell.trim() !== '') return `${quoteCell(cell)} is not a finite number`;
     if (policy === 'error') return `empty cell (give the column a missing policy: 'mean' or a number)`;
     return policy === 'mean' ? NaN : policy;
   }
@@ -428,8 +450,8 @@ export class CsvParser implements LineParser {
   private label(cell: string): number | string {
     if (cell.trim() === '') return 'empty label';
     if (this.toLabel) return this.toLabel(cell);
-    const v = parseNumber(cell);
-    if (Number.isNaN(v)) return `label '${cell}' is not a finite number (text labels need the 'positive' option)`;
+    const v = parseNumber(cell, this.o.hex === true);
+    if (Number.isNaN(v)) return `label ${quoteCell(cell)} is not a finite number (text labels need the 'positive' option)`;
     const k = this.o.numClasses;
     if (k !== undefined && !(Number.isInteger(v) && v >= 0 && v < k)) return `label ${v} is not a class index in [0, ${k})`;
     return v;

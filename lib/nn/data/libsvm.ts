@@ -4,7 +4,9 @@
  * given). `qid:` tokens are ignored.
  */
 import type { BuilderShape, DatasetBuilder } from './builder';
-import { loadLineChunks, loadLines, parseLines, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
+import { ownOptions } from '../../check';
+import { parseNumber } from './csv';
+import { loadLineChunks, loadLines, parseLines, quoteCell, readLines, type LineParser, type Loaded, type LoadOptions } from './lines';
 
 /** Options of the LIBSVM loaders. */
 export interface LibsvmOptions extends LoadOptions {
@@ -28,13 +30,16 @@ export class LibsvmParser implements LineParser {
   readonly shape: BuilderShape;
   private readonly base: number;
 
+  private readonly o: LibsvmOptions & { numFeatures: number };
+
   /**
    * Checks the options; rows will have numFeatures dense features.
-   * @param o the options, with numFeatures.
+   * @param options the options, with numFeatures (own properties only).
    * @throws TypeError when numFeatures is not an integer >= 0, or labels 'class' comes without a
    *   numClasses >= 2.
    */
-  constructor(private readonly o: LibsvmOptions & { numFeatures: number }) {
+  constructor(options: LibsvmOptions & { numFeatures: number }) {
+    const o = (this.o = ownOptions('options', options));
     if (!Number.isInteger(o.numFeatures) || o.numFeatures < 0) throw new TypeError(`numFeatures must be an integer >= 0, got ${o.numFeatures}`);
     if (o.labels === 'class' && !(Number.isInteger(o.numClasses) && o.numClasses! >= 2)) {
       throw new TypeError("labels: 'class' needs numClasses (an integer >= 2)");
@@ -53,12 +58,12 @@ export class LibsvmParser implements LineParser {
     for (let t = 1; t < tokens.length; t++) {
       if (tokens[t].startsWith('qid:')) continue;
       const m = PAIR.exec(tokens[t]);
-      if (!m) return `token ${t + 1} '${tokens[t]}' is not index:value`;
+      if (!m) return `token ${t + 1} ${quoteCell(tokens[t])} is not index:value`;
       const j = Number(m[1]) - this.base;
-      const v = Number(m[2]);
+      const v = parseNumber(m[2]);
       if (j < 0 || j >= this.o.numFeatures) return `index ${m[1]} is outside 1..${this.o.numFeatures} (${this.base}-based)`;
       if (j <= last) return `index ${m[1]} is not above the previous one`;
-      if (!Number.isFinite(v)) return `value '${m[2]}' of index ${m[1]} is not a finite number`;
+      if (Number.isNaN(v)) return `value ${quoteCell(m[2])} of index ${m[1]} is not a finite number`;
       b.rowDense[j] = v;
       last = j;
     }
@@ -66,8 +71,8 @@ export class LibsvmParser implements LineParser {
   }
 
   private label(tok: string | undefined): number | string {
-    const v = Number(tok);
-    if (tok === undefined || tok === '' || !Number.isFinite(v)) return `label '${tok ?? ''}' is not a number`;
+    const v = parseNumber(tok ?? '');
+    if (Number.isNaN(v)) return `label ${quoteCell(tok ?? '')} is not a number`;
     switch (this.o.labels ?? 'raw') {
       case 'binary':
         if (v === 1) return 1;
@@ -107,7 +112,8 @@ async function maxIndex(file: string, zeroBased: boolean): Promise<number> {
  * @throws TypeError for invalid options, MalformedLineError, or the file system's errors, all as a
  *   rejection.
  */
-export async function loadLibsvm(file: string, opts: LibsvmOptions = {}): Promise<Loaded> {
+export async function loadLibsvm(file: string, options: LibsvmOptions = {}): Promise<Loaded> {
+  const opts = ownOptions('options', options);
   const numFeatures = opts.numFeatures ?? (await maxIndex(file, !!opts.zeroBased));
   return loadLines(file, new LibsvmParser({ ...opts, numFeatures }), opts);
 }
@@ -132,7 +138,8 @@ export function loadLibsvmChunks(file: string, opts: LibsvmOptions & { numFeatur
  * @returns the dataset and the report.
  * @throws TypeError for invalid options; MalformedLineError under the 'error' policy.
  */
-export function parseLibsvm(text: string, opts: LibsvmOptions & { file?: string } = {}): Loaded {
+export function parseLibsvm(text: string, options: LibsvmOptions & { file?: string } = {}): Loaded {
+  const opts = ownOptions('options', options);
   let numFeatures = opts.numFeatures;
   if (numFeatures === undefined) {
     numFeatures = 0;

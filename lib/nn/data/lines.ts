@@ -5,8 +5,9 @@
  * turned into a silently wrong row.
  */
 import { closeSync, createReadStream, openSync, readSync } from 'fs';
-import { createInterface } from 'readline';
+import { StringDecoder } from 'string_decoder';
 import type { Readable } from 'stream';
+import { ownOptions } from '../../check';
 import { createGunzip } from 'zlib';
 import { DatasetBuilder, type BuilderShape } from './builder';
 import type { Dataset } from './dataset';
@@ -34,6 +35,8 @@ export interface LoadOptions {
   maxIssues?: number;
   /** Stop after this many rows. */
   limit?: number;
+  /** The longest line read, in characters (default {@link MAX_LINE_CHARS}); a longer one rejects the load. */
+  maxLineChars?: number;
 }
 
 /** What a load read and left out. */
@@ -78,6 +81,19 @@ export class MalformedLineError extends Error {
     super(`${file}:${line}: ${reason}`);
     this.name = 'MalformedLineError';
   }
+}
+
+/** Longest cell text quoted in a message; longer cells end in '...' (no 50 MB message strings). */
+export const MAX_QUOTED_CHARS = 80;
+
+/**
+ * A cell quoted for an error message, cut to {@link MAX_QUOTED_CHARS} characters.
+ * @param cell the cell text.
+ * @returns `'cell'`, or `'start...'` with the total length for a longer cell.
+ */
+export function quoteCell(cell: string): string {
+  if (cell.length <= MAX_QUOTED_CHARS) return `'${cell}'`;
+  return `'${cell.slice(0, MAX_QUOTED_CHARS)}...' (${cell.length} characters)`;
 }
 
 /** Turns one line into the builder's scratch row; returns why it cannot, or null when it did. */
@@ -136,14 +152,23 @@ export class LineLoader {
   constructor(
     file: string,
     private readonly parser: LineParser,
-    private readonly opts: LoadOptions = {},
+    private opts: LoadOptions = {},
   ) {
+    opts = this.opts = ownOptions('options', opts);
     this.policy = opts.onMalformed ?? 'error';
     if (this.policy !== 'error' && this.policy !== 'skip') {
       throw new TypeError(`onMalformed must be 'error' or 'skip', got ${String(opts.onMalformed)}`);
     }
     this.report = { file, lines: 0, rows: 0, skipped: 0, blank: 0, header: false, issues: [] };
+    const max = opts.maxLineChars ?? MAX_LINE_CHARS;
+    if (!(Number.isInteger(max) && max >= 1 && max <= MAX_LINE_CHARS * 4)) {
+      throw new RangeError(`maxLineChars must be an integer from 1 to ${MAX_LINE_CHARS * 4}, got ${String(opts.maxLineChars)}`);
+    }
+    this.maxLineChars = max;
   }
+
+  /** The longest line this load accepts. */
+  readonly maxLineChars: number;
 
   /** Created at the first data line, once the parser knows its columns. */
   get builder(): DatasetBuilder {
@@ -165,6 +190,8 @@ export class LineLoader {
   feed(line: string): void {
     const r = this.report;
     r.lines++;
+    // an invisible byte order mark would make the first cell (a label, a header name) differ
+    if (r.lines === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     const record = this.joinRecord(line);
     if (record !== null) this.feedRecord(record);
   }
@@ -235,7 +262,7 @@ export class LineLoader {
   private malformed(reason: string, line: string, at: number): void {
     const r = this.report;
     if (this.policy === 'error') throw new MalformedLineError(r.file, at, reason);
-    const issue = { line: at, reason, text: line.slice(0, 120) };
+    const issue = { line: at, reason, text: line.slice(0, MAX_QUOTED_CHARS) };
     r.skipped++;
     if (r.issues.length < (this.opts.maxIssues ?? 100)) r.issues.push(issue);
     this.opts.onIssue?.(issue);
@@ -259,24 +286,90 @@ export function isGzip(file: string): boolean {
 }
 
 /**
- * The lines of a (possibly gzipped) text file, streamed (CRLF or LF endings).
- * @param file path of the file.
- * @returns an async generator of lines, without their line breaks; stopping early closes the file.
- * @throws Error from the file system or gunzip, when iterating.
+ * Longest line the loaders read by default, in characters (64 Mi): far above any real record and
+ * far below V8's string limit, so a file that is one huge line (a small gzip can expand to
+ * hundreds of MB) is refused with the file and line instead of crashing the process.
  */
-export async function* readLines(file: string): AsyncGenerator<string> {
+export const MAX_LINE_CHARS = 1 << 26;
+
+/** Rejected with when a line is longer than the loader holds. */
+export class LineTooLongError extends MalformedLineError {
+  /**
+   * @param file the file.
+   * @param line 1-based line number.
+   * @param max the limit in characters.
+   */
+  constructor(file: string, line: number, max: number) {
+    super(file, line, `the line is longer than ${max} characters (maxLineChars)`);
+    this.name = 'LineTooLongError';
+  }
+}
+
+/** The file's stream errors (gzip trouble above all) name the file; the original is the cause. */
+function nameFile(file: string, gz: boolean, e: unknown): Error {
+  if (e instanceof MalformedLineError || !(e instanceof Error)) return e as Error;
+  const code = (e as NodeJS.ErrnoException).code;
+  const err = new Error(`${file}: ${gz ? 'gzip: ' : ''}${e.message}`, { cause: e }) as NodeJS.ErrnoException;
+  if (code !== undefined) err.code = code;
+  return err;
+}
+
+/**
+ * The lines of a (possibly gzipped) text file, streamed (CRLF or LF endings). Never holds more
+ * than one line (plus one chunk) in memory.
+ * @param file path of the file.
+ * @param maxLineChars the longest line accepted (default {@link MAX_LINE_CHARS}).
+ * @returns an async generator of lines, without their line breaks; stopping early closes the file.
+ * @throws LineTooLongError for a longer line; file system and gunzip errors with the file's name,
+ *   when iterating.
+ */
+export async function* readLines(file: string, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<string> {
   const gz = isGzip(file); // first: a missing file throws here, before any stream exists
   const raw = createReadStream(file);
   const input: Readable = gz ? raw.pipe(createGunzip()) : raw;
-  // Errors of the file stream do not propagate through pipe(); forward them to what readline reads.
+  // Errors of the file stream do not propagate through pipe(); forward them to what is read.
   if (input !== raw) raw.on('error', (e) => input.destroy(e));
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  const decoder = new StringDecoder('utf8');
+  // the unfinished line is kept in pieces: re-scanning one growing string would be quadratic
+  let pieces: string[] = [];
+  let held = 0;
+  let line = 0;
+  const tooLong = (n: number): void => {
+    if (held + n > maxLineChars) throw new LineTooLongError(file, line + 1, maxLineChars);
+  };
+  const take = (tail: string): string => {
+    const whole = pieces.length ? pieces.join('') + tail : tail;
+    pieces = [];
+    held = 0;
+    return stripCr(whole);
+  };
   try {
-    for await (const line of rl) yield line;
+    for await (const chunk of input) {
+      const text = decoder.write(chunk as Buffer);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        tooLong(nl - start);
+        line++;
+        yield take(text.slice(start, nl));
+        start = nl + 1;
+      }
+      tooLong(text.length - start);
+      if (start < text.length) pieces.push(text.slice(start));
+      held += text.length - start;
+    }
+    const rest = decoder.end();
+    tooLong(rest.length);
+    if (held + rest.length > 0) yield take(rest);
+  } catch (e) {
+    throw nameFile(file, gz, e);
   } finally {
-    rl.close();
+    input.destroy();
     raw.destroy();
   }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 /**
@@ -291,7 +384,7 @@ export async function* readLines(file: string): AsyncGenerator<string> {
  */
 export async function loadLines(file: string, parser: LineParser, opts: LoadOptions = {}): Promise<Loaded> {
   const loader = new LineLoader(file, parser, opts);
-  for await (const line of readLines(file)) {
+  for await (const line of readLines(file, loader.maxLineChars)) {
     if (!loader.wantsMore) break;
     loader.feed(line);
   }
@@ -315,7 +408,7 @@ export async function* loadLineChunks(
   const chunkRows = opts.chunkRows ?? 65536;
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new TypeError(`chunkRows must be a positive integer, got ${chunkRows}`);
   const loader = new LineLoader(file, parser, opts);
-  for await (const line of readLines(file)) {
+  for await (const line of readLines(file, loader.maxLineChars)) {
     if (!loader.wantsMore) break;
     loader.feed(line);
     if (loader.report.rows > 0 && loader.builder.rows === chunkRows) yield { dataset: loader.builder.finish(), report: loader.report };
