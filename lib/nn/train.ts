@@ -374,7 +374,7 @@ interface Cursor {
  * The model's weights are updated in place.
  * @param model the model to train.
  * @param data the training rows.
- * @param o epochs, batch size, optimizer, loss, seeds, checkpointing and progress.
+ * @param options epochs, batch size, optimizer, loss, seeds, checkpointing and progress.
  * @returns steps, epochs, the loss history and the optimizer.
  * @throws TypeError for invalid options (epochs, batchSize, progressEvery, checkpoint.everySteps,
  *   loss, optimizer, seeds).

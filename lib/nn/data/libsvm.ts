@@ -107,7 +107,7 @@ async function maxIndex(file: string, zeroBased: boolean): Promise<number> {
 /**
  * Loads a LIBSVM file (optionally gzipped), streamed; two passes when numFeatures is not given.
  * @param file path of the file.
- * @param opts feature count, indexing, label mapping, malformed-line policy.
+ * @param options feature count, indexing, label mapping, malformed-line policy.
  * @returns a promise of the dataset (numFeatures dense features) and the report.
  * @throws TypeError for invalid options, MalformedLineError, or the file system's errors, all as a
  *   rejection.
@@ -133,7 +133,7 @@ export function loadLibsvmChunks(file: string, opts: LibsvmOptions & { numFeatur
 /**
  * Parses LIBSVM text already in memory. Synchronous.
  * @param text the whole text.
- * @param opts as {@link loadLibsvm} (numFeatures defaults to the largest index in the text), and
+ * @param options as {@link loadLibsvm} (numFeatures defaults to the largest index in the text), and
  *   the `file` name for messages.
  * @returns the dataset and the report.
  * @throws TypeError for invalid options; MalformedLineError under the 'error' policy.
