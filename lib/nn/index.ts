@@ -39,7 +39,7 @@ export {
   Adagrad, Adam, Optimizer, Sgd, clipGradNorm, createOptimizer, gradNorm,
   type AdagradConfig, type AdamConfig, type OptimizerConfig, type OptimizerKind, type SgdConfig,
 } from './optim';
-export { checkSchedule, lrAt, type LrSchedule } from './schedule';
+export { MAX_LR, checkSchedule, lrAt, type LrSchedule } from './schedule';
 export {
   CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint,
   type EpochRecord, type TrainState,

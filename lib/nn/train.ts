@@ -187,7 +187,10 @@ export class Trainer {
 
 /** Thrown by {@link Trainer.step} before the update when the loss or the gradient is not finite. */
 export class NonFiniteStep extends Error {
-  /** @param what which value was not finite. */
+  /**
+   * Names the value.
+   * @param what which value was not finite.
+   */
   constructor(readonly what: 'loss' | 'gradient') {
     super(`the ${what} is not finite`);
     this.name = 'NonFiniteStep';

@@ -310,6 +310,8 @@ export class CsvParser implements LineParser {
   readonly buckets: number;
   private readonly toLabel: ((cell: string) => number | string) | null;
 
+  private readonly o: CsvOptions;
+
   /**
    * Checks the options; the columns are resolved by {@link prepare} (or {@link useHeader}).
    * @param options the CSV options (own properties only).
@@ -319,8 +321,6 @@ export class CsvParser implements LineParser {
    * @throws TypeError for an empty delimiter, buckets not an integer from 2 to 2^32, numClasses
    *   not an integer >= 2, or a comparison `positive` whose operand is not a number.
    */
-  private readonly o: CsvOptions;
-
   constructor(
     options: CsvOptions = {},
     readonly keepMissing = false,

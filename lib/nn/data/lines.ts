@@ -295,6 +295,7 @@ export const MAX_LINE_CHARS = 1 << 26;
 /** Rejected with when a line is longer than the loader holds. */
 export class LineTooLongError extends MalformedLineError {
   /**
+   * Names the file, the line and the limit.
    * @param file the file.
    * @param line 1-based line number.
    * @param max the limit in characters.
