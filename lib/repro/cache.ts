@@ -24,6 +24,13 @@ export function hashKey(v: unknown): string {
   return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
 }
 
+/** Test loss and predictions during training, at `examples` examples seen. */
+export interface Curve {
+  examples: number[];
+  loss: number[];
+  predictions: Float32Array[];
+}
+
 /** What a finished replica leaves: its metrics, its test predictions and how long it took. */
 export interface ReplicaResult {
   key: string;
@@ -34,14 +41,26 @@ export interface ReplicaResult {
   loss: number;
   /** AUC (binary) or accuracy (multiclass) on the test set. */
   quality: number;
+  /** Log loss on the validation split (learning-rate tuning only). */
+  validLoss?: number;
   /** Probabilities on the test set: M (binary) or M x C (multiclass), row-major. */
   predictions: Float32Array;
+  /** Test loss and predictions during training (eval-every). */
+  curve?: Curve;
   /** Wall-clock seconds of training and evaluation (the compute a replica costs). */
   seconds: number;
 }
 
-interface StoredResult extends Omit<ReplicaResult, 'predictions'> {
+interface StoredResult extends Omit<ReplicaResult, 'predictions' | 'curve'> {
   predictions: string; // base64 of the float32 bytes: exact, and a third the size of decimal text
+  curve?: { examples: number[]; loss: number[]; predictions: string[] };
+}
+
+const toBase64 = (p: Float32Array): string => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64');
+
+function fromBase64(s: string): Float32Array {
+  const bytes = Buffer.from(s, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 export class ReplicaCache {
@@ -61,17 +80,13 @@ export class ReplicaCache {
       return null;
     }
     const s = JSON.parse(text) as StoredResult;
-    const bytes = Buffer.from(s.predictions, 'base64');
-    const predictions = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    return { ...s, predictions };
+    const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
+    return { ...s, predictions: fromBase64(s.predictions), curve };
   }
 
   put(r: ReplicaResult): void {
-    const p = r.predictions;
-    const stored: StoredResult = {
-      ...r,
-      predictions: Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64'),
-    };
+    const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
+    const stored: StoredResult = { ...r, predictions: toBase64(r.predictions), curve };
     writeAtomic(this.file(r.key), JSON.stringify(stored));
   }
 }

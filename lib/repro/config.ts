@@ -3,13 +3,17 @@
  * jobs. A config is plain JSON: it is hashed for the cache and shipped to worker threads as is.
  */
 import { activation, activationLabel, type Activation } from '../activation';
+import { deriveSeed } from '../nn/rng';
+import type { FileDataConfig } from './filedata';
 
 /**
- * What differs between replicas (docs/reproducibility-spec.md). `both` = init and order. `async` keeps
- * the seeds of replica 0 and lets racy parallel (Hogwild) updates make the difference. `warm`
- * starts every replica from one shared checkpoint, then continues on a different example order.
+ * What differs between replicas (spec/reproducibility.md). `both` = init and order. `ulp` keeps
+ * the seeds of replica 0 and moves one initial weight by one unit in the last place (which weight
+ * and which direction: seeded by the replica index; replica 0 is unperturbed). `async` keeps the
+ * seeds of replica 0 and lets racy parallel (Hogwild) updates make the difference. `warm` starts
+ * every replica from one shared checkpoint, then continues on a different example order.
  */
-export const SOURCES = ['init', 'order', 'both', 'async', 'warm'] as const;
+export const SOURCES = ['init', 'order', 'both', 'ulp', 'async', 'warm'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface CtrDataConfig {
@@ -24,6 +28,13 @@ export interface CtrDataConfig {
   fields: number[];
   /** Logit noise of the generator's teacher (lib/nn default 0.3). */
   noise?: number;
+  /**
+   * The teacher: lib/nn's planted teacher (default), or `crosses` (lib/repro/synth.ts), whose
+   * logit is dominated by feature crosses a linear tower cannot represent.
+   */
+  teacher?: 'nn' | 'crosses';
+  /** crosses only: how far the teacher drifts over the stream (0 = stationary). */
+  drift?: number;
 }
 
 export interface DigitsDataConfig {
@@ -34,7 +45,7 @@ export interface DigitsDataConfig {
   seed: number;
 }
 
-export type DataConfig = CtrDataConfig | DigitsDataConfig;
+export type DataConfig = CtrDataConfig | DigitsDataConfig | FileDataConfig;
 
 export interface ModelSpec {
   /** Hidden layer widths of the MLP tower. */
@@ -43,6 +54,11 @@ export interface ModelSpec {
   embeddingDim?: number;
   /** Layer normalization of hidden layers (claim 6). */
   layerNorm?: boolean;
+  /**
+   * CTR only: every replica gets replica 0's embeddings and none trains them, so PD comes from
+   * the tower alone (baseline).
+   */
+  frozenEmbeddings?: boolean;
 }
 
 export interface TrainSpec {
@@ -54,10 +70,24 @@ export interface TrainSpec {
   warmEpochs: number;
   /** Async source: number of racing threads. */
   asyncThreads: number;
+  /** Async source: rows per batch of each racing worker (default batchSize); with the thread count, the staleness knob. */
+  asyncBatch?: number;
+  /** Example order regimes, each a point of the results: `full`, `none`, `window:W` (default ['full']). */
+  shuffles?: string[];
+  /** Test loss and predictions every this many examples seen (rounded up to whole batches); 0 = at the end only. */
+  evalEvery?: number;
+}
+
+/** Learning-rate tuning: each activation's rate picked on a validation split carved from the training data. */
+export interface TuneSpec {
+  lr: number[];
+  /** Share of the training rows held out for validation (never the test set). */
+  validationFraction: number;
 }
 
 export interface EnsembleSpec {
-  activation: Activation;
+  /** The members' activation: ReLU's ensembles first, then those of smooth models beside them. */
+  activations: Activation[];
   /** Ensemble sizes K: each ensemble averages the predictions of K replicas. */
   sizes: number[];
   source: Source;
@@ -77,7 +107,16 @@ export interface ExperimentConfig {
   /** Base seed: replica r's init / order seeds derive from (seed, r). */
   seed: number;
   ensemble: EnsembleSpec | null;
+  /** Synthetic data drawn with this many seeds (repeats of the whole sweep); default 1. */
+  dataSeeds?: number;
+  tune?: TuneSpec | null;
 }
+
+/** The regimes of a config (default: a full reshuffle). */
+export const shufflesOf = (cfg: ExperimentConfig): string[] => cfg.train.shuffles ?? ['full'];
+
+/** The learning rates every activation trains with: the tuning grid, or the one rate of the recipe. */
+export const ratesOf = (cfg: ExperimentConfig): number[] => cfg.tune?.lr ?? [cfg.train.learningRate];
 
 /** The sweep of the spec, in family order: ReLU first (the baseline every other point is compared to). */
 export function fullSweep(): Activation[] {
@@ -98,92 +137,144 @@ export function sourceSubset(): Activation[] {
   return [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }, { kind: 'gelu' }, { kind: 'swish', beta: 1 }];
 }
 
+/** The linear tower: no activation between the layers (the floor: PD from embeddings and order alone). */
+export const LINEAR: Activation = { kind: 'identity' };
+
+/** The synthetic CTR fields of the ctr presets (heavy-tailed ids, as lib/nn draws them). */
+const CTR_FIELDS = [1000, 500, 200, 100, 50, 20];
+
+// Presets are fixed before any of their results is read; sizes are set from timings only.
 export const PRESETS: Record<string, () => ExperimentConfig> = {
   // Seconds: a tiny model on a small synthetic CTR set, for the end-to-end test.
   quick: () => ({
     preset: 'quick',
-    data: { kind: 'ctr', train: 1500, test: 400, seed: 11, numDense: 4, fields: [50, 20] },
+    data: { kind: 'ctr', train: 1536, test: 400, seed: 11, numDense: 4, fields: [50, 20], teacher: 'crosses' },
     model: { hidden: [8], embeddingDim: 4 },
-    train: { epochs: 2, batchSize: 64, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 1, asyncThreads: 2 },
-    activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }],
-    sources: ['both', 'warm'],
+    train: {
+      epochs: 2, batchSize: 64, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 1, asyncThreads: 2,
+      shuffles: ['full', 'window:256'], evalEvery: 768,
+    },
+    activations: [{ kind: 'relu' }, LINEAR, { kind: 'smelu', beta: 1 }],
+    sources: ['both', 'ulp', 'warm'],
     sourceSubset: null,
     replicas: 3,
     seed: 1,
-    ensemble: { activation: { kind: 'relu' }, sizes: [2], source: 'both' },
+    ensemble: { activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }], sizes: [2], source: 'both' },
+    dataSeeds: 2,
+    tune: { lr: [0.03, 0.1], validationFraction: 0.2 },
   }),
-  // The papers' setting: click-through rate with embeddings, Adagrad, binary log loss. Sized from
-  // timings only (a 32k-row pass of the whole preset took 4 minutes on the 2 shared cores).
+  // The papers' setting: click-through rate with embeddings, Adagrad, binary log loss, on a teacher
+  // made of feature crosses (a linear tower cannot fit it), multi-epoch, full and windowed shuffles.
+  // Sized from timings only (8 replicas took 33 s on 2 loaded cores, evaluating every 16,000 rows).
   ctr: () => ({
     preset: 'ctr',
-    data: { kind: 'ctr', train: 128000, test: 16000, seed: 2024, numDense: 8, fields: [1000, 1000, 500, 200, 100, 50, 20, 10] },
+    data: { kind: 'ctr', train: 64000, test: 16000, seed: 2024, numDense: 8, fields: CTR_FIELDS, teacher: 'crosses' },
     model: { hidden: [64, 32], embeddingDim: 8 },
-    train: { epochs: 4, batchSize: 128, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 1, asyncThreads: 2 },
-    activations: fullSweep(),
-    sources: ['both', 'init', 'order', 'async', 'warm'],
-    sourceSubset: sourceSubset(),
-    // 10, not 5: at about a second per replica on an idle machine the budget buys 45 pairs per point.
-    replicas: 10,
+    train: {
+      epochs: 3, batchSize: 128, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 1, asyncThreads: 2,
+      shuffles: ['full', 'window:4096'], evalEvery: 32000,
+    },
+    activations: [LINEAR, ...fullSweep()],
+    sources: ['both', 'init', 'order', 'ulp', 'async', 'warm'],
+    sourceSubset: [LINEAR, ...sourceSubset()],
+    replicas: 8,
     seed: 7,
-    ensemble: { activation: { kind: 'relu' }, sizes: [2, 4], source: 'both' },
+    ensemble: { activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }, { kind: 'swish', beta: 1 }], sizes: [2, 4], source: 'both' },
+    dataSeeds: 2,
+    tune: { lr: [0.01, 0.03, 0.1, 0.3], validationFraction: 0.1 },
   }),
-  // Real data, multiclass: the 8x8 digits, a fixed split.
+  // Production-like: one pass over fresh rows whose teacher drifts, in time order, shuffled only
+  // inside windows of several sizes.
+  'ctr-stream': () => ({
+    preset: 'ctr-stream',
+    data: { kind: 'ctr', train: 128000, test: 16000, seed: 2025, numDense: 8, fields: CTR_FIELDS, teacher: 'crosses', drift: 1 },
+    model: { hidden: [64, 32], embeddingDim: 8 },
+    train: {
+      epochs: 1, batchSize: 128, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 0, asyncThreads: 2,
+      shuffles: ['window:256', 'window:4096', 'window:65536', 'full'], evalEvery: 32000,
+    },
+    activations: [LINEAR, ...fullSweep()],
+    // Sized from timings only (8 replicas of 256,000 rows took 51 s on 2 loaded cores): half the
+    // rows, 6 replicas, and no init-only source (one pass: order and ulp are the production sources).
+    sources: ['both', 'order', 'ulp', 'async'],
+    sourceSubset: [LINEAR, ...sourceSubset()],
+    replicas: 6,
+    seed: 7,
+    ensemble: { activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }], sizes: [2], source: 'both' },
+    dataSeeds: 2,
+    tune: { lr: [0.01, 0.03, 0.1, 0.3], validationFraction: 0.1 },
+  }),
+  // Real data, multiclass: the 8x8 digits; data seeds redraw the train/test split.
   digits: () => ({
     preset: 'digits',
     data: { kind: 'digits', testFraction: 0.3, seed: 5 },
     model: { hidden: [64, 32] },
-    train: { epochs: 30, batchSize: 32, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 10, asyncThreads: 2 },
-    activations: fullSweep(),
-    sources: ['both', 'init', 'order', 'async', 'warm'],
-    sourceSubset: sourceSubset(),
-    // 10, not 5: the whole preset trains in about a minute, so the budget buys 45 pairs per point.
+    train: { epochs: 30, batchSize: 32, optimizer: 'adagrad', learningRate: 0.05, warmEpochs: 10, asyncThreads: 2, shuffles: ['full', 'none'] },
+    activations: [LINEAR, ...fullSweep()],
+    sources: ['both', 'init', 'order', 'ulp', 'async', 'warm'],
+    sourceSubset: [LINEAR, ...sourceSubset()],
     replicas: 10,
     seed: 7,
-    ensemble: { activation: { kind: 'relu' }, sizes: [2, 4], source: 'both' },
+    ensemble: { activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }, { kind: 'swish', beta: 1 }], sizes: [2, 4], source: 'both' },
+    dataSeeds: 2,
+    tune: { lr: [0.01, 0.03, 0.1, 0.3], validationFraction: 0.15 },
   }),
 };
 
-/** One point of the sweep: an activation trained with one source of difference. */
+/** One point of the sweep: an activation trained with one source of difference, order regime and rate. */
 export interface Point {
   activation: Activation;
   label: string;
   source: Source;
-  /** Replicas to train (more than `replicas` for the ensemble baseline's point). */
+  /** Order regime label (`full`, `none`, `window:W`). */
+  shuffle: string;
+  learningRate: number;
+  /** Replicas to train per data seed (more than `replicas` for the ensemble baseline's points). */
   replicas: number;
 }
 
-const sameActivation = (a: Activation, b: Activation): boolean => activationLabel(a) === activationLabel(b);
+export const sameActivation = (a: Activation, b: Activation): boolean => activationLabel(a) === activationLabel(b);
 
-/** The (activation, source) points of a config, each with its replica count. */
+/** An activation's name in the results: its label, `linear` for the tower without activation. */
+export const pointLabel = (a: Activation): string => (a.kind === 'identity' ? 'linear' : activationLabel(a));
+
+/** The (activation, source, regime, rate) points of a config, each with its replica count. */
 export function points(cfg: ExperimentConfig): Point[] {
   const out: Point[] = [];
   cfg.sources.forEach((source, i) => {
     const acts = i === 0 || !cfg.sourceSubset ? cfg.activations : cfg.sourceSubset.filter((a) => cfg.activations.some((b) => sameActivation(a, b)));
-    for (const a of acts) {
-      const desc = activation(a).descriptor as Activation;
-      out.push({ activation: desc, label: activationLabel(desc), source, replicas: replicasFor(cfg, desc, source) });
+    for (const shuffle of shufflesOf(cfg)) {
+      for (const learningRate of ratesOf(cfg)) {
+        for (const a of acts) {
+          const desc = activation(a).descriptor as Activation;
+          out.push({ activation: desc, label: pointLabel(desc), source, shuffle, learningRate, replicas: replicasFor(cfg, desc, source) });
+        }
+      }
     }
   });
   return out;
 }
 
-/** N, or K_max x N for the ensemble baseline's point (its ensembles use disjoint replicas). */
+/** N, or K_max x N for an ensemble baseline's point (its ensembles use disjoint replicas). */
 function replicasFor(cfg: ExperimentConfig, a: Activation, source: Source): number {
   const e = cfg.ensemble;
-  if (!e || e.source !== source || !sameActivation(e.activation, a)) return cfg.replicas;
+  if (!e || e.source !== source || !e.activations.some((b) => sameActivation(b, a))) return cfg.replicas;
   return Math.max(cfg.replicas, cfg.replicas * Math.max(...e.sizes));
 }
 
-/** The two seeds of a replica: the per-replica stream where the source varies it, replica 0's otherwise. */
-export function replicaSeeds(source: Source, replica: number): { initIndex: number; orderIndex: number } {
+/**
+ * The seeds of a replica, as indices of per-purpose streams derived from the config's base seed:
+ * the per-replica stream where the source varies it, replica 0's otherwise. Never from the run
+ * order, so replica r of every activation gets the same seeds.
+ */
+export function replicaSeeds(source: Source, replica: number): { initIndex: number; orderIndex: number; ulpIndex: number } {
   const varyInit = source === 'init' || source === 'both';
   const varyOrder = source === 'order' || source === 'both' || source === 'warm';
-  return { initIndex: varyInit ? replica : 0, orderIndex: varyOrder ? replica : 0 };
+  return { initIndex: varyInit ? replica : 0, orderIndex: varyOrder ? replica : 0, ulpIndex: source === 'ulp' ? replica : 0 };
 }
 
-/** A parsed `smelu repro` command line: the experiment, where to write it, how many threads. */
-export interface ReproArgs {
-  config: ExperimentConfig;
-  out: string;
-  threads: number;
+/** The data of data seed `index`: seed 0 is the config's own; others redraw the data (or the random split, for the digits and files). */
+export function dataFor(d: DataConfig, index: number): DataConfig {
+  if (index === 0 || (d.kind === 'file' && d.test.kind !== 'fraction')) return d;
+  return { ...d, seed: Number(deriveSeed(deriveSeed(d.seed, 0x64617461n), index) % 2147483647n) };
 }

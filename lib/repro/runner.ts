@@ -7,14 +7,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderSvg } from '../chart';
 import { ReplicaCache, writeAtomic, type ReplicaResult } from './cache';
-import { points, type ExperimentConfig } from './config';
+import { dataFor, points, type ExperimentConfig } from './config';
 import { checkpointJob, replicaJob, type CheckpointJob, type Job, type ReplicaJob } from './jobs';
 import { activationCosts } from './cost';
 import { workerFile } from '../worker-file';
 import { packageRoot, WorkerPool } from './pool';
-import { markdown, sourcesSpec, tradeoffSpec } from './render';
+import { curvesSpec, markdown, sourcesSpec, tradeoffSpec, windowsSpec } from './render';
 import { aggregate, type Results } from './report';
-import { loadTask } from './train';
+import { loadTask, prepareData } from './train';
+import { costVerdict } from './verdicts';
 
 export interface Progress {
   done: number;
@@ -41,8 +42,35 @@ export interface RunSummary {
 }
 
 /** The version that enters every cache key: a new release never trusts an older release's replicas. */
-function packageVersion(): string {
+export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
+}
+
+/** A counting semaphore over the cores a sweep may keep busy (first come, first served). */
+export class Cores {
+  private waiting: Array<{ n: number; go(): void }> = [];
+
+  constructor(private free: number) {}
+
+  acquire(n: number): Promise<void> {
+    return new Promise((go) => {
+      this.waiting.push({ n, go });
+      this.next();
+    });
+  }
+
+  release(n: number): void {
+    this.free += n;
+    this.next();
+  }
+
+  private next(): void {
+    while (this.waiting.length && this.waiting[0].n <= this.free) {
+      const w = this.waiting.shift()!;
+      this.free -= w.n;
+      w.go();
+    }
+  }
 }
 
 /** Runs jobs through the cache and a lazily started pool (a fully cached rerun starts no worker). */
@@ -52,11 +80,14 @@ class Scheduler {
   private readonly fromCache = new Set<string>();
   private pool: WorkerPool | null = null;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly cores: Cores;
 
   constructor(
     private readonly cache: ReplicaCache,
-    private readonly threads: number,
-  ) {}
+    readonly threads: number,
+  ) {
+    this.cores = new Cores(threads);
+  }
 
   replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
     return this.once(job.key, async () => {
@@ -89,9 +120,19 @@ class Scheduler {
     return p;
   }
 
-  private run<T>(job: Job): Promise<T> {
+  /**
+   * Runs a job on the pool once its threads are free: an async replica races `asyncThreads`
+   * Hogwild threads of its own, so it takes that many of the pool's cores (never more than all).
+   */
+  private async run<T>(job: Job): Promise<T> {
     this.pool ??= new WorkerPool(workerFile(__dirname, 'worker'), this.threads);
-    return this.pool.run<T>(job);
+    const weight = job.type === 'replica' ? Math.min(this.threads, job.asyncThreads) : 1;
+    await this.cores.acquire(weight);
+    try {
+      return await this.pool.run<T>(job);
+    } finally {
+      this.cores.release(weight);
+    }
   }
 
   async close(): Promise<void> {
@@ -99,35 +140,44 @@ class Scheduler {
   }
 }
 
-/** Trains (or takes from the cache) every replica of every point, then writes the reports. */
+/** Trains (or takes from the cache) every replica of every point on every data seed, then writes the reports. */
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
   const version = packageVersion();
   const cache = new ReplicaCache(path.join(opts.out, 'cache'));
   const sched = new Scheduler(cache, opts.threads ?? Math.max(1, os.availableParallelism()));
   const pts = points(cfg);
-  const total = pts.reduce((a, p) => a + p.replicas, 0);
+  const seeds = Array.from({ length: cfg.dataSeeds ?? 1 }, (_, d) => d);
+  const total = pts.reduce((a, p) => a + p.replicas, 0) * seeds.length;
   let done = 0;
   opts.onProgress?.({ done, total, label: '', cached: false });
   try {
     const byPoint = await Promise.all(
-      pts.map((p) => {
-        const ckpt = p.source === 'warm' ? checkpointJob(cfg, p.activation, version, (k) => cache.file(k, 'ckpt')) : null;
-        return Promise.all(
-          Array.from({ length: p.replicas }, async (_, r) => {
-            const job = replicaJob(cfg, p, r, version, ckpt);
-            const res = await sched.replica(job, ckpt);
-            opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} #${r}`, cached: sched.wasCached(job.key) });
-            return res;
+      pts.map((p) =>
+        Promise.all(
+          seeds.map((d) => {
+            const ckpt = p.source === 'warm' ? checkpointJob(cfg, p, d, version, (k) => cache.file(k, 'ckpt')) : null;
+            return Promise.all(
+              Array.from({ length: p.replicas }, async (_, r) => {
+                const job = replicaJob(cfg, p, r, version, ckpt, d);
+                const res = await sched.replica(job, ckpt);
+                const tag = seeds.length > 1 ? ` data ${d}` : '';
+                opts.onProgress?.({ done: ++done, total, label: `${p.label} ${p.source} ${p.shuffle} lr ${p.learningRate}${tag} #${r}`, cached: sched.wasCached(job.key) });
+                return res;
+              }),
+            );
           }),
-        );
-      }),
+        ),
+      ),
     );
-    const results = aggregate(cfg, pts, byPoint, loadTask(cfg.data));
+    for (const d of seeds) await prepareData(dataFor(cfg.data, d));
+    const results = aggregate(cfg, pts, byPoint, seeds.map((d) => loadTask(dataFor(cfg.data, d))));
     results.cost = activationCosts(cfg.activations);
+    results.verdicts.push(...costVerdict(results.cost));
     const seconds = (Date.now() - t0) / 1000;
-    const replicaSeconds = totalSeconds(byPoint);
-    const files = await writeReports(cfg, results, opts.out, { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version });
+    const replicaSeconds = totalSeconds(byPoint.flat());
+    const meta = { seconds, replicaSeconds, trained: sched.trained, cached: sched.cached, version, threads: sched.threads };
+    const files = await writeReports(cfg, results, opts.out, meta);
     return { results, files, trained: sched.trained, cached: sched.cached, seconds };
   } finally {
     await sched.close();
@@ -148,6 +198,8 @@ interface Meta {
   trained: number;
   cached: number;
   version: string;
+  /** Worker threads of the pool. */
+  threads: number;
 }
 
 /** results.json, results.md, tradeoff.svg and (with several sources) sources.svg. */
@@ -160,6 +212,10 @@ async function writeReports(cfg: ExperimentConfig, res: Results, out: string, me
     ['tradeoff.svg', await renderSvg(tradeoffSpec(cfg, res))],
   ];
   if (cfg.sources.length > 1) files.push(['sources.svg', await renderSvg(sourcesSpec(cfg, res))]);
+  const windows = windowsSpec(cfg, res);
+  if (windows) files.push(['windows.svg', await renderSvg(windows)]);
+  const curves = curvesSpec(cfg, res);
+  if (curves) files.push(['curves.svg', await renderSvg(curves)]);
   return files.map(([name, text]) => {
     const file = path.join(out, name);
     writeAtomic(file, text);

@@ -16,7 +16,9 @@ parentPort!.on('message', async (msg: { id: number; job: Job }) => {
   const transfer: ArrayBuffer[] = [];
   try {
     const result = await runJob(msg.job);
-    if (result && typeof result === 'object' && 'predictions' in result) transfer.push(result.predictions.buffer as ArrayBuffer);
+    if (result && typeof result === 'object') {
+      for (const p of [result.predictions, ...(result.curve?.predictions ?? [])]) transfer.push(p.buffer as ArrayBuffer);
+    }
     reply = { id: msg.id, ok: true, result };
   } catch (e) {
     reply = { id: msg.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) };

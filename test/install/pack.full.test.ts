@@ -138,7 +138,7 @@ describe('npm pack', () => {
   it('holds sources, dist, types and prebuilt addons, and no build outputs or tests', () => {
     const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     const has = (p: string) => list.includes(`package/${p}`);
-    for (const p of ['package.json', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/cli.js', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
+    for (const p of ['package.json', 'CMakeLists.txt', 'binding.gyp', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/cli.js', 'data/digits.csv.gz', 'native/addon.cc', 'scripts/install.js', 'README.md']) {
       expect(has(p), p).toBe(true);
     }
     expect(list.some((p) => p.startsWith('package/prebuilds/linux-x64/'))).toBe(process.platform === 'linux' && process.arch === 'x64');

@@ -3,6 +3,7 @@ import type { ReplicaResult } from '../../lib/repro/cache';
 import { points, PRESETS, type ExperimentConfig } from '../../lib/repro/config';
 import { markdown, sourcesSpec, tradeoffSpec } from '../../lib/repro/render';
 import { aggregate, averagePredictions, familyOf, type Task } from '../../lib/repro/report';
+import { costVerdict } from '../../lib/repro/verdicts';
 
 function fake(label: string, source: string, replica: number, preds: number[], loss: number): ReplicaResult {
   return { key: `${label}${source}${replica}`, label, source, replica, loss, quality: 0.7, predictions: Float32Array.from(preds), seconds: 2 };
@@ -14,14 +15,17 @@ describe('aggregate', () => {
     activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }],
     sources: ['both'],
     replicas: 2,
-    ensemble: { activation: { kind: 'relu' }, sizes: [2], source: 'both' },
+    ensemble: { activations: [{ kind: 'relu' }], sizes: [2], source: 'both' },
+    train: { ...PRESETS.quick().train, shuffles: ['full'] },
+    tune: null,
+    dataSeeds: 1,
   };
   const task: Task = { classes: 1, labels: [1, 0] };
   const pts = points(cfg);
   // relu: 4 replicas (K = 2 ensembles of 2); smelu: 2 replicas
   const relu = [[0.2, 0.4], [0.4, 0.4], [0.6, 0.2], [0.2, 0.2]].map((p, r) => fake('relu', 'both', r, p, 1));
   const smelu = [[0.3, 0.3], [0.3, 0.3]].map((p, r) => fake('smelu(beta=1)', 'both', r, p, 0.9));
-  const res = aggregate(cfg, pts, [relu, smelu], task);
+  const res = aggregate(cfg, pts, [[relu], [smelu]], [task]);
 
   it('PD of a point uses its first N replicas', () => {
     const r = res.points[0];
@@ -45,6 +49,10 @@ describe('aggregate', () => {
     expect(Array.from(averagePredictions([Float32Array.of(1, 0), Float32Array.of(0, 0)]))).toEqual([0.5, 0]);
   });
 
+  it('the ensemble is compared to ReLU unpaired', () => {
+    expect(res.ensembles[0].vsRelu?.paired).toBe(false);
+  });
+
   it('markdown has the tables', () => {
     const md = markdown(cfg, res, { seconds: 3, trained: 6, cached: 0 });
     expect(md).toContain('| relu | – |');
@@ -65,5 +73,88 @@ describe('aggregate', () => {
     expect(familyOf({ kind: 'smelu', beta: 0.5 })).toEqual({ family: 'smelu', param: 0.5 });
     expect(familyOf({ kind: 'gsmelu', gNeg: 0.1 })).toEqual({ family: 'gsmelu', param: null });
     expect(familyOf({ kind: 'gelu' })).toEqual({ family: 'gelu', param: null });
+  });
+});
+
+describe('paired ratios and generated verdicts', () => {
+  const cfg: ExperimentConfig = {
+    ...PRESETS.quick(),
+    activations: [{ kind: 'relu' }, { kind: 'identity' }, { kind: 'smelu', beta: 1 }, { kind: 'swish', beta: 1 }],
+    sources: ['both'],
+    replicas: 4,
+    ensemble: null,
+    train: { ...PRESETS.quick().train, shuffles: ['full', 'window:256'] },
+    tune: null,
+    dataSeeds: 1,
+  };
+  const task: Task = { classes: 1, labels: [1, 0, 1] };
+  // Replica r's predictions: a base plus a replica-specific spread `s` times a fixed pattern, so the
+  // pair PD of an activation scales with its s; losses are given directly.
+  const reps = (label: string, shuffle: string, s: number, loss: number) =>
+    [0, 1, 2, 3].map((r) => fake(label, `both ${shuffle}`, r, [0.5 + s * (r - 1.5) * 0.1, 0.4 + s * ((r * 7) % 4 - 1.5) * 0.05, 0.3 + s * ((r * 3) % 4 - 1.5) * 0.04], loss + 0.001 * r));
+  const spread: Record<string, [number, number]> = { relu: [1, 0.5], linear: [0.5, 0.7], 'smelu(beta=1)': [0.5, 0.5], 'swish(beta=1)': [1.6, 0.2] };
+  const pts = points(cfg);
+  const res = aggregate(cfg, pts, pts.map((p) => [reps(p.label, p.shuffle, spread[p.label][p.shuffle === 'full' ? 0 : 1], p.label === 'linear' ? 0.6 : 0.5)]), [task]);
+
+  it('PD / ReLU is paired by replica and its interval stays on (0, inf)', () => {
+    const smelu = res.points.find((p) => p.label === 'smelu(beta=1)' && p.shuffle === 'full')!;
+    expect(smelu.vsRelu!.pd.estimate).toBeCloseTo(0.5, 2);
+    expect(smelu.vsRelu!.pd.hi).toBeLessThan(1);
+    for (const p of res.points) expect(p.pdInterval.lo).toBeGreaterThan(0);
+  });
+
+  it('verdicts follow from the intervals', () => {
+    const v = (claim: number, regime: string, subject: string) => res.verdicts.find((x) => x.claim === claim && x.regime === regime && x.subject === subject)?.verdict;
+    expect(v(2, 'both full', 'smelu(beta=1)')).toBe('holds');
+    expect(v(2, 'both full', 'swish(beta=1)')).toBe('does not hold');
+    expect(v(2, 'both full', 'all')).toBe('inconclusive');
+    expect(v(1, 'both full', 'all')).toBe('does not hold');
+    // claim 3: no family clearly below smelu under full, but 4 replicas leave its interval too wide
+    // to call a match; in windows swish is clearly below smelu
+    const smelu = res.points.find((p) => p.label === 'smelu(beta=1)' && p.shuffle === 'full')!.vsRelu!.pd;
+    expect(smelu.hi / smelu.lo).toBeGreaterThan(1.25);
+    expect(v(3, 'both full', 'tradeoff')).toBe('inconclusive');
+    expect(v(3, 'both window:256', 'tradeoff')).toBe('does not hold');
+    // smelu: 0.5 of ReLU under full, level with it in windows: the advantage shrinks with windows, i.e. claim 6 reversed
+    expect(v(6, 'both full vs window:256', 'smelu(beta=1)')).toBe('does not hold');
+    const md = markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 });
+    expect(md).toContain('## The linear floor');
+    expect(md).toMatch(/linear tower loss \/ ReLU loss 1\.19\d+ \[[\d.]+, [\d.]+\]: clearly worse/);
+  });
+});
+
+describe('claim 3, cost half', () => {
+  it('holds when every SmeLU costs less than every other smooth activation', () => {
+    const cost = [
+      { label: 'relu', nsPerElement: 0.2 }, { label: 'smelu(beta=1)', nsPerElement: 0.21 }, { label: 'smelu(beta=4)', nsPerElement: 0.22 },
+      { label: 'gelu', nsPerElement: 0.3 }, { label: 'softplus(beta=1, threshold=20)', nsPerElement: 0.4 },
+    ];
+    expect(costVerdict(cost)[0]).toMatchObject({ claim: 3, verdict: 'holds' });
+    expect(costVerdict([...cost, { label: 'swish(beta=1)', nsPerElement: 0.215 }])[0].verdict).toBe('does not hold');
+    expect(costVerdict(cost.slice(0, 1))).toEqual([]);
+  });
+});
+
+describe('learning-rate choice', () => {
+  it('each activation takes the rate with the lowest validation loss under the first source, for every source', () => {
+    const cfg: ExperimentConfig = {
+      ...PRESETS.quick(),
+      activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }],
+      sources: ['both', 'ulp'],
+      replicas: 3,
+      ensemble: null,
+      train: { ...PRESETS.quick().train, shuffles: ['full'] },
+      tune: { lr: [0.1, 0.3], validationFraction: 0.2 },
+      dataSeeds: 1,
+    };
+    const task: Task = { classes: 1, labels: [1, 0] };
+    const pts = points(cfg);
+    // relu validates best at 0.3, smelu at 0.1 under both; under ulp the other way round (ignored)
+    const valid = (label: string, lr: number, source: string) => ((label === 'relu') === (lr === 0.3)) === (source === 'both') ? 0.4 : 0.5;
+    const res = aggregate(cfg, pts, pts.map((p) => [[0, 1, 2].map((r) => ({ ...fake(p.label, p.source, r, [0.2 + 0.1 * r, 0.5], 0.6), validLoss: valid(p.label, p.learningRate, p.source) }))]), [task]);
+    const chosen = res.points.filter((p) => p.chosen).map((p) => `${p.source} ${p.label} ${p.learningRate}`);
+    expect(chosen.sort()).toEqual(['both relu 0.3', 'both smelu(beta=1) 0.1', 'ulp relu 0.3', 'ulp smelu(beta=1) 0.1']);
+    const smelu = res.points.find((p) => p.chosen && p.label === 'smelu(beta=1)' && p.source === 'both')!;
+    expect(smelu.vsRelu!.reluLearningRate).toBe(0.3);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The UCI optical digits test set (1797 images of 8x8 pixels 0..16, labels 0..9), as shipped in
- * test/data/digits.csv.gz (a copy of the project's shared data). Read synchronously: it is 57 KB.
+ * data/digits.csv.gz, which the package ships (so `repro --preset digits` and `smelu train` work from an
+ * installed package). Read synchronously: it is 57 KB.
  */
 import { existsSync, readFileSync } from 'fs';
 import { resolve } from 'path';
@@ -14,7 +15,7 @@ import { parseCsv } from './csv';
  */
 export function digitsCandidates(): string[] {
   return [
-    resolve(__dirname, '../../../test/data/digits.csv.gz'),
+    resolve(__dirname, '../../../data/digits.csv.gz'),
     resolve(__dirname, '../../../../shared/data/digits.csv.gz'),
   ];
 }

@@ -1,0 +1,24 @@
+/** Test helper for the lab's CLI tests: runs the built `smelu` CLI (dist/ is rebuilt by the global setup). */
+import { spawn } from 'node:child_process';
+import { CLI, ROOT } from '../helpers/build';
+
+export { default as ensureBuilt } from '../helpers/build';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `smelu` CLI with one native thread; resolves with its exit code and output. */
+export function smelu(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SMELU_THREADS: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
