@@ -11,6 +11,7 @@ commands:
   info               backend, ISA tier, threads and versions in use
   train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
+  worker --queue URL train the replicas of queued sweeps (smelu worker --help)
 
 options:
   --version          print the version
@@ -39,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'repro': {
       const { reproCommand } = require('./repro/cli') as { reproCommand(args: string[]): Promise<number> };
       return reproCommand(rest);
+    }
+    case 'worker': {
+      const { workerCommand } = require('./repro/queue-worker') as { workerCommand(args: string[]): Promise<number> };
+      return workerCommand(rest);
     }
     default:
       process.stderr.write(`smelu: unknown command '${cmd}'\n${USAGE}\n`);

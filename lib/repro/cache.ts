@@ -51,7 +51,8 @@ export interface ReplicaResult {
   seconds: number;
 }
 
-interface StoredResult extends Omit<ReplicaResult, 'predictions' | 'curve'> {
+/** A result as JSON-safe text: the float32 arrays as base64 of their bytes (exact and compact). */
+export interface StoredResult extends Omit<ReplicaResult, 'predictions' | 'curve'> {
   predictions: string; // base64 of the float32 bytes: exact, and a third the size of decimal text
   curve?: { examples: number[]; loss: number[]; predictions: string[] };
 }
@@ -79,16 +80,23 @@ export class ReplicaCache {
     } catch {
       return null;
     }
-    const s = JSON.parse(text) as StoredResult;
-    const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
-    return { ...s, predictions: fromBase64(s.predictions), curve };
+    return decodeResult(JSON.parse(text) as StoredResult);
   }
 
   put(r: ReplicaResult): void {
-    const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
-    const stored: StoredResult = { ...r, predictions: toBase64(r.predictions), curve };
-    writeAtomic(this.file(r.key), JSON.stringify(stored));
+    writeAtomic(this.file(r.key), JSON.stringify(encodeResult(r)));
   }
+}
+
+/** The stored form of a result (the cache's files, a queue job's return value). */
+export function encodeResult(r: ReplicaResult): StoredResult {
+  const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
+  return { ...r, predictions: toBase64(r.predictions), curve };
+}
+
+export function decodeResult(s: StoredResult): ReplicaResult {
+  const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
+  return { ...s, predictions: fromBase64(s.predictions), curve };
 }
 
 /** Writes a file through a temporary name and a rename (atomic on one file system). */

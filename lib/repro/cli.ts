@@ -11,6 +11,7 @@ import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentCo
 import { parseShuffleList } from './order';
 import { loadFileSplit } from './filedata';
 import { writeRatings } from './ratings';
+import { QueueDispatcher, splitQueueArgs, type QueueOptions } from './queue';
 import { MalformedLineError } from '../nn';
 
 export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|ctr-stream|digits [options]
@@ -73,7 +74,14 @@ your data (instead of --preset; CSV/TSV with a header, LIBSVM, Criteo TSV; gzip 
   --stream               files larger than memory: one pass (--passes 1) over the training file read in
                          chunks, in file order with --shuffle none or window:W; needs --test FILE
   --make-ratings FILE [--rows N]
-                         write an example ratings file (user, item, genres, year, timestamp, rating) and exit`;
+                         write an example ratings file (user, item, genres, year, timestamp, rating) and exit
+
+queue mode (several machines; docs/distributed.md; needs the optional packages bullmq and ioredis):
+  --queue redis://HOST:PORT/DB
+                         enqueue the replicas not in the cache as BullMQ jobs and wait for them to be
+                         trained by workers (smelu worker --queue ...); rerun the command to resume
+  --attempts N           attempts per replica before it is reported as failed (default 3)
+  --data-url BASE        workers fetch the data files from BASE/<file name> (default: the same path)`;
 
 export class UsageError extends Error {}
 
@@ -349,18 +357,20 @@ export async function reproCommand(args: string[]): Promise<number> {
     return 0;
   }
   let parsed: ReproArgs;
+  let queue: QueueOptions | null;
   try {
+    ({ rest: args, queue } = splitQueueArgs(args));
     if (makeRatings(args)) return 0;
     parsed = parseReproArgs(args);
     await checkData(parsed.config);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof UsageError || e instanceof RangeError)) throw e;
     process.stderr.write(`smelu repro: ${e.message}\n(smelu repro --help for usage)\n`);
     return 2;
   }
   // Loaded here, not at the top: --help and usage errors need neither workers nor vega.
   const { runWithProgress } = await import('./progress');
-  const summary = await runWithProgress(parsed);
+  const summary = await runWithProgress(parsed, queue ? new QueueDispatcher(queue) : undefined);
   process.stdout.write(`${summary.files.join('\n')}\n`);
   process.stderr.write(`trained ${summary.trained}, cached ${summary.cached}, ${summary.seconds.toFixed(1)} s\n`);
   return 0;

@@ -4,9 +4,9 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { ReproArgs } from './cli';
-import { runExperiment, type RunSummary } from './runner';
+import { runExperiment, type Dispatcher, type RunSummary } from './runner';
 
-export async function runWithProgress(a: ReproArgs): Promise<RunSummary> {
+export async function runWithProgress(a: ReproArgs, dispatcher?: Dispatcher): Promise<RunSummary> {
   const bar = new SingleBar({
     stream: process.stderr,
     format: 'repro {preset} [{bar}] {value}/{total} replicas | {eta_formatted} left | {last}',
@@ -21,6 +21,7 @@ export async function runWithProgress(a: ReproArgs): Promise<RunSummary> {
     return await runExperiment(a.config, {
       out: a.out,
       threads: a.threads,
+      dispatcher,
       onProgress: (p) => {
         // Started on the first report, which carries the total (0 done).
         if (!started) bar.start(p.total, 0, { preset: a.config.preset, last: '' });

@@ -1,0 +1,141 @@
+/**
+ * `smelu worker --queue redis://HOST:PORT/DB`: trains the queue's replica jobs on this machine's
+ * cores. Training runs on the lab's worker-thread pool, so the event loop stays free to renew job
+ * locks: a killed worker's jobs go back to the queue after the lock expires (BullMQ's stalled-job
+ * check), a live one never loses its job to a long training run.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Job as QueueJob, Worker } from 'bullmq';
+import { encodeResult, type ReplicaResult, type StoredResult } from './cache';
+import type { CheckpointJob } from './jobs';
+import { WorkerPool } from './pool';
+import { connectionOf, loadBullmq, QUEUE_NAME, QueueUnavailableError, type QueuePayload } from './queue';
+import { localData } from './queue-data';
+import { workerFile } from '../worker-file';
+
+export const WORKER_USAGE = `usage: smelu worker --queue redis://HOST:PORT/DB [options]
+  trains the replica jobs of queued sweeps (smelu repro --queue ...) until stopped (Ctrl-C)
+  --threads N     jobs trained at once, one core each (default: the available cores)
+  --dir DIR       downloaded data and warm-start checkpoints (default: <tmp>/smelu-worker)
+  --lock-ms MS    job lock; a killed worker's job is retried after about this long (default 30000)
+  --once          exit when the queue has no job left (default: wait for more)
+`;
+
+export interface WorkerOptions {
+  url: string;
+  threads: number;
+  dir: string;
+  lockMs: number;
+  once: boolean;
+}
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, got '${v}'`);
+  return n;
+}
+
+export function parseWorkerArgs(args: string[]): WorkerOptions {
+  const { values } = parseArgs({
+    args,
+    options: { queue: { type: 'string' }, threads: { type: 'string' }, dir: { type: 'string' }, 'lock-ms': { type: 'string' }, once: { type: 'boolean' } },
+  });
+  if (!values.queue) throw new UsageError('--queue: required (redis://HOST:PORT/DB)');
+  connectionOf(values.queue);
+  return {
+    url: values.queue,
+    threads: positiveInt('threads', values.threads, Math.max(1, os.availableParallelism())),
+    dir: path.resolve(values.dir ?? path.join(os.tmpdir(), 'smelu-worker')),
+    lockMs: positiveInt('lock-ms', values['lock-ms'], 30_000),
+    once: values.once ?? false,
+  };
+}
+
+/** Trains one queued replica: data checked, checkpoint made if needed, then the pool. */
+class Trainer {
+  private readonly checkpoints = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly dir: string,
+  ) {}
+
+  async train(p: QueuePayload): Promise<StoredResult> {
+    const data = await localData(p.job.data, p.data, path.join(this.dir, 'data'));
+    const checkpoint = p.checkpoint && p.job.checkpoint ? { ...p.job.checkpoint, path: await this.checkpoint({ ...p.checkpoint, data }) } : null;
+    const r = await this.pool.run<ReplicaResult>({ ...p.job, data, checkpoint });
+    return encodeResult(r);
+  }
+
+  /** The warm-start checkpoint in this worker's directory, trained once per worker (deterministic). */
+  private checkpoint(job: CheckpointJob): Promise<string> {
+    let c = this.checkpoints.get(job.key);
+    if (!c) {
+      const file = path.join(this.dir, 'checkpoints', `${job.key}.ckpt`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      c = fs.existsSync(file) ? Promise.resolve(file) : this.pool.run<string>({ ...job, path: file });
+      c.catch(() => this.checkpoints.delete(job.key));
+      this.checkpoints.set(job.key, c);
+    }
+    return c;
+  }
+}
+
+/** Runs until SIGINT/SIGTERM (or, with `once`, until the queue is drained); one line per finished job on stdout. */
+export async function runQueueWorker(o: WorkerOptions): Promise<void> {
+  const { Worker } = loadBullmq();
+  const pool = new WorkerPool(workerFile(__dirname, 'worker'), o.threads);
+  const trainer = new Trainer(pool, o.dir);
+  const worker: Worker = new Worker(QUEUE_NAME, (job: QueueJob<QueuePayload>) => trainer.train(job.data), {
+    connection: connectionOf(o.url),
+    concurrency: o.threads,
+    lockDuration: o.lockMs,
+    stalledInterval: Math.max(500, Math.round(o.lockMs / 2)),
+    maxStalledCount: 5,
+  });
+  worker.on('completed', (j) => process.stdout.write(`done ${j.id} ${j.data.job.label} ${j.data.job.source} #${j.data.job.replica}\n`));
+  worker.on('failed', (j, e) => process.stderr.write(`failed ${j?.id} (attempt ${j?.attemptsMade}): ${e.message}\n`));
+  let lastError = '';
+  worker.on('error', (e) => {
+    if (e.message !== lastError) process.stderr.write(`worker: ${e.message}\n`);
+    lastError = e.message;
+  });
+  const stop = new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+    if (o.once) worker.on('drained', () => resolve());
+  });
+  process.stderr.write(`worker: ${o.threads} thread(s) on ${QUEUE_NAME} at ${o.url}\n`);
+  await stop;
+  await worker.close();
+  await pool.close();
+}
+
+export async function workerCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(WORKER_USAGE);
+    return 0;
+  }
+  let o: WorkerOptions;
+  try {
+    o = parseWorkerArgs(args);
+  } catch (e) {
+    process.stderr.write(`smelu worker: ${(e as Error).message}\n${WORKER_USAGE}`);
+    return 2;
+  }
+  try {
+    await runQueueWorker(o);
+    return 0;
+  } catch (e) {
+    if (e instanceof QueueUnavailableError) {
+      process.stderr.write(`smelu worker: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
