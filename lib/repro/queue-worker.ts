@@ -87,7 +87,7 @@ class Trainer {
   }
 }
 
-/** Runs until SIGINT/SIGTERM (or, with `once`, until the queue is drained); one line per finished job on stdout. */
+/** Runs until SIGINT/SIGTERM (or, with `once`, until the queue is drained); one line per started and per finished job on stdout. */
 export async function runQueueWorker(o: WorkerOptions): Promise<void> {
   const { Worker } = loadBullmq();
   const pool = new WorkerPool(workerFile(__dirname, 'worker'), o.threads);
@@ -99,6 +99,7 @@ export async function runQueueWorker(o: WorkerOptions): Promise<void> {
     stalledInterval: Math.max(500, Math.round(o.lockMs / 2)),
     maxStalledCount: 5,
   });
+  worker.on('active', (j) => process.stdout.write(`start ${j.id}\n`));
   worker.on('completed', (j) => process.stdout.write(`done ${j.id} ${j.data.job.label} ${j.data.job.source} #${j.data.job.replica}\n`));
   worker.on('failed', (j, e) => process.stderr.write(`failed ${j?.id} (attempt ${j?.attemptsMade}): ${e.message}\n`));
   let lastError = '';

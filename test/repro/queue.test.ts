@@ -1,0 +1,81 @@
+/**
+ * Queue mode, small and fast: a worker fetching the sweep's data over http (loopback) refuses bytes
+ * whose sha256 differs from the job's, the sweep reports the failed replicas with that error, and
+ * rerunning the same command once the right data are served retries them and completes.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smelu } from './build';
+import { cachedPredictions, TestRedis, WorkerProc } from './queue-helpers';
+
+/** A small LIBSVM file: 3 dense features, a label from two of them. */
+function svm(rows: number, seed: number): string {
+  let x = seed;
+  const r = (): number => ((x = (x * 1103515245 + 12345) % 2147483648), x / 2147483648);
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const [a, b, c] = [r(), r(), r()];
+    lines.push(`${a + 0.5 * b > 0.7 ? 1 : 0} 1:${a.toFixed(4)} 2:${b.toFixed(4)} 3:${c.toFixed(4)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('smelu repro --queue with data over http', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-queue-'));
+  let redis: TestRedis;
+  let worker: WorkerProc;
+  let server: http.Server;
+  let served = '';
+  let base = '';
+
+  beforeAll(async () => {
+    redis = await TestRedis.start(path.join(tmp, 'redis'));
+    worker = new WorkerProc(redis.url, path.join(tmp, 'worker'));
+    server = http.createServer((_req, res) => res.end(served));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await redis?.stop();
+    server?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('fails the replicas on other data with the hash in the message; a rerun on the right data completes them', async () => {
+    const data = path.join(tmp, 'd.svm');
+    fs.writeFileSync(data, svm(400, 7));
+    const out = path.join(tmp, 'out');
+    const args = ['repro', '--data', data, '--replicas', '2', '--activations', 'relu', '--sources', 'init', '--shuffle', 'full', '--lr', '0.05',
+      '--out', out, '--queue', redis.url, '--data-url', base, '--attempts', '1'];
+    served = svm(400, 8); // not the sweep's file
+    const bad = await smelu(args);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/2 replica\(s\) failed all their attempts/);
+    expect(bad.stderr).toMatch(/has sha256 [0-9a-f]{64}, the sweep's is [0-9a-f]{64}: not training on other data/);
+    expect(fs.existsSync(path.join(out, 'cache')) ? cachedPredictions(out).size : 0).toBe(0);
+
+    served = fs.readFileSync(data, 'utf8');
+    const good = await smelu(args);
+    expect(good.stderr).toMatch(/trained 2, cached 0/);
+    expect(good.code).toBe(0);
+    expect(cachedPredictions(out).size).toBe(2);
+    expect(worker.done().length).toBe(2);
+  });
+
+  it('refuses bad queue options with exit 2 naming the option', async () => {
+    const noQueue = await smelu(['repro', '--preset', 'quick', '--attempts', '2']);
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.stderr).toMatch(/--attempts goes with --queue/);
+    const badUrl = await smelu(['repro', '--preset', 'quick', '--queue', 'http://x']);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/--queue: expected redis:\/\/HOST:PORT\/DB/);
+    const noUrl = await smelu(['worker']);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/--queue: required/);
+  });
+});
