@@ -122,12 +122,16 @@ export class WorkerProc {
   }
 }
 
-/** Predictions (base64 of the float32 bytes) of every cached replica of a sweep, by key. */
-export function cachedPredictions(out: string): Map<string, string> {
+/**
+ * Every cached replica of a sweep, by key: its stored JSON without the timing (predictions and
+ * curves are base64 of the float32 bytes, so equal text is equal bits).
+ */
+export function cachedResults(out: string): Map<string, string> {
   const dir = path.join(out, 'cache');
   const m = new Map<string, string>();
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json'))) {
-    m.set(f.slice(0, -5), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).predictions);
+    const { seconds: _, ...r } = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    m.set(f.slice(0, -5), JSON.stringify(r));
   }
   return m;
 }

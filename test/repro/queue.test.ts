@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smelu } from './build';
-import { cachedPredictions, TestRedis, WorkerProc } from './queue-helpers';
+import { cachedResults, TestRedis, WorkerProc } from './queue-helpers';
 
 /** A small LIBSVM file: 3 dense features, a label from two of them. */
 function svm(rows: number, seed: number): string {
@@ -57,13 +57,13 @@ describe('smelu repro --queue with data over http', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/2 replica\(s\) failed all their attempts/);
     expect(bad.stderr).toMatch(/has sha256 [0-9a-f]{64}, the sweep's is [0-9a-f]{64}: not training on other data/);
-    expect(fs.existsSync(path.join(out, 'cache')) ? cachedPredictions(out).size : 0).toBe(0);
+    expect(fs.existsSync(path.join(out, 'cache')) ? cachedResults(out).size : 0).toBe(0);
 
     served = fs.readFileSync(data, 'utf8');
     const good = await smelu(args);
     expect(good.stderr).toMatch(/trained 2, cached 0/);
     expect(good.code).toBe(0);
-    expect(cachedPredictions(out).size).toBe(2);
+    expect(cachedResults(out).size).toBe(2);
     expect(worker.done().length).toBe(2);
   });
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Queue-mode throughput: the same sweep through a private loopback Redis, trained by 1 and then by
+ * 2 `smelu worker` processes (one thread each), from an empty cache each time. Prints replicas per
+ * minute and the ratio. Needs redis-server and the optional packages bullmq and ioredis.
+ *
+ *   node bench/queue.js [--epochs N] [--workers 1,2]
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const ENV = { ...process.env, SMELU_THREADS: '1' };
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args) {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => resolve({ code, err }));
+  });
+}
+
+async function main() {
+  if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is not installed');
+  const epochs = arg('epochs', '10');
+  const counts = arg('workers', '1,2').split(',').map(Number);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-queue-bench-'));
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}/0`;
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', tmp], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const rows = [];
+  try {
+    for (const n of counts) {
+      spawnSync('redis-cli', ['-p', String(port), 'flushall']);
+      const out = path.join(tmp, `w${n}`);
+      const workers = Array.from({ length: n }, (_, i) => spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--dir', path.join(tmp, `d${n}-${i}`)], { cwd: ROOT, env: ENV, stdio: 'ignore' }));
+      const t0 = process.hrtime.bigint();
+      const r = await run(['repro', '--preset', 'quick', '--replicas', '4', '--activations', 'relu,smelu:1', '--sources', 'init,order',
+        '--shuffle', 'full', '--lr', '0.05', '--epochs', epochs, '--out', out, '--queue', url]);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      for (const w of workers) w.kill('SIGTERM');
+      if (r.code !== 0) throw new Error(`sweep failed:\n${r.err}`);
+      const replicas = Number(/trained (\d+)/.exec(r.err)[1]);
+      rows.push({ workers: n, replicas, seconds, perMinute: (60 * replicas) / seconds });
+    }
+  } finally {
+    redis.kill('SIGTERM');
+  }
+  console.log(`sweep: quick preset, ${rows[0].replicas} replicas of ${epochs} epochs; ${os.cpus().length} cores (shared with other jobs)`);
+  console.log('| workers | replicas | seconds | replicas / minute | x 1 worker |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.workers} | ${r.replicas} | ${r.seconds.toFixed(1)} | ${r.perMinute.toFixed(1)} | ${(r.perMinute / rows[0].perMinute).toFixed(2)} |`);
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exitCode = 1;
+});
