@@ -5,7 +5,7 @@
  * 2 `smelu worker` processes (one thread each), from an empty cache each time. Prints replicas per
  * minute and the ratio. Needs redis-server and the optional packages bullmq and ioredis.
  *
- *   node bench/queue.js [--epochs N] [--workers 1,2]
+ *   node bench/queue.js [--epochs N] [--replicas N] [--workers 1,2,1,2]   (repeat counts to interleave the runs)
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -40,9 +40,17 @@ function run(args) {
   });
 }
 
+/** The replicas' own training times summed (each measured inside its worker thread). */
+function trainingSeconds(out) {
+  const dir = path.join(out, 'cache');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+    .reduce((t, f) => t + JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).seconds, 0);
+}
+
 async function main() {
   if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is not installed');
-  const epochs = arg('epochs', '10');
+  const epochs = arg('epochs', '40');
+  const replicas = arg('replicas', '4');
   const counts = arg('workers', '1,2').split(',').map(Number);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-queue-bench-'));
   const port = await freePort();
@@ -50,27 +58,29 @@ async function main() {
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', tmp], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const rows = [];
+  const load0 = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   try {
-    for (const n of counts) {
+    for (const [k, n] of counts.entries()) {
       spawnSync('redis-cli', ['-p', String(port), 'flushall']);
-      const out = path.join(tmp, `w${n}`);
-      const workers = Array.from({ length: n }, (_, i) => spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--dir', path.join(tmp, `d${n}-${i}`)], { cwd: ROOT, env: ENV, stdio: 'ignore' }));
+      const out = path.join(tmp, `run${k}`);
+      const workers = Array.from({ length: n }, (_, i) => spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--dir', path.join(tmp, `d${k}-${i}`)], { cwd: ROOT, env: ENV, stdio: 'ignore' }));
       const t0 = process.hrtime.bigint();
-      const r = await run(['repro', '--preset', 'quick', '--replicas', '4', '--activations', 'relu,smelu:1', '--sources', 'init,order',
+      const r = await run(['repro', '--preset', 'quick', '--replicas', replicas, '--activations', 'relu,smelu:1', '--sources', 'init,order',
         '--shuffle', 'full', '--lr', '0.05', '--epochs', epochs, '--out', out, '--queue', url]);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       for (const w of workers) w.kill('SIGTERM');
       if (r.code !== 0) throw new Error(`sweep failed:\n${r.err}`);
       const replicas = Number(/trained (\d+)/.exec(r.err)[1]);
-      rows.push({ workers: n, replicas, seconds, perMinute: (60 * replicas) / seconds });
+      rows.push({ workers: n, replicas, seconds, perMinute: (60 * replicas) / seconds, training: trainingSeconds(out) });
     }
   } finally {
     redis.kill('SIGTERM');
   }
   console.log(`sweep: quick preset, ${rows[0].replicas} replicas of ${epochs} epochs; ${os.cpus().length} cores (shared with other jobs)`);
-  console.log('| workers | replicas | seconds | replicas / minute | x 1 worker |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.workers} | ${r.replicas} | ${r.seconds.toFixed(1)} | ${r.perMinute.toFixed(1)} | ${(r.perMinute / rows[0].perMinute).toFixed(2)} |`);
+  console.log(`load average before: ${load0}, after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| workers | replicas | sweep seconds | replicas / minute | x first 1-worker run | replica training seconds, summed |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.workers} | ${r.replicas} | ${r.seconds.toFixed(1)} | ${r.perMinute.toFixed(1)} | ${(r.perMinute / rows[0].perMinute).toFixed(2)} | ${r.training.toFixed(1)} |`);
 }
 
 main().catch((e) => {

@@ -108,14 +108,27 @@ export async function runQueueWorker(o: WorkerOptions): Promise<void> {
     lastError = e.message;
   });
   const stop = new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+    let stopping = false;
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(sig, () => {
+        // A second signal does not wait for the running jobs (they go back to the queue).
+        if (stopping) process.exit(130);
+        stopping = true;
+        resolve();
+      });
+    }
     if (o.once) worker.on('drained', () => resolve());
   });
   process.stderr.write(`worker: ${o.threads} thread(s) on ${QUEUE_NAME} at ${o.url}\n`);
   await stop;
-  await worker.close();
+  // Finishes the running jobs; with Redis unreachable that could wait forever, hence the bound.
+  const closed = await Promise.race([worker.close().then(() => true), new Promise<boolean>((r) => setTimeout(r, CLOSE_MS, false).unref())]);
+  if (!closed) process.stderr.write(`worker: Redis unreachable for ${CLOSE_MS / 1000} s while stopping; running jobs go back to the queue\n`);
   await pool.close();
 }
+
+/** How long a stopping worker waits to hand in its running jobs. */
+const CLOSE_MS = 10_000;
 
 export async function workerCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -131,7 +144,8 @@ export async function workerCommand(args: string[]): Promise<number> {
   }
   try {
     await runQueueWorker(o);
-    return 0;
+    // The Redis client's reconnection timers would keep a stopped worker alive.
+    process.exit(0);
   } catch (e) {
     if (e instanceof QueueUnavailableError) {
       process.stderr.write(`smelu worker: ${e.message}\n`);

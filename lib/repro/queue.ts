@@ -166,7 +166,9 @@ export class QueueDispatcher implements Dispatcher {
     if (this.polling) return;
     this.polling = true;
     try {
-      for (const [key, p] of [...this.pending]) await this.check(key, p);
+      let lost = 0;
+      for (const [key, p] of [...this.pending]) lost += Number(await this.check(key, p));
+      if (lost) process.stderr.write(`queue: ${lost} job(s) missing from Redis (restarted without persistence?) enqueued again\n`);
     } catch (e) {
       this.warn(e as Error);
     } finally {
@@ -174,11 +176,12 @@ export class QueueDispatcher implements Dispatcher {
     }
   }
 
-  private async check(key: string, p: Pending): Promise<void> {
+  /** Settles the job if it finished; true when it had vanished and was enqueued again. */
+  private async check(key: string, p: Pending): Promise<boolean> {
     const state = await this.queue.getJobState(key);
     if (state === 'completed') {
       const j = (await this.queue.getJob(key)) as QueueJob | undefined;
-      if (!j) return;
+      if (!j) return false;
       this.pending.delete(key);
       p.resolve(decodeResult(j.returnvalue as StoredResult));
       // The runner caches the result before this resolves (the cache write is synchronous).
@@ -190,8 +193,10 @@ export class QueueDispatcher implements Dispatcher {
       this.waitingForFailures.push(() => p.reject(new ReplicasFailedError(this.failed)));
     } else if (state === 'unknown') {
       await this.submit(key, p.payload);
+      return true;
     }
     this.settleFailures();
+    return false;
   }
 
   /** Failed replicas are reported once nothing is pending: the others still land in the cache. */

@@ -26,7 +26,10 @@ export function requireRedisServer(): void {
   if (r.error || r.status !== 0) throw new Error('redis-server is not installed: apt-get install -y redis-server (the queue tests start their own on a free loopback port)');
 }
 
-/** A redis-server of the test's own: no snapshots, no AOF; `restart` keeps its data through SHUTDOWN SAVE. */
+/**
+ * A redis-server of the test's own: no snapshots, no AOF. `restart` keeps its data through
+ * SHUTDOWN SAVE (a planned restart); `crash` loses them.
+ */
 export class TestRedis {
   private proc: ChildProcess | null = null;
 
@@ -65,6 +68,13 @@ export class TestRedis {
   async restart(): Promise<void> {
     const r = spawnSync('redis-cli', ['-p', String(this.port), 'shutdown', 'save'], { encoding: 'utf8' });
     if (r.error) throw r.error;
+    await this.exited();
+    await this.launch();
+  }
+
+  /** Kills Redis (SIGKILL: nothing saved) and starts it again empty on the same port. */
+  async crash(): Promise<void> {
+    this.proc?.kill('SIGKILL');
     await this.exited();
     await this.launch();
   }

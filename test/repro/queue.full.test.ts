@@ -24,11 +24,12 @@ afterEach(async () => {
   redis = null;
 });
 
+const sweep = ['repro', '--preset', 'quick', '--replicas', '3', '--activations', 'relu,smelu:1', '--sources', 'init,order,ulp,warm',
+  '--shuffle', 'full,window:256', '--lr', '0.05'];
+const local = path.join(tmp, 'local');
+
 describe('smelu repro --queue across worker processes', () => {
   it('init, order, ulp and warm on full and windowed shuffles: the same bits as the local run with 3 workers', async () => {
-    const sweep = ['repro', '--preset', 'quick', '--replicas', '3', '--activations', 'relu,smelu:1', '--sources', 'init,order,ulp,warm',
-      '--shuffle', 'full,window:256', '--lr', '0.05'];
-    const local = path.join(tmp, 'local');
     const queued = path.join(tmp, 'queued');
     const l = await smelu([...sweep, '--out', local, '--threads', '2']);
     expect(l.code, l.stderr).toBe(0);
@@ -82,5 +83,21 @@ describe('smelu repro --queue across worker processes', () => {
     expect(done.length).toBe(cached.size);
     expect(new Set(done).size).toBe(done.length);
     expect([...new Set(done)].sort()).toEqual([...cached.keys()].sort());
+  });
+
+  it('Redis killed and restarted empty mid-sweep: the lost jobs are enqueued again and the sweep ends with the local bits', async () => {
+    redis = await TestRedis.start(path.join(tmp, 'redis3'));
+    const out = path.join(tmp, 'crash');
+    workers = [0, 1].map((i) => new WorkerProc(redis!.url, path.join(tmp, `c${i}`)));
+    const run = smelu([...sweep, '--out', out, '--queue', redis.url]);
+    await workers[0].until(() => workers[0].done().length >= 3);
+    await redis.crash();
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/queue: \d+ job\(s\) missing from Redis \(restarted without persistence\?\) enqueued again/);
+    const a = cachedResults(local);
+    const b = cachedResults(out);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [k, p] of a) expect(b.get(k), k).toBe(p);
   });
 });

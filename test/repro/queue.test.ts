@@ -78,4 +78,16 @@ describe('smelu repro --queue with data over http', () => {
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toMatch(/--queue: required/);
   });
+
+  it('says in one line what to install when bullmq is missing', async () => {
+    // A preload that makes 'bullmq' unresolvable, as in an install without optional dependencies.
+    const hide = path.join(tmp, 'hide-bullmq.js');
+    fs.writeFileSync(hide, `const M = require('module'); const r = M._resolveFilename;
+M._resolveFilename = function (req, ...a) { if (req === 'bullmq') throw Object.assign(new Error('hidden'), { code: 'MODULE_NOT_FOUND' }); return r.call(this, req, ...a); };`);
+    for (const args of [['worker', '--queue', redis.url], ['repro', '--preset', 'quick', '--out', path.join(tmp, 'none'), '--queue', redis.url]]) {
+      const r = await smelu(args, { NODE_OPTIONS: `--require ${hide}` });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/queue mode needs the optional packages bullmq and ioredis: npm install bullmq ioredis$/)]);
+    }
+  });
 });
