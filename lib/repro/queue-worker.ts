@@ -13,7 +13,7 @@ import { encodeResult, type ReplicaResult, type StoredResult } from './cache';
 import type { CheckpointJob } from './jobs';
 import { WorkerPool } from './pool';
 import { connectionOf, loadBullmq, QUEUE_NAME, QueueUnavailableError, type QueuePayload } from './queue';
-import { localData } from './queue-data';
+import { DataMismatchError, localData } from './queue-data';
 import { workerFile } from '../worker-file';
 
 export const WORKER_USAGE = `usage: smelu worker --queue redis://HOST:PORT/DB [options]
@@ -89,10 +89,18 @@ class Trainer {
 
 /** Runs until SIGINT/SIGTERM (or, with `once`, until the queue is drained); one line per started and per finished job on stdout. */
 export async function runQueueWorker(o: WorkerOptions): Promise<void> {
-  const { Worker } = loadBullmq();
+  const { Worker, UnrecoverableError } = loadBullmq();
   const pool = new WorkerPool(workerFile(__dirname, 'worker'), o.threads);
   const trainer = new Trainer(pool, o.dir);
-  const worker: Worker = new Worker(QUEUE_NAME, (job: QueueJob<QueuePayload>) => trainer.train(job.data), {
+  const trainJob = async (job: QueueJob<QueuePayload>): Promise<StoredResult> => {
+    try {
+      return await trainer.train(job.data);
+    } catch (e) {
+      // Other data stay other data: no point in the remaining attempts.
+      throw e instanceof DataMismatchError ? new UnrecoverableError(e.message) : e;
+    }
+  };
+  const worker: Worker = new Worker(QUEUE_NAME, trainJob, {
     connection: connectionOf(o.url),
     concurrency: o.threads,
     lockDuration: o.lockMs,

@@ -1,6 +1,6 @@
 /**
  * Queue mode, small and fast: a worker fetching the sweep's data over http (loopback) refuses bytes
- * whose sha256 differs from the job's, the sweep reports the failed replicas with that error, and
+ * whose sha256 differs from the job's (without retrying), the sweep reports the failed replicas with that error, and
  * rerunning the same command once the right data are served retries them and completes.
  */
 import * as fs from 'node:fs';
@@ -51,13 +51,16 @@ describe('smelu repro --queue with data over http', () => {
     fs.writeFileSync(data, svm(400, 7));
     const out = path.join(tmp, 'out');
     const args = ['repro', '--data', data, '--replicas', '2', '--activations', 'relu', '--sources', 'init', '--shuffle', 'full', '--lr', '0.05',
-      '--out', out, '--queue', redis.url, '--data-url', base, '--attempts', '1'];
+      '--out', out, '--queue', redis.url, '--data-url', base];
     served = svm(400, 8); // not the sweep's file
     const bad = await smelu(args);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/2 replica\(s\) failed all their attempts/);
     expect(bad.stderr).toMatch(/has sha256 [0-9a-f]{64}, the sweep's is [0-9a-f]{64}: not training on other data/);
     expect(fs.existsSync(path.join(out, 'cache')) ? cachedResults(out).size : 0).toBe(0);
+    // Other data are not retried (3 attempts by default): one failure per replica.
+    expect(worker.err.match(/^failed \S+ \(attempt 1\): data http:\S+ has sha256/gm)).toHaveLength(2);
+    expect(worker.err).not.toMatch(/attempt 2/);
 
     served = fs.readFileSync(data, 'utf8');
     const good = await smelu(args);
