@@ -6,6 +6,7 @@
 import type { ActivationLike } from '../activation';
 import { Concat } from './concat';
 import { Embedding, embeddingConfig, type Pooling } from './embedding';
+import type { Features } from './features';
 import type { Initializer } from './init';
 import type { ParamInit } from './layer';
 import { BaseModel, Sequential, towerConfig, type Batch, type CtrConfig, type CtrFieldConfig, type DataShape } from './model';
@@ -29,10 +30,18 @@ export interface CtrFieldOptions {
 
 /** Options of {@link ctrModel}. */
 export interface CtrOptions {
-  /** Dense features per row. */
-  numDense: number;
-  /** One entry per categorical field: its vocabulary size, or the full options. */
-  fields: ReadonlyArray<number | CtrFieldOptions>;
+  /** Dense features per row (default: from `features`). */
+  numDense?: number;
+  /** One entry per categorical field: its vocabulary size, or the full options (default: from `features`). */
+  fields?: ReadonlyArray<number | CtrFieldOptions>;
+  /**
+   * A fitted feature spec: its numeric columns are the dense features, each categorical column
+   * a field and each bag column a bag field (vocabulary: its buckets); the model encodes raw rows
+   * with it and saves it in its file.
+   */
+  features?: Features;
+  /** Pooling of the bag fields made from `features` (default 'mean'). */
+  bagPooling?: Pooling;
   /** Default embedding width (default 8). */
   embeddingDim?: number;
   /** Tower hidden widths (default [64, 32]). */
@@ -151,16 +160,31 @@ export class CtrModel extends BaseModel {
  * @throws TypeError / RangeError as the {@link CtrModel} constructor.
  */
 export function ctrModel(o: CtrOptions): CtrModel {
+  const { numDense, fields: given } = o.features ? fromFeatures(o) : { numDense: o.numDense, fields: o.fields };
+  if (numDense === undefined || given === undefined) throw new TypeError('ctrModel needs numDense and fields, or features');
   const dim0 = o.embeddingDim ?? 8;
-  const fields: CtrFieldConfig[] = o.fields.map((f, i) => {
+  const fields: CtrFieldConfig[] = given.map((f, i) => {
     const fo: CtrFieldOptions = typeof f === 'number' ? { vocab: f } : f;
     const e = embeddingConfig({ vocab: fo.vocab, dim: fo.dim ?? dim0, pooling: fo.pooling, init: fo.init, name: `field ${i}` });
     return { ...e, bag: !!fo.bag };
   });
-  const inputs = o.numDense + fields.reduce((a, f) => a + f.dim, 0);
+  const inputs = numDense + fields.reduce((a, f) => a + f.dim, 0);
   const tower = towerConfig({
     inputs, hidden: o.hidden ?? [64, 32], outputs: 1,
     activation: o.activation, learnable: o.learnable, layerNorm: o.layerNorm,
   });
-  return new CtrModel({ kind: 'ctr', numDense: o.numDense, fields, tower }, o.seed ?? 0);
+  const model = new CtrModel({ kind: 'ctr', numDense, fields, tower }, o.seed ?? 0);
+  if (o.features) model.features = o.features;
+  return model;
+}
+
+/** Dense width and fields from a feature spec: categorical fields, then bag fields, as the data has them. */
+function fromFeatures(o: CtrOptions): { numDense: number; fields: CtrFieldOptions[] } {
+  if (o.numDense !== undefined || o.fields !== undefined) throw new TypeError('ctrModel takes features, or numDense and fields, not both');
+  const n = o.features!.names;
+  const vocab = o.features!.buckets;
+  return {
+    numDense: n.numeric.length,
+    fields: [...n.categorical.map(() => ({ vocab })), ...n.bags.map(() => ({ vocab, bag: true, pooling: o.bagPooling ?? 'mean' }))],
+  };
 }

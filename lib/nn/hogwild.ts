@@ -14,6 +14,7 @@ import { Worker, type MessagePort } from 'worker_threads';
 import { workerFile } from '../worker-file';
 import type { EpochRecord } from './checkpoint';
 import { BatchGatherer, Dataset } from './data/dataset';
+import { headOfLoss } from './head';
 import { getLoss, type LossName } from './loss';
 import { buildModel } from './build';
 import type { Bag, Model, ModelConfig } from './model';
@@ -223,6 +224,8 @@ function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): num
  */
 export async function fitAsync(model: Model, data: Dataset, o: AsyncFitOptions): Promise<AsyncFitResult> {
   const workers = checkAsyncOptions(model, data, o);
+  const head = headOfLoss(getLoss(o.loss).name);
+  if (head) model.head = head; // as fit: predictions follow from the loss trained for
   if (o.seed !== undefined) model.init(o.seed);
   const buf = shareParams(model);
   const base: Omit<WorkerInput, 'worker'> = {

@@ -18,8 +18,17 @@ export {
 } from './gsmelu';
 export {
   BaseModel, Sequential, SequentialModel, layerFromConfig, mlp, towerConfig,
-  type Bag, type Batch, type DataShape, type LayerConfig, type MlpOptions, type Model, type ModelConfig, type SequentialConfig, type TowerOptions,
+  type Bag, type Batch, type DataShape, type LayerConfig, type MlpOptions, type Model, type ModelConfig, type PredictOptions,
+  type SequentialConfig, type TowerOptions,
 } from './model';
+export { checkHead, defaultHead, headOfLoss, type Head } from './head';
+export { Features, features, type ColumnStats, type FeatureOptions, type FeatureSpecJson, type RawRow, type Scaling } from './features';
+export {
+  MODEL_MAGIC, MODEL_VERSION, ModelFileError, decodeModelFile, encodeModelFile, modelContents, readModelFile, writeModelFile,
+  type ModelFileContents,
+} from './model-file';
+export { loadModel, modelFromCheckpoint, type FromCheckpointOptions } from './load-model';
+export { FRAME_PART } from './frame';
 export { CtrModel, ctrModel, type CtrConfig, type CtrFieldConfig, type CtrFieldOptions, type CtrOptions } from './ctr';
 export { buildModel } from './build';
 export {
@@ -40,14 +49,17 @@ export {
 } from './train';
 export { fitAsync, type AsyncFitOptions, type AsyncFitResult } from './hogwild';
 export { formatCount, formatProgress, progressBar, terminalProgress, type TerminalProgressOptions } from './progress';
-export { BatchGatherer, Dataset, type DatasetInit } from './data/dataset';
+export { BatchGatherer, Dataset, type DatasetColumns, type DatasetInit } from './data/dataset';
 export { DatasetBuilder, type BuilderShape } from './data/builder';
 export {
-  LineLoader, MalformedLineError, isGzip, loadLineChunks, loadLines, parseLines, readLines,
+  LineLoader, MAX_RECORD_CHARS, MalformedLineError, isGzip, loadLineChunks, loadLines, parseLines, readLines,
   type LineIssue, type LineParser, type Loaded, type LoadOptions, type LoadReport, type OnMalformed,
 } from './data/lines';
 export { bucketOf, fmix32, hashString, hashUint32 } from './data/hash';
-export { CsvParser, loadCsv, loadCsvChunks, parseCsv, parseNumber, splitCsvLine, type CsvOptions } from './data/csv';
+export {
+  CsvParser, columnMean, describeColumn, loadCsv, loadCsvChunks, parseCsv, parseNumber, resolveCsvLayout, splitCsvLine,
+  type ColumnRef, type CsvColumns, type CsvLayout, type CsvOptions, type MissingPolicy, type PositiveLabel,
+} from './data/csv';
 export { LibsvmParser, loadLibsvm, loadLibsvmChunks, parseLibsvm, type LibsvmOptions } from './data/libsvm';
 export {
   CRITEO_CAT_COLUMNS, CRITEO_INT_COLUMNS, CriteoParser, loadCriteo, loadCriteoChunks, parseCriteo, type CriteoOptions,

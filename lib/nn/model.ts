@@ -12,39 +12,14 @@ import type { Layer, ParamInit } from './layer';
 import { LayerNorm, type LayerNormConfig } from './layernorm';
 import type { AnyParam } from './param';
 import { deriveSeed, Rng, type Seed } from './rng';
+import type { Batch, DataShape } from './batch';
+import { Dataset } from './data/dataset';
 import type { EmbeddingConfig } from './embedding';
+import type { Features, RawRow } from './features';
+import { checkHead, defaultHead, predictDataset, type Head } from './head';
+import { modelContents, writeModelFile } from './model-file';
 
-/** A multi-valued categorical field of a batch: row i has ids[offsets[i] .. offsets[i + 1]). */
-export interface Bag {
-  /** The ids of all rows, one after another. */
-  ids: Uint32Array;
-  /** m + 1 non-decreasing offsets into `ids`, from 0 to ids.length. */
-  offsets: Uint32Array;
-}
-
-/** What a model reads: m rows of dense features, single-valued ids, bags and labels. */
-export interface Batch {
-  /** Rows in the batch. */
-  m: number;
-  /** Dense features [m x numDense], row-major. */
-  dense: Float32Array;
-  /** Single-valued categorical ids [m x numCat], row-major. */
-  cat: Uint32Array;
-  /** One bag per multi-valued field. */
-  bags: Bag[];
-  /** Labels [m x labelWidth]: a 0 or 1, a class index, or regression targets. */
-  labels: Float32Array;
-}
-
-/** The columns a dataset provides, checked against what a model expects before training. */
-export interface DataShape {
-  /** Dense features per row. */
-  numDense: number;
-  /** Single-valued categorical fields. */
-  numCat: number;
-  /** Multi-valued (bag) fields. */
-  numBags: number;
-}
+export type { Bag, Batch, DataShape } from './batch';
 
 /** The JSON config of any single-input layer, told apart by `type`. */
 export type LayerConfig = DenseConfig | LayerNormConfig | ActivationLayerConfig | GsmeluLayerConfig;
@@ -107,8 +82,11 @@ export interface Model {
    * @throws TypeError for an invalid seed.
    */
   init(seed: Seed): void;
+  /** How logits become predictions (see {@link Head}); set by `fit` from its loss. */
+  head?: Head;
   /**
-   * Logits [m x outputs], in a buffer owned by the model (valid until its next forward).
+   * Logits [m x outputs], in a buffer owned by the model and overwritten by its next forward
+   * (the training fast path: no allocation per batch). Copy what you keep, or use `predict`.
    * @param batch the rows; the model keeps references to them for backward.
    * @returns the logits, row-major.
    * @throws RangeError for a batch that does not fit (e.g. an embedding id outside its table).
@@ -131,10 +109,58 @@ export interface Model {
   checkShape(shape: DataShape): void;
 }
 
-/** Shared parts: initialization from a seed and a cached parameter list. */
+/** Options of {@link BaseModel.predict}. */
+export interface PredictOptions {
+  /** Rows per forward (default 1024). */
+  batchSize?: number;
+}
+
+/**
+ * Shared parts: initialization from a seed, a cached parameter list, the head, the feature spec,
+ * saving to a model file and predicting.
+ */
 export abstract class BaseModel implements Model {
   abstract readonly outputs: number;
+  /** The feature spec that encodes raw rows for this model (saved in its file), or null. */
+  features: Features | null = null;
   private paramList: AnyParam[] | null = null;
+  private headKind: Head | undefined;
+
+  /** How logits become predictions: as set (by `fit` from its loss, or by hand), else sigmoid for one output, softmax for more. */
+  get head(): Head {
+    return this.headKind ?? defaultHead(this.outputs);
+  }
+
+  set head(h: Head) {
+    this.headKind = checkHead(h);
+  }
+
+  /**
+   * Writes the model file: config, head, feature spec and weights (no optimizer state), versioned
+   * and checksummed, atomically (temp file, fsync, rename). Synchronous. Load it with `nn.loadModel`.
+   * @param file destination path; its directory must exist.
+   * @throws Error from the file system.
+   */
+  save(file: string): void {
+    writeModelFile(file, modelContents(this, this.head, this.features));
+  }
+
+  /**
+   * Predictions through the head: probabilities (sigmoid, softmax) or values (linear), in a new
+   * array that no later call touches. Synchronous and deterministic.
+   * @param rows raw rows (objects keyed by column name, or CSV lines of the training header;
+   *   needs a feature spec), or a dataset already encoded.
+   * @param opts rows per forward.
+   * @returns [n x outputs], row-major.
+   * @throws TypeError for raw rows without a feature spec; RangeError naming the row and column
+   *   of a value the spec cannot encode, or for data that do not fit the model.
+   */
+  predict(rows: readonly RawRow[] | Dataset, opts: PredictOptions = {}): Float32Array {
+    if (rows instanceof Dataset) return predictDataset(this, this.head, rows, opts.batchSize);
+    if (!Array.isArray(rows)) throw new TypeError('predict: rows must be an array of raw rows (objects or CSV lines) or a Dataset');
+    if (!this.features) throw new TypeError('predict: raw rows need a feature spec (build the model with { features }, or pass a Dataset)');
+    return predictDataset(this, this.head, this.features.transform(rows), opts.batchSize);
+  }
   abstract config(): ModelConfig;
   abstract paramInits(): ParamInit[];
   abstract forward(batch: Batch): Float32Array;
@@ -305,6 +331,14 @@ export class SequentialModel extends BaseModel {
   }
 
   checkShape(s: DataShape): void {
+    if (s.numCat || s.numBags) {
+      const names = [...(s.columns?.cat ?? []), ...(s.columns?.bags ?? [])];
+      const which = names.length ? ` (${names.map((n) => `'${n}'`).join(', ')})` : '';
+      throw new RangeError(
+        `the MLP reads numeric columns only; the data has ${s.numCat} categorical and ${s.numBags} bag column(s)${which}: ` +
+          'use nn.ctrModel (embeddings), or ignore them',
+      );
+    }
     if (s.numDense !== this.net.inSize) {
       throw new RangeError(`the model takes ${this.net.inSize} dense features, the data has ${s.numDense}`);
     }
@@ -348,7 +382,14 @@ export function towerConfig(o: TowerOptions): LayerConfig[] {
   return layers;
 }
 
-export interface MlpOptions extends TowerOptions {
+/** Options of {@link mlp}. */
+export interface MlpOptions extends Omit<TowerOptions, 'inputs'> {
+  /** Input features (default: the numeric columns of `features`). */
+  inputs?: number;
+  /** A fitted feature spec: the model encodes raw rows with it (and saves it in its file). */
+  features?: Features;
+  /** How logits become predictions (default: sigmoid for one output, softmax for more; `fit` sets it from its loss). */
+  head?: Head;
   /** Initialization seed (default 0). */
   seed?: Seed;
 }
@@ -357,8 +398,18 @@ export interface MlpOptions extends TowerOptions {
  * An MLP from dense features to logits, initialized from `o.seed`.
  * @param o sizes, options and seed.
  * @returns a new model.
- * @throws TypeError / RangeError as {@link towerConfig}, or for an invalid seed.
+ * @throws TypeError / RangeError as {@link towerConfig}, or for an invalid seed; TypeError
+ *   without inputs or features; RangeError naming the categorical and bag columns of features
+ *   that have some (an MLP cannot read them: use nn.ctrModel), or when inputs and features disagree.
  */
 export function mlp(o: MlpOptions): SequentialModel {
-  return new SequentialModel(towerConfig(o), o.seed ?? 0);
+  const inputs = o.inputs ?? (o.features ? o.features.layout.dense.length : undefined);
+  if (inputs === undefined) throw new TypeError('mlp needs inputs (the number of dense features) or features');
+  const m = new SequentialModel(towerConfig({ ...o, inputs }), o.seed ?? 0);
+  if (o.features) {
+    m.checkShape(o.features.shape());
+    m.features = o.features;
+  }
+  if (o.head !== undefined) m.head = o.head;
+  return m;
 }

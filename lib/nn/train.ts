@@ -8,6 +8,7 @@ import { loadCheckpoint, saveCheckpoint, type EpochRecord, type TrainState } fro
 import { BatchGatherer, type Dataset } from './data/dataset';
 import { getLoss, type Loss, type LossName } from './loss';
 import { accuracy, auc, logLoss } from './metrics';
+import { defaultHead, headOfLoss, predictDataset } from './head';
 import type { Batch, Model } from './model';
 import { clipGradNorm, createOptimizer, Optimizer, type OptimizerConfig } from './optim';
 import type { AnyParam } from './param';
@@ -200,16 +201,18 @@ export function evaluate(model: Model, data: Dataset, opts: { loss: LossName | L
 }
 
 /**
- * Predictions for every row: probabilities (bce; softmax as [n x classes]) or values (mse).
- * Synchronous and deterministic.
+ * Predictions for every row: probabilities (bce / sigmoid; softmax as [n x classes]) or values
+ * (mse / linear), in a new array. Synchronous and deterministic.
  * @param model the model.
  * @param data the rows, in order.
- * @param opts the loss (it decides the transform), and rows per forward (default 1024).
+ * @param opts the loss whose transform to apply (default: the model's head, see `Model.head`;
+ *   without one, sigmoid for one output, softmax for more), and rows per forward (default 1024).
  * @returns [n x outputs].
  * @throws TypeError / RangeError as {@link evaluate}.
  */
-export function predict(model: Model, data: Dataset, opts: { loss: LossName | Loss; batchSize?: number }): Float32Array {
-  return forwardAll(model, data, getLoss(opts.loss), opts.batchSize).predictions;
+export function predict(model: Model, data: Dataset, opts: { loss?: LossName | Loss; batchSize?: number } = {}): Float32Array {
+  if (opts.loss !== undefined) return forwardAll(model, data, getLoss(opts.loss), opts.batchSize).predictions;
+  return predictDataset(model, model.head ?? defaultHead(model.outputs), data, opts.batchSize);
 }
 
 /** One pass in dataset order: predictions and the row-weighted mean loss. */
@@ -278,6 +281,8 @@ export function fit(model: Model, data: Dataset, o: FitOptions): FitResult {
   checkFitOptions(model, data, o);
   const loss = getLoss(o.loss);
   const optimizer = o.optimizer instanceof Optimizer ? o.optimizer : createOptimizer(o.optimizer);
+  const head = headOfLoss(loss.name);
+  if (head) model.head = head; // what the model predicts follows from what it was trained for
   const trainer = new Trainer(model, loss, optimizer, o.clipNorm);
   const shuffleSeed = resolveShuffleSeed(o);
   const shuffle = o.shuffle !== false;

@@ -7,14 +7,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
 import { fileStamp, type FileDataConfig, type FileFormat, type TestSpec } from './filedata';
-import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type Source, type TrainSpec } from './config';
+import { LINEAR, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type ReproArgs, type Source, type TrainSpec } from './config';
 import { parseShuffleList } from './order';
 import { loadFileSplit } from './filedata';
 import { writeRatings } from './ratings';
 import { QueueDispatcher, splitQueueArgs, type QueueOptions } from './queue';
 import { MalformedLineError } from '../nn';
 
-export const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|ctr-stream|digits [options]
+const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|ctr-stream|digits [options]
        smelu repro --data FILE --label COL [--positive SPEC] [--categorical ...] [options]
 
 Trains N replicas per (activation, source of difference, order regime, learning rate), measures the
@@ -85,11 +85,7 @@ queue mode (several machines; docs/distributed.md; needs the optional packages b
 
 export class UsageError extends Error {}
 
-export interface ReproArgs {
-  config: ExperimentConfig;
-  out: string;
-  threads: number;
-}
+export type { ReproArgs };
 
 type Flags = Record<string, string>;
 

@@ -7,7 +7,7 @@ import { deriveSeed } from '../nn/rng';
 import type { FileDataConfig } from './filedata';
 
 /**
- * What differs between replicas (spec/reproducibility.md). `both` = init and order. `ulp` keeps
+ * What differs between replicas (docs/reproducibility-spec.md). `both` = init and order. `ulp` keeps
  * the seeds of replica 0 and moves one initial weight by one unit in the last place (which weight
  * and which direction: seeded by the replica index; replica 0 is unperturbed). `async` keeps the
  * seeds of replica 0 and lets racy parallel (Hogwild) updates make the difference. `warm` starts
@@ -277,4 +277,11 @@ export function replicaSeeds(source: Source, replica: number): { initIndex: numb
 export function dataFor(d: DataConfig, index: number): DataConfig {
   if (index === 0 || (d.kind === 'file' && d.test.kind !== 'fraction')) return d;
   return { ...d, seed: Number(deriveSeed(deriveSeed(d.seed, 0x64617461n), index) % 2147483647n) };
+}
+
+/** A parsed `smelu repro` command line: the experiment, where to write it, how many threads. */
+export interface ReproArgs {
+  config: ExperimentConfig;
+  out: string;
+  threads: number;
 }

@@ -58,11 +58,10 @@ export function fileStamp(files: string[]): string {
 
 function csvOptions(d: FileDataConfig): CsvOptions {
   const numeric = d.orderBy ? [...(d.numeric ?? []), d.orderBy] : d.numeric;
-  // Columns by name: the column-name loader's options (TEMPORARY cast until that loader is merged).
   return {
     header: true, delimiter: d.format === 'tsv' ? '\t' : ',', label: d.label, positive: d.positive,
     categorical: d.categorical ?? [], bags: d.bags ?? {}, ignore: d.ignore ?? [], numeric, buckets: d.buckets,
-  } as unknown as CsvOptions;
+  };
 }
 
 /** Loads one file of the config in its format (`width`: LIBSVM features, the training file's for a test file). */

@@ -1,5 +1,5 @@
 /**
- * Example order regimes (spec/reproducibility.md, "Sources of difference"): a fresh permutation of
+ * Example order regimes (docs/reproducibility-spec.md, "Sources of difference"): a fresh permutation of
  * all rows each epoch (`full`), permutations inside consecutive windows of W rows that keep the
  * given (time) order between windows (`window:W`), or the given order itself (`none`).
  *

@@ -1,5 +1,5 @@
 /**
- * Paired, replica-level statistics (spec/reproducibility.md, "Statistics"). The N(N-1)/2 pair PDs
+ * Paired, replica-level statistics (docs/reproducibility-spec.md, "Statistics"). The N(N-1)/2 pair PDs
  * of N replicas share models, so intervals come from resampling MODELS: the delete-one jackknife
  * leaves one replica out (all its pairs go with it) and recomputes the statistic.
  *

@@ -3,7 +3,7 @@
  * the command can be piped). The library runner itself never prints.
  */
 import { SingleBar } from 'cli-progress';
-import type { ReproArgs } from './cli';
+import type { ReproArgs } from './config';
 import { runExperiment, type Dispatcher, type RunSummary } from './runner';
 
 export async function runWithProgress(a: ReproArgs, dispatcher?: Dispatcher): Promise<RunSummary> {

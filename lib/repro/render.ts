@@ -86,6 +86,15 @@ export function tuningTable(res: Results, regime: string): string {
   );
 }
 
+/** Activations whose chosen rate is the grid's smallest or largest: the grid may not hold their best rate. */
+function edgeNote(cfg: ExperimentConfig, res: Results, regime: string): string[] {
+  const grid = cfg.tune!.lr;
+  const [lo, hi] = [Math.min(...grid), Math.max(...grid)];
+  const edge = res.points.filter((p) => p.chosen && regimeKey(p) === regime && (p.learningRate === lo || p.learningRate === hi));
+  if (!edge.length || grid.length < 2) return [];
+  return ['', `Chosen at the edge of the grid (a wider grid may find a better rate): ${edge.map((p) => `${p.label} (${p.learningRate})`).join(', ')}.`];
+}
+
 /** PD and test loss over training, one column pair per activation. */
 export function curvesTable(res: Results, regime: string): string | null {
   const pts = res.points.filter((p) => p.chosen && regimeKey(p) === regime && p.curve);
@@ -108,7 +117,7 @@ export function ensembleTable(cfg: ExperimentConfig, res: Results, compare: Poin
 }
 
 /** Kernel cost of each activation, and relative to ReLU. */
-export function costTable(res: Results): string {
+function costTable(res: Results): string {
   const relu = res.cost!.find((c) => c.label === 'relu')?.nsPerElement;
   return table(
     ['activation', 'ns / element', 'x ReLU'],
@@ -176,7 +185,7 @@ export function markdown(cfg: ExperimentConfig, res: Results, meta: { seconds: n
   if (floor.length) parts.push('', '## The linear floor', '', ...floor);
   for (const regime of regimes) {
     parts.push('', `## Source \`${regime.split(' ')[0]}\`, order \`${regime.split(' ')[1]}\``, '', pointsTable(cfg, res.points.filter((p) => p.chosen && regimeKey(p) === regime)));
-    if (cfg.tune) parts.push('', '### Learning-rate grid (PD against loss at every rate)', '', tuningTable(res, regime));
+    if (cfg.tune) parts.push('', '### Learning-rate grid (PD against loss at every rate)', '', tuningTable(res, regime), ...edgeNote(cfg, res, regime));
     const curves = curvesTable(res, regime);
     if (curves) parts.push('', '### PD over training', '', curves);
   }

@@ -16,9 +16,12 @@ import {
   type PairwiseSummary,
 } from './metrics';
 import type { ActivationCost } from './cost';
-import { summarize, tQuantile, type Summary } from './stats';
-import { logJackknife, lossRatio, meanPdInterval, PairValues, pdRatio, type Interval, type PairedRatio } from './paired';
+import { summarize, tQuantile } from './stats';
+import { logJackknife, lossRatio, meanPdInterval, PairValues, pdRatio, type Interval } from './paired';
 import { verdicts, type Verdict } from './verdicts';
+import { regimeKey, type CurveResult, type EnsembleResult, type PdSummaries, type PointData, type PointResult } from './results';
+
+export { regimeKey, type CurveResult, type EnsembleResult, type PdSummaries, type PointData, type PointResult, type VsRelu } from './results';
 
 /** Binary (one probability per example) or multiclass (`classes` probabilities per example). */
 export interface Task {
@@ -27,92 +30,10 @@ export interface Task {
   labels: ArrayLike<number>;
 }
 
-export interface PdSummaries {
-  /** Binary: relative PD (%), absolute PD, L2 PD. */
-  relative?: PairwiseSummary;
-  absolute?: PairwiseSummary;
-  l2?: PairwiseSummary;
-  /** Multiclass: L1 PD (total variation, as %) and top-1 disagreement (%). */
-  l1?: PairwiseSummary;
-  top1?: PairwiseSummary;
-}
-
-export interface VsRelu {
-  /** PD(activation) / PD(ReLU), paired by replica, log-scale jackknife 95% interval; per-pair spread. */
-  pd: PairedRatio;
-  /** Mean test loss(activation) / mean test loss(ReLU), paired, log-scale jackknife. */
-  loss: Interval;
-  /** The ReLU point compared to (its learning rate may differ when tuned). */
-  reluLearningRate: number;
-  /** False for ensembles: their replicas are not paired with ReLU's, the interval combines both jackknifes. */
-  paired: boolean;
-}
-
-/** Mean test loss and mean pair PD at each evaluation during training. */
-export interface CurveResult {
-  examples: number[];
-  loss: number[];
-  pd: number[];
-}
-
-export interface PointResult {
-  label: string;
-  family: string;
-  /** The swept parameter (beta) where the family has one. */
-  param: number | null;
-  source: Source;
-  /** Order regime: full, none, window:W. */
-  shuffle: string;
-  learningRate: number;
-  /** Replicas per data seed. */
-  replicas: number;
-  dataSeeds: number;
-  loss: Summary;
-  /** AUC (binary) or accuracy (multiclass). */
-  quality: Summary;
-  /** Pair values pooled over the data seeds (mean ± sd over pairs: descriptive). */
-  pd: PdSummaries;
-  /** The primary PD's mean with a log-scale jackknife interval over replicas (never below 0). */
-  pdInterval: Interval;
-  /** Mean validation loss (tuning only). */
-  validLoss: number | null;
-  /** The rate with the lowest validation loss for this activation, source and regime (always true untuned). */
-  chosen: boolean;
-  /** 100 (loss - loss_ReLU) / loss_ReLU, against ReLU of the same source and regime; null without a ReLU point. */
-  lossChangePct: number | null;
-  /** quality - quality_ReLU (AUC or accuracy points). */
-  qualityChange: number | null;
-  vsRelu: VsRelu | null;
-  curve: CurveResult | null;
-  /** Mean wall-clock seconds to train one replica. */
-  seconds: number;
-}
-
-export interface EnsembleResult {
-  label: string;
-  /** The members' activation family. */
-  family: string;
-  k: number;
-  source: Source;
-  shuffle: string;
-  /** Number of ensembles (each of k disjoint replicas), over all data seeds. */
-  ensembles: number;
-  loss: Summary;
-  quality: Summary;
-  pd: PdSummaries;
-  pdInterval: Interval;
-  lossChangePct: number | null;
-  qualityChange: number | null;
-  vsRelu: VsRelu | null;
-  /** Training compute relative to one model: k. */
-  cost: number;
-  seconds: number;
-}
-
 const pct = (f: (a: Float32Array, b: Float32Array) => number) => (a: Float32Array, b: Float32Array) => 100 * f(a, b);
 
 /** PD summaries of a set of models' predictions. */
-export function pdOf(preds: Float32Array[], task: Task): PdSummaries {
+function pdOf(preds: Float32Array[], task: Task): PdSummaries {
   if (task.classes <= 1) {
     return {
       relative: pairwise(preds, relativePd),
@@ -161,11 +82,6 @@ function primaryValues(preds: Float32Array[], task: Task): PairValues {
   return new PairValues(preds.length, primaryPd(pdOf(preds, task)).values);
 }
 
-/** What the paired statistics need of a point: per data seed, the primary pair PDs and the losses. */
-export interface PointData {
-  pd: PairValues[];
-  loss: number[][];
-}
 
 /** byPoint[i][d][r]: replica r of point i on data seed d. */
 export type Replicas = ReplicaResult[][][];
@@ -209,8 +125,6 @@ function pointResult(p: Point, bySeed: ReplicaResult[][], tasks: Task[], n: numb
   return [res, data];
 }
 
-/** A (source, regime) pair: the setting in which activations are compared. */
-export const regimeKey = (r: { source: Source; shuffle: string }): string => `${r.source} ${r.shuffle}`;
 
 /**
  * Marks each activation's rate: per order regime, the one with the lowest mean validation loss

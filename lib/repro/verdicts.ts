@@ -1,12 +1,11 @@
 /**
- * Verdicts on the claims of spec/reproducibility.md, generated from the paired intervals (never
+ * Verdicts on the claims of docs/reproducibility-spec.md, generated from the paired intervals (never
  * written by hand). Every rule is stated in RULES and printed with the results. Only points at
  * their chosen learning rate enter; "similar accuracy" is a mean test loss within
  * SIMILAR_LOSS_PCT of ReLU's.
  */
 import { jackknife, meanLogPd } from './paired';
-import type { EnsembleResult, PointData, PointResult } from './report';
-import { regimeKey } from './report';
+import { regimeKey, type EnsembleResult, type PointData, type PointResult } from './results';
 
 export type VerdictValue = 'holds' | 'does not hold' | 'inconclusive';
 

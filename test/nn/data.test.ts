@@ -42,12 +42,12 @@ describe('CSV', () => {
   it('reports malformed lines by number: fatal by default, skipped on request', async () => {
     const text = '1,2,0\n1,x,1\n1,2\n3,4,1\n';
     const p = file('bad.csv', text);
-    await expect(loadCsv(p, { header: false })).rejects.toThrow(/bad\.csv:2: column 2: 'x' is not a finite number/);
+    await expect(loadCsv(p, { header: false })).rejects.toThrow(/bad\.csv:2: column index 1: 'x' is not a finite number/);
     const seen: number[] = [];
     const { dataset, report } = await loadCsv(p, { header: false, onMalformed: 'skip', onIssue: (i) => seen.push(i.line) });
     expect(dataset.n).toBe(2);
     expect(report.skipped).toBe(2);
-    expect(report.issues.map((i) => [i.line, i.reason])).toEqual([[2, "column 2: 'x' is not a finite number"], [3, 'expected 3 columns, got 2']]);
+    expect(report.issues.map((i) => [i.line, i.reason])).toEqual([[2, "column index 1: 'x' is not a finite number"], [3, 'expected 3 columns, got 2']]);
     expect(seen).toEqual([2, 3]);
     const err = await loadCsv(p, { header: false }).catch((e) => e);
     expect(err).toBeInstanceOf(MalformedLineError);
@@ -62,7 +62,7 @@ describe('CSV', () => {
 
   it('checks class labels and fills missing values only when asked', () => {
     expect(() => parseCsv('1,7\n', { numClasses: 5 })).toThrow(/label 7 is not a class index/);
-    expect(() => parseCsv('1,,1\n', { header: false })).toThrow(/not a finite number/);
+    expect(() => parseCsv('1,,1\n', { header: false })).toThrow(/column index 1: empty cell/);
     expect(Array.from(parseCsv('1,,1\n', { header: false, missingValue: -1 }).dataset.dense)).toEqual([1, -1]);
     expect(() => parseCsv('1,inf,1\n', { header: false })).toThrow(/not a finite number/);
   });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, smelu, type Run } from './build';
+import { smelu, type Run } from './run';
 
 /** Tags of an SVG open and close in order (a small well-formedness check, no XML parser needed). */
 function tagsBalance(svg: string): boolean {
@@ -25,7 +25,6 @@ describe('smelu repro --preset quick', () => {
   let first: Run;
 
   beforeAll(async () => {
-    ensureBuilt();
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'smelu-repro-'));
     first = await smelu(['repro', '--preset', 'quick', '--out', out, '--threads', '2']);
   }, 300_000);

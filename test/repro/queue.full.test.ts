@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { smelu } from './build';
+import { smelu } from './run';
 import { cachedResults, TestRedis, WorkerProc } from './queue-helpers';
 import { spawn } from 'node:child_process';
 import { CLI, ROOT } from '../helpers/build';

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { smelu } from './build';
+import { smelu } from './run';
 import { cachedResults, TestRedis, WorkerProc } from './queue-helpers';
 
 /** A small LIBSVM file: 3 dense features, a label from two of them. */

@@ -156,5 +156,6 @@ describe('learning-rate choice', () => {
     expect(chosen.sort()).toEqual(['both relu 0.3', 'both smelu(beta=1) 0.1', 'ulp relu 0.3', 'ulp smelu(beta=1) 0.1']);
     const smelu = res.points.find((p) => p.chosen && p.label === 'smelu(beta=1)' && p.source === 'both')!;
     expect(smelu.vsRelu!.reluLearningRate).toBe(0.3);
+    expect(markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 })).toContain('Chosen at the edge of the grid (a wider grid may find a better rate): smelu(beta=1) (0.1), relu (0.3).');
   });
 });

@@ -3,7 +3,7 @@
  * advance. Rows go into fixed-size chunks (no doubling and re-copying of one huge array); the
  * final arrays are assembled once, in `finish`.
  */
-import { Dataset } from './dataset';
+import { Dataset, type DatasetColumns } from './dataset';
 
 const CHUNK_ROWS = 16384;
 
@@ -19,6 +19,8 @@ export interface BuilderShape {
   labelWidth?: number;
   /** Classes, for class-index labels. */
   numClasses?: number;
+  /** Column names, passed on to the datasets. */
+  columns?: DatasetColumns;
 }
 
 /** Collects rows one at a time, then assembles a {@link Dataset}. */
@@ -33,6 +35,8 @@ export class DatasetBuilder {
   readonly labelWidth: number;
   /** Classes, passed on to the dataset. */
   readonly numClasses: number | undefined;
+  /** Column names, passed on to the datasets. */
+  readonly columns: DatasetColumns | undefined;
   /** Scratch row a parser fills before {@link commit}: nothing reaches the data before that. */
   readonly rowDense: Float32Array;
   /** Scratch categorical ids of the current row. */
@@ -59,6 +63,7 @@ export class DatasetBuilder {
     this.numBags = shape.numBags ?? 0;
     this.labelWidth = shape.labelWidth ?? 1;
     this.numClasses = shape.numClasses;
+    this.columns = shape.columns;
     this.rowDense = new Float32Array(this.numDense);
     this.rowCat = new Uint32Array(this.numCat);
     this.rowLabel = new Float32Array(this.labelWidth);
@@ -124,7 +129,7 @@ export class DatasetBuilder {
     this.inChunk = CHUNK_ROWS;
     return new Dataset({
       labels, dense, numDense: this.numDense, cat, numCat: this.numCat, bags,
-      labelWidth: this.labelWidth, numClasses: this.numClasses,
+      labelWidth: this.labelWidth, numClasses: this.numClasses, columns: this.columns,
     });
   }
 }

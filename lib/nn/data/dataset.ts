@@ -3,8 +3,10 @@
  * each a flat typed array (row-major), plus a batch gatherer that fills reusable buffers.
  */
 import { createHash } from 'crypto';
-import type { Bag, Batch, DataShape } from '../model';
+import type { Bag, Batch, DatasetColumns, DataShape } from '../batch';
 import { permutation, Rng, type Seed } from '../rng';
+
+export type { DatasetColumns } from '../batch';
 
 /** The columns of a {@link Dataset}; n is labels.length / labelWidth. Arrays are used, not copied. */
 export interface DatasetInit {
@@ -26,6 +28,8 @@ export interface DatasetInit {
   numClasses?: number;
   /** Optional per-row extra: e.g. the true probability of a synthetic teacher. */
   teacher?: Float32Array;
+  /** Optional column names (kept by subset, slice, split and concat). */
+  columns?: DatasetColumns;
 }
 
 /**
@@ -53,6 +57,8 @@ export class Dataset {
   readonly labels: Float32Array;
   /** Optional per-row extra (e.g. the synthetic teacher's probability) [n]. */
   readonly teacher: Float32Array | undefined;
+  /** Column names, when the data came with them (e.g. a CSV header). */
+  readonly columns: DatasetColumns | undefined;
 
   /**
    * Checks the column lengths against n.
@@ -74,6 +80,7 @@ export class Dataset {
     this.bags = init.bags ?? [];
     this.numClasses = init.numClasses;
     this.teacher = init.teacher;
+    this.columns = init.columns;
     this.validate();
   }
 
@@ -94,6 +101,10 @@ export class Dataset {
       }
     });
     if (this.teacher && this.teacher.length !== n) throw new RangeError(`teacher must have n = ${n} values`);
+    const c = this.columns;
+    if (c && (c.dense.length !== this.numDense || c.cat.length !== this.numCat || c.bags.length !== this.bags.length)) {
+      throw new RangeError(`columns must name ${this.numDense} dense, ${this.numCat} categorical and ${this.bags.length} bag columns`);
+    }
   }
 
   /** Multi-valued fields per row. */
@@ -122,7 +133,7 @@ export class Dataset {
    * @returns numDense, numCat and numBags.
    */
   shape(): DataShape {
-    return { numDense: this.numDense, numCat: this.numCat, numBags: this.bags.length };
+    return { numDense: this.numDense, numCat: this.numCat, numBags: this.bags.length, columns: this.columns };
   }
 
   /**
@@ -140,6 +151,7 @@ export class Dataset {
       bags: b.bags.map((x) => ({ ids: x.ids.slice(), offsets: x.offsets.slice() })),
       labelWidth: this.labelWidth, numClasses: this.numClasses,
       teacher: this.teacher ? Float32Array.from(idx, (i) => this.teacher![i]) : undefined,
+      columns: this.columns,
     });
   }
 
@@ -203,6 +215,7 @@ export class Dataset {
       labels: cat(parts.map((p) => p.labels)), dense: cat(parts.map((p) => p.dense)), numDense: a.numDense,
       cat: cat32(parts.map((p) => p.cat)), numCat: a.numCat, bags, labelWidth: a.labelWidth,
       numClasses: a.numClasses, teacher: hasTeacher ? cat(parts.map((p) => p.teacher!)) : undefined,
+      columns: a.columns,
     });
   }
 }

@@ -103,7 +103,18 @@ export interface LineParser {
    * @returns null when the row is complete, else why the line is malformed.
    */
   parse(line: string, b: DatasetBuilder): string | null;
+  /**
+   * Whether a line leaves a quoted field open (an odd number of quote characters): the record
+   * then continues on the next line (RFC 4180 line breaks inside quotes). Without this method
+   * every line is one record.
+   * @param line one physical line.
+   * @returns true when the line toggles the quote state.
+   */
+  togglesQuote?(line: string): boolean;
 }
+
+/** A record spanning more characters than this is refused: an unclosed quote must not swallow the file. */
+export const MAX_RECORD_CHARS = 1 << 20;
 
 /** Feeds lines to a parser and a builder, applying the malformed-line policy. */
 export class LineLoader {
@@ -112,6 +123,8 @@ export class LineLoader {
   private b: DatasetBuilder | null = null;
   private readonly policy: OnMalformed;
   private seenData = false;
+  private pending: string | null = null;
+  private pendingLine = 0;
 
   /**
    * Starts an empty report; the builder is made at the first data line.
@@ -152,6 +165,45 @@ export class LineLoader {
   feed(line: string): void {
     const r = this.report;
     r.lines++;
+    const record = this.joinRecord(line);
+    if (record !== null) this.feedRecord(record);
+  }
+
+  /**
+   * Ends the input: a record still inside quotes is malformed.
+   * @throws MalformedLineError under the 'error' policy for an unclosed quote.
+   */
+  end(): void {
+    if (this.pending === null) return;
+    const text = this.pending;
+    this.pending = null;
+    this.malformed('unclosed quote at the end of the file', text, this.pendingLine);
+  }
+
+  /** Collects the physical lines of one record; null while a quoted field is still open. */
+  private joinRecord(line: string): string | null {
+    const toggles = this.parser.togglesQuote?.(line) ?? false;
+    if (this.pending === null) {
+      if (!toggles) return line;
+      this.pending = line;
+      this.pendingLine = this.report.lines;
+      return null;
+    }
+    this.pending += '\n' + line;
+    if (!toggles) {
+      if (this.pending.length <= MAX_RECORD_CHARS) return null;
+      const text = this.pending;
+      this.pending = null;
+      this.malformed(`a quoted field runs over ${MAX_RECORD_CHARS} characters (unclosed quote?)`, text, this.pendingLine);
+      return null;
+    }
+    const record = this.pending;
+    this.pending = null;
+    return record;
+  }
+
+  private feedRecord(line: string): void {
+    const r = this.report;
     if (line.trim() === '') {
       r.blank++;
       return;
@@ -170,13 +222,20 @@ export class LineLoader {
       r.rows++;
       return;
     }
-    this.malformed(why, line);
+    this.malformed(why, line, this.recordStart(line));
   }
 
-  private malformed(reason: string, line: string): void {
+  /** 1-based number of the record's first line (a multi-line record is reported where it starts). */
+  private recordStart(record: string): number {
+    let breaks = 0;
+    for (let i = record.indexOf('\n'); i >= 0; i = record.indexOf('\n', i + 1)) breaks++;
+    return this.report.lines - breaks;
+  }
+
+  private malformed(reason: string, line: string, at: number): void {
     const r = this.report;
-    if (this.policy === 'error') throw new MalformedLineError(r.file, r.lines, reason);
-    const issue = { line: r.lines, reason, text: line.slice(0, 120) };
+    if (this.policy === 'error') throw new MalformedLineError(r.file, at, reason);
+    const issue = { line: at, reason, text: line.slice(0, 120) };
     r.skipped++;
     if (r.issues.length < (this.opts.maxIssues ?? 100)) r.issues.push(issue);
     this.opts.onIssue?.(issue);
@@ -236,6 +295,7 @@ export async function loadLines(file: string, parser: LineParser, opts: LoadOpti
     if (!loader.wantsMore) break;
     loader.feed(line);
   }
+  loader.end();
   return { dataset: loader.builder.finish(), report: loader.report };
 }
 
@@ -260,6 +320,7 @@ export async function* loadLineChunks(
     loader.feed(line);
     if (loader.report.rows > 0 && loader.builder.rows === chunkRows) yield { dataset: loader.builder.finish(), report: loader.report };
   }
+  loader.end();
   if (loader.builder.rows > 0) yield { dataset: loader.builder.finish(), report: loader.report };
 }
 
@@ -279,5 +340,6 @@ export function parseLines(text: string, parser: LineParser, opts: LoadOptions &
     if (!loader.wantsMore) break;
     loader.feed(line);
   }
+  loader.end();
   return { dataset: loader.builder.finish(), report: loader.report };
 }

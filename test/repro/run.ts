@@ -1,8 +1,6 @@
-/** Test helper for the lab's CLI tests: runs the built `smelu` CLI (dist/ is rebuilt by the global setup). */
+/** Test helper: runs the built `smelu` CLI (dist/, rebuilt by the global setup when stale). */
 import { spawn } from 'node:child_process';
 import { CLI, ROOT } from '../helpers/build';
-
-export { default as ensureBuilt } from '../helpers/build';
 
 export interface Run {
   code: number | null;
@@ -10,7 +8,7 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the built `smelu` CLI with one native thread; resolves with its exit code and output. */
+/** Runs `smelu ARGS` with one native thread (and `env` added); resolves with its exit code and output. */
 export function smelu(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SMELU_THREADS: '1', ...env } });
