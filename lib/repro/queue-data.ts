@@ -45,8 +45,17 @@ export async function fileSha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** SHA-256 of a generated split: every column of the training and test rows. */
+const generated = new Map<string, string>();
+
+/** SHA-256 of a generated split: every column of the training and test rows (once per config). */
 export function generatedSha256(d: DataConfig): string {
+  const key = JSON.stringify(d);
+  let hash = generated.get(key);
+  if (!hash) generated.set(key, (hash = hashSplit(d)));
+  return hash;
+}
+
+function hashSplit(d: DataConfig): string {
   const s = loadSplit(d);
   const h = createHash('sha256');
   const add = (ds: Dataset): void => {
