@@ -1,7 +1,8 @@
 /**
  * Queue mode, small and fast: a worker fetching the sweep's data over http (loopback) refuses bytes
- * whose sha256 differs from the job's (without retrying), the sweep reports the failed replicas with that error, and
- * rerunning the same command once the right data are served retries them and completes.
+ * whose sha256 differs from the job's (without retrying), the sweep reports the failed replicas
+ * with that error, and rerunning the same command once the right data are served retries them and
+ * completes; without --data-url the worker reads (and checks) the same path.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -68,6 +69,13 @@ describe('smelu repro --queue with data over http', () => {
     expect(good.code).toBe(0);
     expect(cachedResults(out).size).toBe(2);
     expect(worker.done().length).toBe(2);
+
+    // Without --data-url the worker reads the same path (a shared file system), checked the same way.
+    const shared = path.join(tmp, 'shared');
+    const viaPath = await smelu([...args.slice(0, args.indexOf('--out')), '--out', shared, '--queue', redis.url]);
+    expect(viaPath.code, viaPath.stderr).toBe(0);
+    expect(viaPath.stderr).toMatch(/trained 2, cached 0/);
+    expect(cachedResults(shared)).toEqual(cachedResults(out));
   });
 
   it('refuses bad queue options with exit 2 naming the option', async () => {
