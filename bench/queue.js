@@ -67,9 +67,8 @@ async function main() {
       const out = path.join(tmp, `run${k}`);
       const workers = Array.from({ length: n }, (_, i) => spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--dir', path.join(tmp, `d${k}-${i}`)], { cwd: ROOT, env: ENV, stdio: 'ignore' }));
       const t0 = process.hrtime.bigint();
-      const r = await run(['repro', ...sweep, '--out', out, '--queue', url]);
+      const r = await run(['repro', ...sweep, '--out', out, '--queue', url]).finally(() => workers.forEach((w) => w.kill('SIGKILL')));
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      for (const w of workers) w.kill('SIGTERM');
       if (r.code !== 0) throw new Error(`sweep failed:\n${r.err}`);
       const replicas = Number(/trained (\d+)/.exec(r.err)[1]);
       rows.push({ workers: n, replicas, seconds, perMinute: (60 * replicas) / seconds, training: trainingSeconds(out) });
