@@ -14,6 +14,7 @@ commands:
   train [options]    train a model on digits or synthetic CTR data (smelu train --help)
   repro [options]    train replicas and measure prediction difference (smelu repro --help)
   export [options]   write a trained model as ONNX, TF.js or a model file (smelu export --help)
+  worker --queue URL train the replicas of queued sweeps (smelu worker --help)
 
 options:
   --version          print the version
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => (args: string[]) => Promise<number>> = {
     }),
   train: () => (require('./train-cli') as { trainCommand(args: string[]): Promise<number> }).trainCommand,
   repro: () => (require('./repro/cli') as { reproCommand(args: string[]): Promise<number> }).reproCommand,
+  worker: () => (require('./repro/queue-worker') as { workerCommand(args: string[]): Promise<number> }).workerCommand,
   export: () => (require('./export-cli') as { exportCommand(args: string[]): Promise<number> }).exportCommand,
 };
 

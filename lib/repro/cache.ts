@@ -52,7 +52,8 @@ export interface ReplicaResult {
   seconds: number;
 }
 
-interface StoredResult extends Omit<ReplicaResult, 'predictions' | 'curve'> {
+/** A result as JSON-safe text: the float32 arrays as base64 of their bytes (exact and compact). */
+export interface StoredResult extends Omit<ReplicaResult, 'predictions' | 'curve'> {
   predictions: string; // base64 of the float32 bytes: exact, and a third the size of decimal text
   curve?: { examples: number[]; loss: number[]; predictions: string[] };
 }
@@ -112,9 +113,7 @@ export class ReplicaCache {
   }
 
   put(r: ReplicaResult): void {
-    const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
-    const stored: StoredResult = { ...r, predictions: toBase64(r.predictions), curve };
-    const json = JSON.stringify(stored);
+    const json = JSON.stringify(encodeResult(r));
     writeAtomic(this.file(r.key), `${ENTRY_TAG}${sha256(json)}\n${json}`);
   }
 
@@ -136,13 +135,33 @@ function decodeEntry(text: string, key: string): ReplicaResult | string {
   if (!text.startsWith(ENTRY_TAG) || nl < 0) return 'no checksum line (not an entry of this version, or truncated)';
   const json = text.slice(nl + 1);
   if (text.slice(ENTRY_TAG.length, nl) !== sha256(json)) return 'checksum mismatch (truncated or changed)';
-  let s: StoredResult;
+  let s: unknown;
   try {
-    s = JSON.parse(json) as StoredResult;
+    s = JSON.parse(json);
   } catch {
     return 'not valid JSON';
   }
-  if (!s || s.key !== key || typeof s.predictions !== 'string') return 'the entry is for another replica';
+  return decodeResult(s, key);
+}
+
+/**
+ * The stored form of a result: predictions as base64 (a cache entry's JSON, a queue job's return value).
+ * @param r the result to store.
+ */
+export function encodeResult(r: ReplicaResult): StoredResult {
+  const curve = r.curve && { ...r.curve, predictions: r.curve.predictions.map(toBase64) };
+  return { ...r, predictions: toBase64(r.predictions), curve };
+}
+
+/**
+ * A stored result back in memory, with the checks a cache entry gets (right replica, finite numbers).
+ * @param stored the stored form (parsed JSON: a cache entry or a queue job's return value).
+ * @param key the replica the result must be for.
+ * @returns the result, or why it cannot be used.
+ */
+export function decodeResult(stored: unknown, key: string): ReplicaResult | string {
+  const s = stored as StoredResult | null;
+  if (!s || typeof s !== 'object' || s.key !== key || typeof s.predictions !== 'string') return 'the entry is for another replica';
   const predictions = fromBase64(s.predictions);
   const curve = s.curve && { ...s.curve, predictions: s.curve.predictions.map(fromBase64) };
   const finite = (p: Float32Array): boolean => p.every(Number.isFinite);

@@ -8,10 +8,11 @@ import * as path from 'node:path';
 import { activation, activationLabel, ACTIVATION_KINDS, type Activation } from '../activation';
 import { parseCommandArgs, runCommand, UsageError, type CommandSpec } from '../cli-args';
 import { fileStamp, type FileDataConfig, type FileFormat, type TestSpec } from './filedata';
-import { checkSweep, LINEAR, presetConfig, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type ReproArgs, type Source, type TrainSpec } from './config';
+import { checkSweep, LINEAR, presetConfig, PRESETS, sameActivation, shufflesOf, SOURCES, type ExperimentConfig, type QueueOptions, type ReproArgs, type Source, type TrainSpec } from './config';
 import { parseShuffleList } from './order';
 import { loadFileSplit } from './filedata';
 import { writeRatings } from './ratings';
+import { QueueDispatcher, queueOptions } from './queue';
 import { MalformedLineError } from '../nn';
 
 const REPRO_USAGE = `usage: smelu repro --preset quick|ctr|ctr-stream|digits [options]
@@ -74,7 +75,14 @@ your data (instead of --preset; CSV/TSV with a header, LIBSVM, Criteo TSV; gzip 
   --stream               files larger than memory: one pass (--passes 1) over the training file read in
                          chunks, in file order with --shuffle none or window:W; needs --test FILE
   --make-ratings FILE [--rows N]
-                         write an example ratings file (user, item, genres, year, timestamp, rating) and exit`;
+                         write an example ratings file (user, item, genres, year, timestamp, rating) and exit
+
+queue mode (several machines; docs/distributed.md; needs the optional packages bullmq and ioredis):
+  --queue redis://HOST:PORT/DB
+                         enqueue the replicas not in the cache as BullMQ jobs and wait for them to be
+                         trained by workers (smelu worker --queue ...); rerun the command to resume
+  --attempts N           attempts per replica before it is reported as failed (default 3)
+  --data-url BASE        workers fetch the data files from BASE/<file name> (default: the same path)`;
 
 /** The CLI's usage error (lib/cli-args.ts), re-exported for the lab's callers. */
 export { UsageError };
@@ -87,7 +95,7 @@ const FLAGS = [
   'preset', 'replicas', 'activations', 'sources', 'epochs', 'passes', 'out', 'threads', 'ensembles', 'shuffle', 'lr', 'tune',
   'validation-fraction', 'optimizer', 'batch', 'hidden', 'embedding-dim', 'eval-every', 'data-seeds', 'async-workers', 'async-batch',
   'data', 'format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets',
-  'make-ratings', 'rows', 'ignore',
+  'make-ratings', 'rows', 'ignore', 'queue', 'attempts', 'data-url',
 ];
 /** The options that describe a data file (only with --data). */
 const DATA_FLAGS = ['format', 'label', 'positive', 'categorical', 'numeric', 'bag', 'ignore', 'order-by', 'test', 'test-fraction', 'test-last', 'buckets'];
@@ -341,7 +349,13 @@ export function parseReproArgs(args: string[]): ReproArgs {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return { config: cfg, out: path.resolve(fl.out ?? `repro-${cfg.preset}`), threads };
+  let queue: QueueOptions | null;
+  try {
+    queue = queueOptions(fl);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { config: cfg, out: path.resolve(fl.out ?? `repro-${cfg.preset}`), threads, queue };
 }
 
 /** The `smelu repro` command; resolves to the exit code. */
@@ -357,7 +371,7 @@ export function reproCommand(args: string[]): Promise<number> {
 async function run(parsed: ReproArgs): Promise<number> {
   // Loaded here, not at the top: --help and usage errors need neither workers nor vega.
   const { runWithProgress } = await import('./progress');
-  const summary = await runWithProgress(parsed);
+  const summary = await runWithProgress(parsed, parsed.queue ? new QueueDispatcher(parsed.queue) : undefined);
   process.stdout.write(`${summary.files.join('\n')}\n`);
   const { canRenderSvg, SVG_HINT } = await import('../chart');
   if (!(await canRenderSvg())) process.stderr.write(`${SVG_HINT}\n`);

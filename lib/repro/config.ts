@@ -280,11 +280,25 @@ export function dataFor(d: DataConfig, index: number): DataConfig {
   return { ...d, seed: Number(deriveSeed(deriveSeed(d.seed, 0x64617461n), index) % 2147483647n) };
 }
 
+/** Queue mode's options (./queue.ts): where the queue is, and how its jobs run. */
+export interface QueueOptions {
+  /** redis://HOST:PORT/DB */
+  url: string;
+  /** Attempts per job before it is reported as failed. */
+  attempts?: number;
+  /** Workers fetch file data from this http(s) base instead of the same absolute path. */
+  dataUrl?: string;
+  /** How often the submitter looks at its jobs (ms). */
+  pollMs?: number;
+}
+
 /** A parsed `smelu repro` command line: the experiment, where to write it, how many threads. */
 export interface ReproArgs {
   config: ExperimentConfig;
   out: string;
   threads: number;
+  /** Queue mode (--queue): the replicas go to workers through Redis instead of the local pool. */
+  queue?: QueueOptions | null;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { Progress } from '../progress';
 import type { ReproArgs } from './config';
-import { runExperiment, type RunSummary } from './runner';
+import { runExperiment, type Dispatcher, type RunSummary } from './runner';
 
 /** `1m05s`, `42s`: the time left, from the pace so far. */
 function formatEta(seconds: number): string {
@@ -13,7 +13,7 @@ function formatEta(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-export async function runWithProgress(a: ReproArgs): Promise<RunSummary> {
+export async function runWithProgress(a: ReproArgs, dispatcher?: Dispatcher): Promise<RunSummary> {
   const display = new Progress({ intervalMs: process.stderr.isTTY ? 200 : 30_000 });
   const label = `repro ${a.config.preset}`;
   const start = Date.now();
@@ -21,6 +21,7 @@ export async function runWithProgress(a: ReproArgs): Promise<RunSummary> {
     return await runExperiment(a.config, {
       out: a.out,
       threads: a.threads,
+      dispatcher,
       onProgress: (p) => {
         const eta = p.done ? ((Date.now() - start) / 1000 / p.done) * (p.total - p.done) : Infinity;
         const s = { label, fraction: p.total ? p.done / p.total : 1, detail: `${p.done}/${p.total} replicas | ${formatEta(eta)} left | ${p.label}${p.cached ? ' (cached)' : ''}` };

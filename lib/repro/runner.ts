@@ -32,6 +32,15 @@ export interface RunOptions {
   /** Worker threads (default: the available cores). */
   threads?: number;
   onProgress?(p: Progress): void;
+  /** Where replicas train: the local pool of worker threads (default) or a job queue (./queue). */
+  dispatcher?: Dispatcher;
+}
+
+/** Trains jobs somewhere: the seam between the runner and the local pool or a job queue. */
+export interface Dispatcher {
+  /** The job's result (a checkpoint job's: its path). */
+  run<T>(job: Job): Promise<T>;
+  close(): Promise<void>;
 }
 
 export interface RunSummary {
@@ -43,7 +52,7 @@ export interface RunSummary {
 }
 
 /** The version that enters every cache key: a new release never trusts an older release's replicas. */
-function packageVersion(): string {
+export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
 }
 
@@ -74,58 +83,20 @@ export class Cores {
   }
 }
 
-/** Runs jobs through the cache and a lazily started pool (a fully cached rerun starts no worker). */
-class Scheduler {
-  trained = 0;
-  cached = 0;
-  private readonly fromCache = new Set<string>();
+/** The local dispatcher: a lazily started pool of worker threads (a fully cached rerun starts none). */
+class LocalDispatcher implements Dispatcher {
   private pool: WorkerPool | null = null;
-  private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly cores: Cores;
 
-  constructor(
-    private readonly cache: ReplicaCache,
-    readonly threads: number,
-  ) {
+  constructor(readonly threads: number) {
     this.cores = new Cores(threads);
-  }
-
-  replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
-    return this.once(job.key, async () => {
-      const hit = this.cache.get(job.key);
-      if (hit) {
-        this.cached++;
-        this.fromCache.add(job.key);
-        return hit;
-      }
-      if (ckpt) await this.checkpoint(ckpt);
-      const r = await this.run<ReplicaResult>(job);
-      this.cache.put(r);
-      this.trained++;
-      return r;
-    }) as Promise<ReplicaResult>;
-  }
-
-  wasCached(key: string): boolean {
-    return this.fromCache.has(key);
-  }
-
-  private checkpoint(job: CheckpointJob): Promise<unknown> {
-    return this.once(job.key, async () => (verifiedCheckpoint(job.path) ? job.path : this.run(job)));
-  }
-
-  /** One promise per key: points that share a replica train it once. */
-  private once(key: string, f: () => Promise<unknown>): Promise<unknown> {
-    let p = this.inflight.get(key);
-    if (!p) this.inflight.set(key, (p = f()));
-    return p;
   }
 
   /**
    * Runs a job on the pool once its threads are free: an async replica races `asyncThreads`
    * Hogwild threads of its own, so it takes that many of the pool's cores (never more than all).
    */
-  private async run<T>(job: Job): Promise<T> {
+  async run<T>(job: Job): Promise<T> {
     this.pool ??= new WorkerPool(workerFile(__dirname, 'worker'), this.threads);
     const weight = job.type === 'replica' ? Math.min(this.threads, job.asyncThreads) : 1;
     await this.cores.acquire(weight);
@@ -141,12 +112,62 @@ class Scheduler {
   }
 }
 
+/** Runs jobs through the cache and a dispatcher. */
+class Scheduler {
+  trained = 0;
+  cached = 0;
+  private readonly fromCache = new Set<string>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly cache: ReplicaCache,
+    readonly threads: number,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  replica(job: ReplicaJob, ckpt: CheckpointJob | null): Promise<ReplicaResult> {
+    return this.once(job.key, async () => {
+      const hit = this.cache.get(job.key);
+      if (hit) {
+        this.cached++;
+        this.fromCache.add(job.key);
+        return hit;
+      }
+      if (ckpt) await this.checkpoint(ckpt);
+      const r = await this.dispatcher.run<ReplicaResult>(job);
+      this.cache.put(r);
+      this.trained++;
+      return r;
+    }) as Promise<ReplicaResult>;
+  }
+
+  wasCached(key: string): boolean {
+    return this.fromCache.has(key);
+  }
+
+  private checkpoint(job: CheckpointJob): Promise<unknown> {
+    return this.once(job.key, async () => (verifiedCheckpoint(job.path) ? job.path : this.dispatcher.run(job)));
+  }
+
+  /** One promise per key: points that share a replica train it once. */
+  private once(key: string, f: () => Promise<unknown>): Promise<unknown> {
+    let p = this.inflight.get(key);
+    if (!p) this.inflight.set(key, (p = f()));
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
 /** Trains (or takes from the cache) every replica of every point on every data seed, then writes the reports. */
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunSummary> {
   const t0 = Date.now();
   const version = packageVersion();
   const cache = new ReplicaCache(path.join(opts.out, 'cache'));
-  const sched = new Scheduler(cache, opts.threads ?? Math.max(1, os.availableParallelism()));
+  const threads = opts.threads ?? Math.max(1, os.availableParallelism());
+  const sched = new Scheduler(cache, threads, opts.dispatcher ?? new LocalDispatcher(threads));
   const pts = points(cfg);
   const seeds = Array.from({ length: cfg.dataSeeds ?? 1 }, (_, d) => d);
   const total = pts.reduce((a, p) => a + p.replicas, 0) * seeds.length;

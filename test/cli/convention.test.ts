@@ -20,6 +20,7 @@ const COMMANDS: [string, string, string[], string][] = [
   ['smelu train', CLI, ['train'], 'usage: smelu train'],
   ['smelu repro', CLI, ['repro'], 'usage: smelu repro'],
   ['smelu export', CLI, ['export'], 'usage: smelu export'],
+  ['smelu worker', CLI, ['worker'], 'usage: smelu worker'],
   ['bench', path.join(ROOT, 'bench', 'run.js'), [], 'usage: node bench/run.js'],
   ['wasm-vs-peers', path.join(ROOT, 'bench', 'wasm-vs-peers.js'), [], 'usage: node bench/wasm-vs-peers.js'],
 ];
@@ -71,5 +72,17 @@ describe('smelu', () => {
     const r = run(CLI, ['train', '--epochs']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("smelu train: option '--epochs' needs a value");
+  });
+
+  it('the queue options of repro and worker follow it too', () => {
+    const noValue = run(CLI, ['repro', '--preset', 'quick', '--queue']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain("smelu repro: option '--queue' needs a value");
+    for (const args of [['--threads=0'], ['--threads', '0']]) {
+      const r = run(CLI, ['worker', '--queue', 'redis://127.0.0.1:1/0', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("smelu worker: --threads: expected a positive integer, got '0'");
+      expect(r.stderr).toContain('usage: smelu worker');
+    }
   });
 });

@@ -8,10 +8,10 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `smelu ARGS` with one native thread; resolves with its exit code and output. */
-export function smelu(args: string[]): Promise<Run> {
+/** Runs `smelu ARGS` with one native thread (and `env` added); resolves with its exit code and output. */
+export function smelu(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SMELU_THREADS: '1' } });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SMELU_THREADS: '1', ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
