@@ -16,14 +16,6 @@
 
 namespace smelu {
 
-// Vectors interleaved by the main loop, as measured at n = 4096 on Zen 5 (AVX-512): 4 suits the
-// long exp / table chains; SmeLU's 5-operation forward runs at ~38 elements/ns with 4 and ~44
-// with 3, 6 or 8 (a scheduling effect, measured rather than modelled).
-template <class A>
-constexpr int kActUnroll = 4;
-template <class V>
-constexpr int kActUnroll<SmeluAct<V>> = 8;
-
 // From this output size on (on tiers that have them) the loops store with non-temporal stores:
 // the output would only evict the inputs, and skipping the read-for-ownership of each output line
 // saves a third of the DRAM traffic. Far above the L2 and the L3 share of one core; below, they
@@ -45,6 +37,26 @@ struct BackwardFromOutputOp {
   template <class A, class F>
   SMELU_INLINE F operator()(const A& act, F y, F dy) const { return act.backward_from_output(y, dy); }
 };
+
+// Vectors interleaved by the main loop for activation A and direction Op, as measured at n = 4096
+// on Zen 5 (AVX-512): 4 suits the table chains of GELU and the short kinds; the exp-based kinds
+// gain ~4% with 6 (their ~40-cycle dependent chains need more vectors in flight: Swish forward
+// 11.0 -> 11.5 elements/ns, Softplus 4.8 -> 5.2, sigmoid 11.0 -> 11.5), except Swish's backward,
+// 2-3% slower with 6. SmeLU's 5-operation forward ran at ~38 elements/ns with 4 and ~44 with 3, 6
+// or 8 in an earlier build, and at the same speed (~42-44) for any N >= 2 since (measured rather
+// than modelled).
+template <class A, class Op>
+constexpr int kActUnroll = 4;
+template <class V, class Op>
+constexpr int kActUnroll<SmeluAct<V>, Op> = 8;
+template <class V>
+constexpr int kActUnroll<SwishAct<V>, ForwardOp> = 6;
+template <class V, class Op>
+constexpr int kActUnroll<SigmoidAct<V>, Op> = 6;
+template <class V, class Op>
+constexpr int kActUnroll<GeluTanhAct<V>, Op> = 6;
+template <class V, class Op>
+constexpr int kActUnroll<SoftplusAct<V>, Op> = 6;
 
 // op on the vector(s) of type U at offset i.
 template <class U, class Op, class A>
@@ -77,7 +89,7 @@ void act_partial(Op op, const ActParams& p, const float* a, const float* b, floa
 // Whole vectors from i while they fit; returns where it stopped.
 template <class V, class A, bool kStream, class Op>
 size_t act_body(Op op, const ActParams& p, const float* a, const float* b, float* out, size_t i, size_t n) {
-  using U = VecUnroll<V, kActUnroll<A>>;
+  using U = VecUnroll<V, kActUnroll<A, Op>>;
   using AU = typename RebindAct<A, U>::type;
   constexpr size_t W = V::kWidth, WU = U::kWidth;
   const AU act_u(p);
