@@ -214,24 +214,23 @@ struct GeluTanhAct {
   }
   explicit GeluTanhAct(const ActParams& a)
       : nk1(V::set1(a.c[0])), nk3(V::set1(a.c[1])), k1(V::set1(a.c[2])), k3x3(V::set1(a.c[3])) {}
-  // exp(-2u) for x in [-11, 11]; also returns x^2.
-  SMELU_INLINE F exp_minus_2u(F xs, F& x2) const {
+  // -2u for x in [-11, 11], clamped to the exp's range; also returns x^2.
+  SMELU_INLINE F minus_2u(F xs, F& x2) const {
     x2 = V::mul(xs, xs);
     const F y = V::mul(xs, V::fma(nk3, x2, nk1));
-    return exp(V::min(hi, V::max(lo, y)));
+    return V::min(hi, V::max(lo, y));
   }
   SMELU_INLINE F forward(F x) const {
     const F xl = V::max(nxmax, x);
     F x2;
-    const F e = exp_minus_2u(V::min(xmax, xl), x2);
-    return V::div(xl, V::add(one, e));
+    return V::div(xl, exp.one_plus(minus_2u(V::min(xmax, xl), x2)));
   }
   // f' = s (1 + x (2u)' (1 - s)), s = 1 / (1 + e), 1 - s = e s. e is capped before e s so that
   // e = inf (s = 0) gives 0, not inf * 0; below the cap s is far below float32 resolution.
   SMELU_INLINE F backward(F z, F dy) const {
     const F xs = V::min(xmax, V::max(nxmax, z));
     F x2;
-    const F e = exp_minus_2u(xs, x2);
+    const F e = exp(minus_2u(xs, x2));
     const F s = V::div(one, V::add(one, e));
     const F one_minus_s = V::mul(V::min(big, e), s);
     const F xdv = V::mul(xs, V::fma(k3x3, x2, k1));
@@ -253,7 +252,7 @@ struct SwishAct {
       : exp(a.c[0]), beta(V::set1(a.p[0])), x_lo(V::set1(a.c[1])), x_hi(V::set1(a.c[2])) {}
   SMELU_INLINE F forward(F x) const {
     const F xl = V::max(x_lo, x);  // NaN kept
-    return V::div(xl, V::add(one, exp(V::min(x_hi, xl))));
+    return V::div(xl, exp.one_plus(V::min(x_hi, xl)));
   }
   // f' = s (1 + beta x (1 - s)) with 1 - s = e s (exact for small e), on the clamped x; e is
   // capped as in GeluTanhAct.
@@ -288,7 +287,7 @@ struct SoftplusAct {
   SMELU_INLINE F forward(F x) const {
     const F bx = V::mul(x, beta);
     const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [0, 1]; NaN kept
-    const F f = V::mul(V::add(V::max(zero, bx), log1p(e)), inv_beta);
+    const F f = V::mul(log1p.plus(e, V::max(zero, bx)), inv_beta);
     return V::select(V::gt(bx, threshold), x, f);
   }
   // f' = sigmoid(beta z), and 1 where the forward is the identity.
@@ -305,7 +304,7 @@ struct SigmoidAct {
   ExpScaled<V> exp{-0x1.715476p+0f};  // c = -1
   F one = V::set1(1.0f), x_lo = V::set1(-ExpClamped<V>::kHi), x_hi = V::set1(-ExpClamped<V>::kLo);
   explicit SigmoidAct(const ActParams&) {}
-  SMELU_INLINE F forward(F x) const { return V::div(one, V::add(one, exp(V::min(x_hi, V::max(x_lo, x))))); }
+  SMELU_INLINE F forward(F x) const { return V::div(one, exp.one_plus(V::min(x_hi, V::max(x_lo, x)))); }
   // f' = s (1 - s) = s - s^2 in one FMA (exact product): no 1 - s cancellation.
   SMELU_INLINE F backward(F z, F dy) const {
     const F s = forward(z);
