@@ -85,6 +85,8 @@ struct VecScalar {
     if (count) *p = v;
   }
 
+  // SmeLU's forward in its clamp form (see SmeluAct): only SIMD128 gains by it.
+  static constexpr bool kSmeluClampForm = false;
   // Non-temporal stores: 0 means this tier has none, and the loops use store().
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { *p = v; }
