@@ -190,17 +190,23 @@ template <class V>
 struct GeluAct {
   using F = typename V::F;
   F half = V::set1(0.5f), lowest = V::set1(-FLT_MAX);
-  GaussCdfCentered<V> cdf;
-  GeluSlopeCentered<V> slope;
+  // The tables, or on tiers without a gather the table-free form (gauss.h).
+  struct Tables {
+    GaussCdfCentered<V> cdf;
+    GeluSlopeCentered<V> slope;
+    SMELU_INLINE F h(F a) const { return cdf(a); }
+    SMELU_INLINE F g(F a) const { return slope(a); }
+  };
+  std::conditional_t<V::kGeluTableFree, GaussExpForm<V>, Tables> gauss;
   explicit GeluAct(const ActParams&) {}
   SMELU_INLINE F forward(F x) const {
     const F xc = V::max(lowest, x);
     const F ax = V::abs(xc);
-    return V::fma(ax, cdf(ax), V::mul(half, xc));
+    return V::fma(ax, gauss.h(ax), V::mul(half, xc));
   }
-  // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside the table lookup.
+  // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside G.
   SMELU_INLINE F backward(F z, F dy) const {
-    return V::mul(dy, V::add(half, V::copysign(slope(V::abs(z)), z)));
+    return V::mul(dy, V::add(half, V::copysign(gauss.g(V::abs(z)), z)));
   }
 };
 

@@ -86,6 +86,7 @@ struct VecAvx512 {
   }
 
   static constexpr bool kSmeluClampForm = false;
+  static constexpr bool kGeluTableFree = false;
   static constexpr size_t kStreamAlign = 64;
   // p must be 64-byte aligned.
   static void store_stream(float* p, F v) { _mm512_stream_ps(p, v); }

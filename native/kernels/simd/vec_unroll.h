@@ -22,6 +22,7 @@ struct VecUnroll {
   static constexpr int kWidth = V::kWidth * N;
   static constexpr size_t kStreamAlign = V::kStreamAlign;
   static constexpr bool kSmeluClampForm = V::kSmeluClampForm;
+  static constexpr bool kGeluTableFree = V::kGeluTableFree;
 
   template <class Op>
   SMELU_INLINE static F map(Op op) {

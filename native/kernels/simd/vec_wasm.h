@@ -83,6 +83,9 @@ struct VecWasm {
   // f32x4.abs and two on the unfused fma, so the native tiers' form costs 9 instructions per
   // vector here against 6.
   static constexpr bool kSmeluClampForm = true;
+  // GELU without tables (gauss.h): no gather, so each table lookup is 4 lane extractions, loads
+  // and insertions.
+  static constexpr bool kGeluTableFree = true;
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { wasm_v128_store(p, v); }
   static void stream_fence() {}
