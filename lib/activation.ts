@@ -202,8 +202,14 @@ export function activation(desc: ActivationLike): ActivationSpec {
       `activation must be an object like { kind: 'smelu', beta: 1 } or a kind name, got ${describeValue(desc)}`,
     );
   }
+  // The same spec call after call (a loop over batches) skips even the WeakMap lookup.
+  if (desc === lastSpec) return unchanged(lastSpec, lastPristine!);
   const pristine = PRISTINE.get(desc as object);
-  if (pristine !== undefined) return unchanged(desc as ActivationSpec, pristine);
+  if (pristine !== undefined) {
+    lastSpec = desc as ActivationSpec;
+    lastPristine = pristine;
+    return unchanged(lastSpec, pristine);
+  }
   const kind = (desc as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(ACTIVATION_KINDS as readonly string[]).includes(kind)) {
     throw new TypeError(
@@ -278,6 +284,9 @@ export function activation(desc: ActivationLike): ActivationSpec {
  * lookup per call.
  */
 const PRISTINE = new WeakMap<object, Float64Array>();
+/** The spec the last call found in PRISTINE, and its entry there. */
+let lastSpec: ActivationSpec | null = null;
+let lastPristine: Float64Array | null = null;
 
 /** A validated spec whose parameters were not edited since (five compares per call). */
 function unchanged(spec: ActivationSpec, p: Float64Array): ActivationSpec {

@@ -183,8 +183,10 @@ class Arena {
     this.view();
   }
 
-  /** The last view handed out by floats(). */
+  /** The last view handed out by floats(), where it starts, and the memory view it was cut from. */
   private last: Float32Array | null = null;
+  private lastP = -1;
+  private lastOf: Float32Array | null = null;
 
   private view(): void {
     this.f32 = new Float32Array(this.memory.buffer);
@@ -193,11 +195,15 @@ class Arena {
 
   /**
    * A view of `n` floats at byte `p`. Calls repeat their layout, so the last view is handed out
-   * again while it still covers the same floats of the current memory (no allocation per call).
+   * again while it covers the same floats and the memory has not grown since (growing makes a new
+   * f32; the module itself never grows its memory). Plain field compares: the typed array getters
+   * (buffer, byteOffset) cost more than the copy's setup here.
    */
   floats(p: number, n: number): Float32Array {
     const v = this.last;
-    if (v !== null && v.byteOffset === p && v.length === n && v.buffer === this.f32.buffer) return v;
+    if (v !== null && this.lastOf === this.f32 && this.lastP === p && v.length === n) return v;
+    this.lastOf = this.f32;
+    this.lastP = p;
     return (this.last = this.f32.subarray(p >> 2, (p >> 2) + n));
   }
 
