@@ -5,10 +5,11 @@
  * interleaved round by round (this machine's load moves by 2-3x within minutes, so figures taken
  * in different minutes or processes do not compare): dense 512^3 forward (GFLOP/s) on the wasm
  * and native backends (1 and 2 threads), the TypeScript backend and TF.js wasm (XNNPACK, one
- * thread; matMul, + bias + the activation composed from TF.js ops), and SmeLU forward at n = 4096
- * (L1; elements per ns, per backend call, copies included) on the wasm, native and TypeScript
- * backends, and the wasm kernel alone (the act_forward export on data already in the module's
- * memory: no copies, no validation; the ceiling of the per-call figure). Each figure is the median over the
+ * thread; matMul, + bias + the activation composed from TF.js ops), and SmeLU and GELU forward at
+ * n = 4096 (L1; elements per ns, per call, copies included; the wasm backend through the public
+ * API, the others by their backend call) on the wasm, native and TypeScript backends, and the wasm
+ * kernel alone (the act_forward export on data already in the module's memory: no copies, no
+ * validation; the ceiling of the per-call figure). Each figure is the median over the
  * rounds of the best-of-round time. `node bench/wasm-vs-peers.js [--rounds N]`
  */
 const path = require('node:path');
@@ -18,23 +19,9 @@ const ROOT = path.resolve(__dirname, '..');
 const smelu = require(path.join(ROOT, 'dist', 'index.js'));
 const { jsBackend } = require(path.join(ROOT, 'dist', 'backend', 'js.js'));
 const { loadNativeBackend } = require(path.join(ROOT, 'dist', 'backend', 'native.js'));
-const { withUnsharedMemory, WASM_INITIAL_PAGES, WASM_MAX_PAGES } = require(path.join(ROOT, 'dist', 'backend', 'wasm.js'));
-const fs = require('node:fs');
 const { loadTf, tfDense } = require('./lib/tfjs');
 const { fillUniform, loadDist, median } = require('./lib/util');
-
-/** act_forward of smelu.wasm on `x` (with `params`) copied once into a fresh instance's memory. */
-function wasmKernel(code, params, x) {
-  const memory = new WebAssembly.Memory({ initial: WASM_INITIAL_PAGES * 2, maximum: WASM_MAX_PAGES });
-  const bytes = withUnsharedMemory(fs.readFileSync(path.join(ROOT, 'native', 'wasm', 'smelu.wasm')));
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-  const raw = Math.ceil(ex.__heap_base.value / 64) * 64;
-  const xp = raw + 64;
-  const yp = xp + x.length * 4;
-  new Float64Array(memory.buffer, raw, params.length).set(params);
-  new Float32Array(memory.buffer, xp, x.length).set(x);
-  return () => ex.act_forward(code, raw, xp, yp, x.length);
-}
+const { wasmKernel } = require('./lib/wasm');
 
 const SPEC = {
   name: 'wasm-vs-peers',
@@ -100,13 +87,15 @@ async function measureAll() {
     const tfLayer = tfDense(tf, { m: M, k: M, n: M, act, x, W, b });
     cases.push({ name: `dense 512^3 ${act}, TF.js wasm`, unit: 'GFLOP/s', work: flop, budget: 300, run: tfLayer.run });
   }
-  const sm = smelu.activation({ kind: 'smelu', beta: 1 });
-  cases.push({ name: 'smelu forward n=4096, smelu wasm', unit: 'elements/ns', work: L1, budget: 150, run: () => smelu.forward(sm, xs, ys) });
-  cases.push({ name: 'smelu forward n=4096, wasm kernel alone', unit: 'elements/ns', work: L1, budget: 150, run: wasmKernel(sm.code, sm.params, xs) });
-  cases.push({ name: `smelu forward n=4096, smelu native (${native.info().isa})`, unit: 'elements/ns', work: L1, budget: 150,
-    run: () => native.actForward(sm.code, sm.params, xs, ys) });
-  cases.push({ name: 'smelu forward n=4096, smelu TypeScript', unit: 'elements/ns', work: L1, budget: 150,
-    run: () => jsBackend.actForward(sm.code, sm.params, xs, ys) });
+  for (const kind of ['smelu', 'gelu']) {
+    const sm = smelu.activation(kind === 'smelu' ? { kind, beta: 1 } : kind);
+    cases.push({ name: `${kind} forward n=4096, smelu wasm`, unit: 'elements/ns', work: L1, budget: 150, run: () => smelu.forward(sm, xs, ys) });
+    cases.push({ name: `${kind} forward n=4096, wasm kernel alone`, unit: 'elements/ns', work: L1, budget: 150, run: wasmKernel(sm.code, sm.params, xs).forward });
+    cases.push({ name: `${kind} forward n=4096, smelu native (${native.info().isa})`, unit: 'elements/ns', work: L1, budget: 150,
+      run: () => native.actForward(sm.code, sm.params, xs, ys) });
+    cases.push({ name: `${kind} forward n=4096, smelu TypeScript`, unit: 'elements/ns', work: L1, budget: 150,
+      run: () => jsBackend.actForward(sm.code, sm.params, xs, ys) });
+  }
 
   const samples = cases.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
@@ -124,8 +113,10 @@ async function measureAll() {
     const w1 = get(`dense 512^3 ${act}, smelu wasm, 1 thread`);
     console.log(`  dense 512^3 ${act}: wasm 1t / TypeScript ${(w1 / get(`dense 512^3 ${act}, smelu TypeScript`)).toFixed(1)}x; wasm 1t / TF.js wasm ${(w1 / get(`dense 512^3 ${act}, TF.js wasm`)).toFixed(2)}x; wasm 2t / 1t ${(get(`dense 512^3 ${act}, smelu wasm, 2 threads`) / w1).toFixed(2)}x`);
   }
-  const ts = get('smelu forward n=4096, smelu TypeScript');
-  console.log(`  smelu forward L1: wasm / TypeScript ${(get('smelu forward n=4096, smelu wasm') / ts).toFixed(1)}x; wasm kernel alone / TypeScript ${(get('smelu forward n=4096, wasm kernel alone') / ts).toFixed(1)}x`);
+  for (const kind of ['smelu', 'gelu']) {
+    const ts = get(`${kind} forward n=4096, smelu TypeScript`);
+    console.log(`  ${kind} forward L1: wasm / TypeScript ${(get(`${kind} forward n=4096, smelu wasm`) / ts).toFixed(1)}x; wasm kernel alone / TypeScript ${(get(`${kind} forward n=4096, wasm kernel alone`) / ts).toFixed(1)}x`);
+  }
 }
 
 main().catch((e) => {

@@ -202,7 +202,14 @@ export function activation(desc: ActivationLike): ActivationSpec {
       `activation must be an object like { kind: 'smelu', beta: 1 } or a kind name, got ${describeValue(desc)}`,
     );
   }
-  if (VALIDATED.has(desc as object)) return unchanged(desc as ActivationSpec);
+  // The same spec call after call (a loop over batches) skips even the WeakMap lookup.
+  if (desc === lastSpec) return unchanged(lastSpec, lastPristine!);
+  const pristine = PRISTINE.get(desc as object);
+  if (pristine !== undefined) {
+    lastSpec = desc as ActivationSpec;
+    lastPristine = pristine;
+    return unchanged(lastSpec, pristine);
+  }
   const kind = (desc as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(ACTIVATION_KINDS as readonly string[]).includes(kind)) {
     throw new TypeError(
@@ -267,19 +274,22 @@ export function activation(desc: ActivationLike): ActivationSpec {
     validated: true,
   };
   Object.freeze(spec);
-  VALIDATED.add(spec);
   PRISTINE.set(spec, Float64Array.from(params));
   return spec;
 }
 
-/** Specs made by {@link activation}; anything else is validated again. */
-const VALIDATED = new WeakSet<object>();
-/** The parameters each spec was validated with: a typed array cannot be frozen, so edits are detected. */
+/**
+ * The specs made by {@link activation} (anything else is validated again), each with the
+ * parameters it was validated with: a typed array cannot be frozen, so edits are detected. One
+ * lookup per call.
+ */
 const PRISTINE = new WeakMap<object, Float64Array>();
+/** The spec the last call found in PRISTINE, and its entry there. */
+let lastSpec: ActivationSpec | null = null;
+let lastPristine: Float64Array | null = null;
 
 /** A validated spec whose parameters were not edited since (five compares per call). */
-function unchanged(spec: ActivationSpec): ActivationSpec {
-  const p = PRISTINE.get(spec)!;
+function unchanged(spec: ActivationSpec, p: Float64Array): ActivationSpec {
   for (let i = 0; i < PARAM_SLOTS; i++) {
     if (!Object.is(spec.params[i], p[i])) {
       throw new TypeError(`activation ${spec.kind}: its params were edited after validation; validated specs are immutable (make a new one with activation())`);

@@ -183,9 +183,36 @@ class Arena {
     this.view();
   }
 
+  /** The last view handed out by floats(), where it starts, and the memory view it was cut from. */
+  private last: Float32Array | null = null;
+  private lastP = -1;
+  private lastOf: Float32Array | null = null;
+
   private view(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /**
+   * A view of `n` floats at byte `p`. Calls repeat their layout, so the last view is handed out
+   * again while it covers the same floats and the memory has not grown since (growing makes a new
+   * f32; the module itself never grows its memory). Plain field compares: the typed array getters
+   * (buffer, byteOffset) cost more than the copy's setup here.
+   */
+  floats(p: number, n: number): Float32Array {
+    const v = this.last;
+    if (v !== null && this.lastOf === this.f32 && this.lastP === p && v.length === n) return v;
+    this.lastOf = this.f32;
+    this.lastP = p;
+    return (this.last = this.f32.subarray(p >> 2, (p >> 2) + n));
+  }
+
+  /** The float64 parameters `a` (a few values: element stores beat a TypedArray.set call). */
+  putParams(a: Float64Array): number {
+    const p = this.alloc(a.length * 8);
+    const f64 = this.f64;
+    for (let i = 0, q = p >> 3; i < a.length; i++) f64[q + i] = a[i];
+    return p;
   }
 
   reset(): void {
@@ -226,20 +253,19 @@ export interface WasmInstance {
 export function createWasmBackend(single: WasmInstance, shared: WasmInstance | null, defaultThreads: number): WasmBackend {
   const NR = single.exports.tile_nr();
   const A_SCRATCH_BYTES = single.exports.a_scratch_floats() * 4;
-  const arenas = new Map<WasmInstance, Arena>();
-  for (const inst of shared ? [single, shared] : [single]) {
-    arenas.set(inst, new Arena(inst.memory, wasmLayout(inst.exports.__heap_base.value).arenaBase));
-  }
+  const arenaOf = (inst: WasmInstance) => new Arena(inst.memory, wasmLayout(inst.exports.__heap_base.value).arenaBase);
+  const singleArena = arenaOf(single);
+  const sharedArena = shared ? arenaOf(shared) : singleArena;
   let threads = Math.max(1, shared?.helpers ? defaultThreads : 1);
   // The instance the current call runs on (set by use()).
   let ex = single.exports;
-  let arena = arenas.get(single)!;
+  let arena = singleArena;
   let helpers: WasmHelpers | null = null;
 
   /** Starts a call on `inst`: its exports, its arena (emptied), its helpers. */
   function use(inst: WasmInstance): void {
     ex = inst.exports;
-    arena = arenas.get(inst)!;
+    arena = inst === single ? singleArena : sharedArena;
     arena.reset();
     helpers = inst.helpers;
   }
@@ -254,12 +280,8 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     arena.f32.set(n === a.length ? a : a.subarray(0, n), p >> 2);
     return p;
   };
-  const putParams = (a: Float64Array) => {
-    const p = arena.alloc(a.length * 8);
-    arena.f64.set(a, p >> 3);
-    return p;
-  };
-  const get = (p: number, out: Float32Array, n: number) => out.set(f32(p, n));
+  const putParams = (a: Float64Array) => arena.putParams(a);
+  const get = (p: number, out: Float32Array, n: number) => out.set(arena.floats(p, n));
   const panelsOf = (n: number) => Math.ceil(n / NR);
 
   /** Threads for `flops` of work split into at most `units` parts. */

@@ -23,6 +23,7 @@ const COMMANDS: [string, string, string[], string][] = [
   ['smelu worker', CLI, ['worker'], 'usage: smelu worker'],
   ['bench', path.join(ROOT, 'bench', 'run.js'), [], 'usage: node bench/run.js'],
   ['wasm-vs-peers', path.join(ROOT, 'bench', 'wasm-vs-peers.js'), [], 'usage: node bench/wasm-vs-peers.js'],
+  ['wasm-parts', path.join(ROOT, 'bench', 'wasm-parts.js'), [], 'usage: node bench/wasm-parts.js'],
 ];
 
 describe.each(COMMANDS)('%s', (name, file, prefix, usage) => {

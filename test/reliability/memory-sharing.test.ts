@@ -124,6 +124,14 @@ describe('activation specs and prototype pollution', () => {
     expect(() => forward(s, ramp(8))).toThrow(/params were edited after validation/);
   });
 
+  it('an edit is refused also after calls with that very spec (the last spec used is remembered)', () => {
+    const s = activation({ kind: 'smelu', beta: 2 });
+    expect(Array.from(forward(s, Float32Array.from([-4, 0, 4])))).toEqual([0, 0.5, 4]);
+    forward(s, ramp(8));
+    (s.params as Float64Array)[0] = 0.5;
+    expect(() => forward(s, ramp(8))).toThrow(/params were edited after validation/);
+  });
+
   it('options inherited from Object.prototype change no result', () => {
     const x = ramp(16);
     const W = ramp(16, 0.1);

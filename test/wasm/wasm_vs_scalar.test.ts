@@ -134,6 +134,23 @@ describe('wasm backend limits and loading', () => {
     expect(Array.from(y)).toEqual([0, 0, 2]);
   });
 
+  it('gives the right values again after a call that grew the memory (the reused views follow it)', () => {
+    const s = activation({ kind: 'smelu', beta: 1 });
+    const small = randomF32(4096, 11, -3, 3);
+    const want = new Float32Array(small.length);
+    scalar.actForward(s.code, s.params, small, want);
+    const run = (x: Float32Array) => {
+      const y = new Float32Array(x.length).fill(Number.NaN);
+      wasm.actForward(s.code, s.params, x, y);
+      return y;
+    };
+    expect(maxError(run(small), want).err).toBeLessThanOrEqual(SPEC_TOL);
+    // 64 MiB in and out: more than the memory held so far, so it grows (and detaches old views).
+    const big = run(new Float32Array(1 << 24).fill(2));
+    expect([big[0], big[big.length - 1]]).toEqual([2, 2]);
+    expect(maxError(run(small), want).err).toBeLessThanOrEqual(SPEC_TOL);
+  });
+
   it('refuses backward from the output for kinds other than relu and smelu, elementwise and dense', () => {
     const f = (len: number) => new Float32Array(len).fill(0.5);
     for (const kind of ['identity', 'gelu', 'swish'] as const) {

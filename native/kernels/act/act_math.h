@@ -70,7 +70,7 @@ struct ReluAct {
 template <class V>
 struct SmeluAct {
   using F = typename V::F;
-  F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), beta, inv2b, invb, inv4b;
+  F zero = V::zero(), one = V::set1(1.0f), half = V::set1(0.5f), beta, two_beta, inv2b, invb, inv4b;
   // c0 = 1/(2 beta), c1 = 1/beta, c2 = 1/(4 beta). beta = 0 (or a beta whose 1/(2 beta) overflows
   // float32) is exactly ReLU, as docs/activations.md requires: no division by zero.
   static void derive(ActParams& a, const double* raw) {
@@ -85,13 +85,23 @@ struct SmeluAct {
     a.c[2] = static_cast<float>(0.25 / beta);
   }
   explicit SmeluAct(const ActParams& a)
-      : beta(V::set1(a.p[0])), inv2b(V::set1(a.c[0])), invb(V::set1(a.c[1])), inv4b(V::set1(a.c[2])) {}
+      : beta(V::set1(a.p[0])), two_beta(V::set1(2 * a.p[0])), inv2b(V::set1(a.c[0])), invb(V::set1(a.c[1])),
+        inv4b(V::set1(a.c[2])) {}
   // f = max(0, x) + (beta - min(|x|, beta))^2 / (4 beta): the same function (the correction is
   // symmetric in x and vanishes for |x| >= beta), in 5 operations of which 3 (vrangeps, sub, max)
   // run on the add pipes. NaN reaches f through max(0, x); abs_min maps NaN to beta.
+  // The clamp form (V::kSmeluClampForm; SIMD128, which has neither fma nor a one-instruction
+  // abs): f = max(u^2 / (4 beta), x) with u = clamp(x + beta, 0, 2 beta), since u^2 / (4 beta) is
+  // 0 left of -beta, at least x inside [-beta, beta] ((x + beta)^2 - 4 beta x = (x - beta)^2) and
+  // beta <= x right of it. NaN reaches f through the last max (x second).
   SMELU_INLINE F forward(F x) const {
-    const F e = V::sub(beta, V::abs_min(x, beta));
-    return V::fma(V::mul(e, inv4b), e, V::max(zero, x));
+    if constexpr (V::kSmeluClampForm) {
+      const F u = V::clamp_to(V::add(x, beta), two_beta);
+      return V::max(V::mul(V::mul(u, inv4b), u), x);
+    } else {
+      const F e = V::sub(beta, V::abs_min(x, beta));
+      return V::fma(V::mul(e, inv4b), e, V::max(zero, x));
+    }
   }
   // f'(z) = clamp((z + beta) / (2 beta), 0, 1).
   SMELU_INLINE F backward(F z, F dy) const {
@@ -180,17 +190,23 @@ template <class V>
 struct GeluAct {
   using F = typename V::F;
   F half = V::set1(0.5f), lowest = V::set1(-FLT_MAX);
-  GaussCdfCentered<V> cdf;
-  GeluSlopeCentered<V> slope;
+  // The tables, or on tiers without a gather the table-free form (gauss.h).
+  struct Tables {
+    GaussCdfCentered<V> cdf;
+    GeluSlopeCentered<V> slope;
+    SMELU_INLINE F h(F a) const { return cdf(a); }
+    SMELU_INLINE F g(F a) const { return slope(a); }
+  };
+  std::conditional_t<V::kGeluTableFree, GaussExpForm<V>, Tables> gauss;
   explicit GeluAct(const ActParams&) {}
   SMELU_INLINE F forward(F x) const {
     const F xc = V::max(lowest, x);
     const F ax = V::abs(xc);
-    return V::fma(ax, cdf(ax), V::mul(half, xc));
+    return V::fma(ax, gauss.h(ax), V::mul(half, xc));
   }
-  // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside the table lookup.
+  // f' = Phi(z) + z phi(z) = 1/2 + sign(z) G(|z|); |z| is clamped inside G.
   SMELU_INLINE F backward(F z, F dy) const {
-    return V::mul(dy, V::add(half, V::copysign(slope(V::abs(z)), z)));
+    return V::mul(dy, V::add(half, V::copysign(gauss.g(V::abs(z)), z)));
   }
 };
 

@@ -7,6 +7,7 @@
 // Interval 15 is the constant 1/2 that both reach within float32 past 14.5 step.
 #pragma once
 #include "../simd/inline.h"
+#include "exp.h"
 #include "math_coeffs.h"
 
 namespace smelu {
@@ -48,6 +49,48 @@ struct GaussCdfCentered : TablePoly16<V> {
 template <class V>
 struct GeluSlopeCentered : TablePoly16<V> {
   GeluSlopeCentered() : TablePoly16<V>(mathc::kGeluG, mathc::kGeluGStep, mathc::kGeluGInvStep) {}
+};
+
+// H and G without tables, for tiers that have no gather (V::kGeluTableFree: SIMD128 fetches the
+// 6 coefficients lane by lane, 24 lookups per vector): 1/2 - H(a) = Phi(-a) = e^(-a^2/2) Q(a),
+// Q = Phi(-a) e^(a^2/2) a degree-11 polynomial in t = a - 3.25 on [0, 6.5] (math_coeffs.h), and
+// G(a) = H(a) + a phi(a) = 1/2 - e^(-a^2/2) (Q(a) - a / sqrt(2 pi)). Past a = 6.5 the exponential
+// term is below 2e-9 and both are exactly 1/2 in float32, so a is clamped there (the limits at
+// infinity stay exact). Absolute error ~1.1e-7 without fma (fit_coeffs.py).
+template <class V>
+struct GaussExpForm {
+  using F = typename V::F;
+  ExpScaled<V> exp{-0x1.715476p-1f};  // e^(c x) with c = -1/2: c log2(e) rounded to float32
+  F a_max = V::set1(6.5f), center = V::set1(3.25f), half = V::set1(0.5f);
+  F inv_sqrt_2pi = V::set1(0x1.988454p-2f);
+  F q[12];
+  GaussExpForm() {
+    for (int k = 0; k < 12; ++k) q[k] = V::set1(mathc::kGaussQ[k]);
+  }
+
+  // H(a) for a >= 0 or NaN (NaN kept).
+  SMELU_INLINE F h(F a) const {
+    F e;
+    const F qa = tail(V::min(a_max, a), e);
+    return V::fnma(e, qa, half);
+  }
+  // G(a) for a >= 0 or NaN (NaN kept).
+  SMELU_INLINE F g(F a) const {
+    F e;
+    a = V::min(a_max, a);
+    const F qa = tail(a, e);
+    return V::fnma(e, V::fnma(a, inv_sqrt_2pi, qa), half);
+  }
+
+ private:
+  // Q(a), and e = e^(-a^2/2), for a in [0, 6.5].
+  SMELU_INLINE F tail(F a, F& e) const {
+    e = exp(V::mul(a, a));
+    const F t = V::sub(a, center);
+    F p = V::fma(q[11], t, q[10]);
+    for (int k = 9; k >= 0; --k) p = V::fma(p, t, q[k]);
+    return p;
+  }
 };
 
 }  // namespace smelu

@@ -61,6 +61,8 @@ struct VecAvx2 {
   static F load_first(const float* p, size_t count) { return _mm256_maskload_ps(p, first_lanes(count)); }
   static void store_first(float* p, F v, size_t count) { _mm256_maskstore_ps(p, first_lanes(count), v); }
 
+  static constexpr bool kSmeluClampForm = false;
+  static constexpr bool kGeluTableFree = false;
   static constexpr size_t kStreamAlign = 32;
   // p must be 32-byte aligned.
   static void store_stream(float* p, F v) { _mm256_stream_ps(p, v); }

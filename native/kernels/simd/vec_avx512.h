@@ -85,6 +85,8 @@ struct VecAvx512 {
                                         _mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(3, 1, 3, 1))));
   }
 
+  static constexpr bool kSmeluClampForm = false;
+  static constexpr bool kGeluTableFree = false;
   static constexpr size_t kStreamAlign = 64;
   // p must be 64-byte aligned.
   static void store_stream(float* p, F v) { _mm512_stream_ps(p, v); }

@@ -67,6 +67,8 @@ struct VecNeon {
     for (size_t i = 0; i < count; ++i) p[i] = b[i];
   }
 
+  static constexpr bool kSmeluClampForm = false;
+  static constexpr bool kGeluTableFree = false;
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { vst1q_f32(p, v); }
   static void stream_fence() {}

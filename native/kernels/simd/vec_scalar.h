@@ -85,6 +85,10 @@ struct VecScalar {
     if (count) *p = v;
   }
 
+  // SmeLU's forward in its clamp form (SmeluAct) and GELU without tables (gauss.h): only SIMD128
+  // gains by them.
+  static constexpr bool kSmeluClampForm = false;
+  static constexpr bool kGeluTableFree = false;
   // Non-temporal stores: 0 means this tier has none, and the loops use store().
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { *p = v; }

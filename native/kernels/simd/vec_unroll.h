@@ -21,6 +21,8 @@ struct VecUnroll {
   using Table16 = typename V::Table16;
   static constexpr int kWidth = V::kWidth * N;
   static constexpr size_t kStreamAlign = V::kStreamAlign;
+  static constexpr bool kSmeluClampForm = V::kSmeluClampForm;
+  static constexpr bool kGeluTableFree = V::kGeluTableFree;
 
   template <class Op>
   SMELU_INLINE static F map(Op op) {
@@ -75,6 +77,7 @@ struct VecUnroll {
   SMELU_UNROLL_1(sqrt)
   SMELU_UNROLL_2(copysign)
   SMELU_UNROLL_2(abs_min)
+  SMELU_UNROLL_2(clamp_to)
   SMELU_UNROLL_1(neg_abs)
   SMELU_UNROLL_1(bits_shl23)
   SMELU_UNROLL_CMP(gt)
