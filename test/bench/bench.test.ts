@@ -31,3 +31,16 @@ it('--help prints the usage on stdout and exits 0', () => {
   expect(r.stdout).toMatch(/^usage: node bench\/run\.js[\s\S]*--out DIR[\s\S]*bench\/results\/local/);
   expect(r.stderr).toBe('');
 });
+
+it('refuses a malformed --shapes, --acts or --impls list before measuring', () => {
+  const shapes = bench(['--suite', 'dense', '--shapes', '512x512']);
+  expect(shapes.status).toBe(2);
+  expect(shapes.stderr).toMatch(/--shapes must be a comma list of MxKxN with integers from 1 to 65536, got '512x512'[\s\S]*usage:/);
+  expect(bench(['--shapes', '16x0x8']).stderr).toMatch(/got '16x0x8'/);
+  const acts = bench(['--acts', 'relu,tanh']);
+  expect(acts.status).toBe(2);
+  expect(acts.stderr).toMatch(/--acts must name activations among identity, relu, smelu, gelu, gelu_tanh, swish, softplus, got 'tanh'/);
+  const impls = bench(['--impls', 'smelu-native,mkl']);
+  expect(impls.status).toBe(2);
+  expect(impls.stderr).toMatch(/--impls must name implementations among smelu-native, [^']*onednn[^']*, got 'mkl'/);
+});

@@ -63,6 +63,9 @@ void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, flo
 // Threads worth waking for `flops` of work (at least 1, at most rt.usable_threads()).
 int threads_for(const Runtime& rt, double flops);
 
+// Threads worth waking to pack `floats` floats (at least 1, at most rt.usable_threads()).
+int pack_threads(const Runtime& rt, size_t floats);
+
 // Start of part `i` of `parts` of [0, n) in units of `unit`.
 size_t part_begin(size_t n, size_t unit, size_t parts, size_t i);
 
