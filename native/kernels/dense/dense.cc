@@ -129,7 +129,7 @@ void small_batch_products(DenseRuntime& rt, const GemmKernels& t, const DenseBac
   constexpr size_t kRowsPerItem = 16;
   const size_t items = ceil_div(a.k, kRowsPerItem);
   if (items == 0) return;
-  const int nt = std::min<int>(gemm::threads_for(rt, 4.0 * a.m * a.k * a.n), static_cast<int>(items));
+  const int nt = std::min<int>(gemm::threads_for(rt, gemm::thread_work(a.m, 4.0 * a.m * a.k * a.n)), static_cast<int>(items));
   auto rows = [&](size_t q, int) {
     const size_t p0 = q * kRowsPerItem, p1 = std::min(a.k, p0 + kRowsPerItem);
     if (a.dx) t.dot_rows(d, p0, p1);

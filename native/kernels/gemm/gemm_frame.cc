@@ -184,7 +184,7 @@ void compute_rect(const GemmKernels& t, const Problem& g, const BPanels& bp, siz
 // Columns [c0, c1) of the problem, their B panels ready.
 void compute_columns(Runtime& rt, const GemmKernels& t, const Problem& g, const BPanels& bp, size_t c0,
                      size_t c1, const float* bias_padded) {
-  const int nt = threads_for(rt, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1));
+  const int nt = threads_for(rt, thread_work(g.M, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1)));
   const WorkSplit w = split_work(t, g.M, c1 - c0, nt);
   const int used = static_cast<int>(std::min<size_t>(nt, w.items()));
   std::vector<float*> abufs;
