@@ -2,8 +2,10 @@
  * bench/run.js parses its options with node:util parseArgs and refuses bad ones before measuring
  * anything: exit 2 with the usage on stderr (the runs: bench.full.test.ts).
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { expect, it } from 'vitest';
-import { bench } from './run-bench';
+import { bench, ROOT } from './run-bench';
 
 it('refuses an unknown suite with a clear message', () => {
   const r = bench(['--suite', 'nope']);
@@ -43,4 +45,10 @@ it('refuses a malformed --shapes, --acts or --impls list before measuring', () =
   const impls = bench(['--impls', 'smelu-native,mkl']);
   expect(impls.status).toBe(2);
   expect(impls.stderr).toMatch(/--impls must name implementations among smelu-native, [^']*onednn[^']*, got 'mkl'/);
+});
+
+it('bench/percall.js refuses a malformed shape with exit 2 and its usage', () => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'percall.js'), '256x64'], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/shapes are MxKxN with positive integers, got '256x64'\nusage: node bench\/percall\.js/);
 });
