@@ -56,15 +56,13 @@ void pack_a_block(const Strided& a, ALayout layout, const GemmKernels& t, size_t
     }
     return;
   }
-  // k index outer: each source row segment (all the block's rows at one k, contiguous for x^T) is
-  // read once, not once per micro-tile (at k = 1024 those rows are 4 KiB apart: a TLB miss each).
   const TileSplit s = split_tiles(rows, t.mr);
-  for (size_t p = 0; p < kc; ++p) {
-    const float* src = a.p + (p0 + p) * a.cs + i * a.rs;
-    for (size_t tile = 0; tile < s.tiles; ++tile) {
-      const size_t r0 = s.first_row(tile), nrows = s.rows_of(tile);
-      float* dst = out + tile * t.mr * kc + p * t.mr;
-      for (size_t r = 0; r < nrows; ++r) dst[r] = a.rs == 1 ? src[r0 + r] : src[(r0 + r) * a.rs];
+  for (size_t tile = 0; tile < s.tiles; ++tile) {
+    const size_t r0 = i + s.first_row(tile), nrows = s.rows_of(tile);
+    float* dst = out + tile * t.mr * kc;
+    for (size_t p = 0; p < kc; ++p) {
+      const float* src = a.p + (p0 + p) * a.cs + r0 * a.rs;
+      for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = a.rs == 1 ? src[r] : src[r * a.rs];
     }
   }
 }
