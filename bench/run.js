@@ -23,6 +23,11 @@ const HELP = `usage: node bench/run.js [options]
   --threads N      largest thread count for the dense suite (default 2)
   --rounds N       dense suite: measure every implementation N times, shape by shape, and keep
                    each one's best round (default 1; 2 or more on a busy machine)
+  --shapes LIST    dense suite: only these shapes, e.g. 512x512x512,16x512x512 (default: all)
+  --acts LIST      dense suite: only these activations, e.g. relu,gelu (default: all)
+  --impls LIST     dense suite: only these implementations, by label prefix, e.g.
+                   smelu-native,openblas,onednn (default: all); with --shapes or --impls the
+                   activation-share table is skipped
   --json           print the result as JSON only (tables are not printed)
   --out DIR        where to write the .json, .md and .svg files (default bench/results/local,
                    not tracked by git; the README's figures live in bench/results)
@@ -40,6 +45,9 @@ const SPEC = {
     suite: { type: 'string', multiple: true },
     threads: { type: 'string' },
     rounds: { type: 'string' },
+    shapes: { type: 'string' },
+    acts: { type: 'string' },
+    impls: { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
   },
@@ -60,12 +68,34 @@ function checkOptions(values) {
   }
   return {
     rounds,
+    ...denseFilters(values, UsageError),
     quick: values.quick === true,
     suites: suites.length ? suites : [...SUITES],
     threads,
     json: values.json === true,
     out: path.resolve(values.out === undefined ? DEFAULT_OUT : values.out),
   };
+}
+
+/** --shapes / --acts / --impls: lists that narrow the dense suite (null: everything). */
+function denseFilters(values, UsageError) {
+  const list = (name) => (values[name] === undefined ? null : values[name].split(',').map((v) => v.trim()).filter(Boolean));
+  const shapes = list('shapes');
+  const parsed = shapes
+    ? shapes.map((s) => {
+        const dims = s.split('x').map(Number);
+        if (dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1 && d <= 65536)) {
+          throw new UsageError(`--shapes must be a comma list of MxKxN with integers from 1 to 65536, got '${s}'`);
+        }
+        return dims;
+      })
+    : null;
+  const { DESCRIPTOR_NAMES, IMPL_NAMES } = require('./suites/dense');
+  const acts = list('acts');
+  for (const a of acts || []) if (!DESCRIPTOR_NAMES.includes(a)) throw new UsageError(`--acts must name activations among ${DESCRIPTOR_NAMES.join(', ')}, got '${a}'`);
+  const impls = list('impls');
+  for (const i of impls || []) if (!IMPL_NAMES.includes(i)) throw new UsageError(`--impls must name implementations among ${IMPL_NAMES.join(', ')}, got '${i}'`);
+  return { shapes: parsed, acts, impls };
 }
 
 function cpuModel() {
@@ -135,7 +165,7 @@ async function bench(opts) {
     schema: 1,
     date,
     host,
-    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads, rounds: opts.rounds },
+    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads, rounds: opts.rounds, shapes: opts.shapes, acts: opts.acts, impls: opts.impls },
     machine: {
       cpu: cpuModel(),
       cores: os.cpus().length,
@@ -153,6 +183,9 @@ async function bench(opts) {
     quick: opts.quick,
     threads: opts.threads,
     rounds: opts.rounds,
+    shapes: opts.shapes,
+    acts: opts.acts,
+    impls: opts.impls,
     smelu,
     nativeLoaded,
     nativeTiers: nativeLoaded ? info.supportedIsas.filter((t) => t !== 'js') : [],

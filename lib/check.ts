@@ -134,7 +134,8 @@ function range(v: Float32Array): { buf: ArrayBufferLike; start: number; end: num
  * other workers are other objects over the same memory: the addon checks data pointers for them.
  */
 export function overlaps(a: Float32Array, b: Float32Array): boolean {
-  // Arrays of different buffers (the common case) without building the ranges.
+  // Separate buffers (the usual case) answer with one getter each, no range objects: a dense
+  // backward checks 15 pairs per call.
   if (bufferOf.call(a) !== bufferOf.call(b)) return false;
   const ra = range(a);
   const rb = range(b);

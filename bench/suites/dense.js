@@ -28,6 +28,9 @@ const ACTS_QUICK = ['identity', 'relu', 'smelu', 'gelu'];
 const SHARE_KS_FULL = [16, 32, 64, 128, 256, 512, 1024];
 const SHARE_KS_QUICK = [16, 64, 256];
 
+/** What --impls can name (the `name` of each entry of implementations()). */
+const IMPL_NAMES = ['smelu-native', 'smelu-wasm', 'smelu-js', 'openblas', 'onednn', 'onnxruntime', 'tfjs-wasm', 'tfjs-cpu'];
+
 /** Descriptors behind the short names (SmeLU beta = 1, as in the peers' composed graphs). */
 const DESCRIPTORS = {
   identity: { kind: 'identity' },
@@ -42,8 +45,8 @@ const DESCRIPTORS = {
 function plan(ctx) {
   const quick = ctx.quick;
   return {
-    shapes: quick ? SHAPES_QUICK : SHAPES_FULL,
-    acts: quick ? ACTS_QUICK : ACTS_FULL,
+    shapes: ctx.shapes || (quick ? SHAPES_QUICK : SHAPES_FULL),
+    acts: ctx.acts || (quick ? ACTS_QUICK : ACTS_FULL),
     threads: ctx.threads > 1 ? [1, ctx.threads] : [1],
     // --quick: one warm-up call and 3 timed ones are enough to check that everything runs.
     timing: quick ? { budgetMs: 25, minSamples: 3, warmup: 1 } : { budgetMs: 300, minSamples: 5, warmup: 2 },
@@ -298,27 +301,28 @@ const NO_OPENBLAS_ENV = { OPENBLAS_CORETYPE: null, OPENBLAS_L2_SIZE: null };
  */
 function implementations(ctx, p, out) {
   const common = { acts: p.acts, threads: p.threads, timing: p.timing, slowFlopLimit: p.slowFlopLimit };
-  const child = (label, task, env, keep = () => {}) => ({ label, run: (shapes) => runTask({ ...task, ...common, shapes }, env), keep });
+  const wanted = (name) => !ctx.impls || ctx.impls.includes(name);
+  const child = (name, label, task, env, keep = () => {}) => ({ name, label, run: (shapes) => runTask({ ...task, ...common, shapes }, env), keep });
   const list = [];
-  if (ctx.nativeLoaded) list.push(child('smelu native', { name: 'dense-smelu', packed: p.packed }, {}));
-  list.push(child('smelu wasm backend', { name: 'dense-smelu', packed: p.packed }, { SMELU_BACKEND: 'wasm', SMELU_ISA: null }));
-  list.push(child('smelu TypeScript backend', { name: 'dense-smelu', packed: false }, { SMELU_BACKEND: 'js', SMELU_ISA: null }));
+  if (ctx.nativeLoaded) list.push(child('smelu-native', 'smelu native', { name: 'dense-smelu', packed: p.packed }, {}));
+  list.push(child('smelu-wasm', 'smelu wasm backend', { name: 'dense-smelu', packed: p.packed }, { SMELU_BACKEND: 'wasm', SMELU_ISA: null }));
+  list.push(child('smelu-js', 'smelu TypeScript backend', { name: 'dense-smelu', packed: false }, { SMELU_BACKEND: 'js', SMELU_ISA: null }));
   if (ctx.addonError) out.notes.push(`openblas peer skipped: ${ctx.addonError}`);
-  else list.push(child('openblas', { name: 'dense-openblas' }, NO_OPENBLAS_ENV, (r) => (out.peers.openblas = r.blas)));
-  const onednn = onednnImpl(ctx, common, out);
+  else if (wanted('openblas')) list.push(child('openblas', 'openblas', { name: 'dense-openblas' }, NO_OPENBLAS_ENV, (r) => (out.peers.openblas = r.blas)));
+  const onednn = wanted('onednn') ? onednnImpl(ctx, common, out) : null;
   if (onednn) list.push(onednn);
   if (ctx.peers.has('onnxruntime-node') && ctx.peers.has('onnx-proto')) {
-    list.push(child('onnxruntime', { name: 'dense-ort' }, {}, (r) => (out.peers.onnxruntime = r.version)));
-  } else out.notes.push('onnxruntime peer skipped: onnxruntime-node / onnx-proto not installed');
+    list.push(child('onnxruntime', 'onnxruntime', { name: 'dense-ort' }, {}, (r) => (out.peers.onnxruntime = r.version)));
+  } else if (wanted('onnxruntime')) out.notes.push('onnxruntime peer skipped: onnxruntime-node / onnx-proto not installed');
   for (const backend of ['wasm', 'cpu']) {
     const pkg = backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs';
     if (!ctx.peers.has('@tensorflow/tfjs') || !ctx.peers.has(pkg)) {
-      out.notes.push(`tfjs-${backend} peer skipped: ${pkg} not installed`);
+      if (wanted(`tfjs-${backend}`)) out.notes.push(`tfjs-${backend} peer skipped: ${pkg} not installed`);
       continue;
     }
-    list.push(child(`tfjs-${backend}`, { name: 'dense-tfjs', backend }, {}, (r) => (out.peers[`tfjs-${backend}`] = r.version)));
+    list.push(child(`tfjs-${backend}`, `tfjs-${backend}`, { name: 'dense-tfjs', backend }, {}, (r) => (out.peers[`tfjs-${backend}`] = r.version)));
   }
-  return list;
+  return list.filter((impl) => wanted(impl.name));
 }
 
 /** oneDNN runs as its own program (bench/lib/onednn.js); absent, it is one note. */
@@ -335,6 +339,7 @@ function onednnImpl(ctx, common, out) {
     rows: r.rows.map((q) => ({ ...row('onednn', q.kernel, q.threads, q.activation, [q.m, q.k, q.n], q.direction, q), kernel: q.kernel })),
   });
   return {
+    name: 'onednn',
     label: 'onednn',
     run: async (shapes) => toRows(await runOnednn({ ...common, shapes })),
     keep: (r) => {
@@ -398,7 +403,9 @@ async function run(ctx) {
     notes.add(`onednn ${out.peers.onednn.version} kernels: forward ${k.forward.join(', ')}; backward ${k.backward.join(', ')}; no SmeLU in oneDNN (not measured)`);
   }
   out.notes.push(...notes);
-  if (ctx.nativeLoaded || ctx.quick) {
+  // A narrowed run (--shapes / --impls) is a focused comparison: no share table.
+  const wantShare = !ctx.shapes && (!ctx.impls || ctx.impls.includes('smelu-native'));
+  if (wantShare && (ctx.nativeLoaded || ctx.quick)) {
     // The share is a property of the fast path; on the TypeScript backend it says little, but
     // --quick still runs it so the test covers the code.
     const r = await runTask({ name: 'dense-share', ks: p.shareKs, acts: p.acts, timing: p.timing }, {}).catch((e) => {
@@ -451,4 +458,4 @@ function addPeak(rows, fma) {
   }
 }
 
-module.exports = { run, denseSmelu, denseOpenblas, denseOrt, denseTfjs, share, probe, plan, busyNotes, DESCRIPTORS, NO_OPENBLAS_ENV };
+module.exports = { run, IMPL_NAMES, DESCRIPTOR_NAMES: Object.keys(DESCRIPTORS), denseSmelu, denseOpenblas, denseOrt, denseTfjs, share, probe, plan, busyNotes, DESCRIPTORS, NO_OPENBLAS_ENV };

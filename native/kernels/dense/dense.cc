@@ -27,7 +27,7 @@ using gemm::Strided;
 void pack_panels(DenseRuntime& rt, size_t k, size_t n, size_t nr, const float* w, float* out) {
   const size_t panels = ceil_div(n, nr), panel_floats = k * nr;
   const Strided b{w, n, 1};
-  const int nt = std::min<int>(gemm::threads_for(rt, 8.0 * k * n), static_cast<int>(std::max<size_t>(panels, 1)));
+  const int nt = std::min<int>(gemm::pack_threads(rt, k * n), static_cast<int>(std::max<size_t>(panels, 1)));
   auto pack = [&](size_t q, int) {
     gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
   };
@@ -129,11 +129,26 @@ void small_batch_products(DenseRuntime& rt, const GemmKernels& t, const DenseBac
   constexpr size_t kRowsPerItem = 16;
   const size_t items = ceil_div(a.k, kRowsPerItem);
   if (items == 0) return;
-  const int nt = std::min<int>(gemm::threads_for(rt, 4.0 * a.m * a.k * a.n), static_cast<int>(items));
+  const int nt = std::min<int>(gemm::threads_for(rt, gemm::thread_work(a.m, 4.0 * a.m * a.k * a.n)), static_cast<int>(items));
   auto rows = [&](size_t q, int) {
     const size_t p0 = q * kRowsPerItem, p1 = std::min(a.k, p0 + kRowsPerItem);
     if (a.dx) t.dot_rows(d, p0, p1);
     t.rank_rows(r, p0, p1);
+  };
+  rt.for_each(items, nt, rows);
+}
+
+// k, n <= kRankMaxDim: dW (+)= x^T dZ as the rank-m update of the small-batch path for any m. The
+// GEMM would pack all of x^T and dZ for a product with only ~k * n / (MR * NR) tiles; the update
+// reads both in place (same FMA chains, so the same bits). Threads split the rows of dW.
+void rank_update(DenseRuntime& rt, const GemmKernels& t, const DenseBackward& a, const float* dz) {
+  const gemm::RowsArgs r{a.m, a.n, a.x, a.k, dz, a.n, a.dw, a.n, a.accumulate};
+  constexpr size_t kRowsPerItem = 8;
+  const size_t items = ceil_div(a.k, kRowsPerItem);
+  const int nt = std::min<int>(gemm::threads_for(rt, 2.0 * a.m * a.k * a.n), static_cast<int>(items));
+  auto rows = [&](size_t q, int) {
+    const size_t p0 = q * kRowsPerItem;
+    t.rank_rows(r, p0, std::min(a.k, p0 + kRowsPerItem));
   };
   rt.for_each(items, nt, rows);
 }
@@ -158,6 +173,7 @@ void dense_backward(const GemmKernels& t, const ActKernels& act, const DenseBack
     g.ldc = k;
     gemm::run_gemm(rt, t, g);
   }
+  if (k <= kRankMaxDim && n <= kRankMaxDim) return rank_update(rt, t, a, dz);
   Problem g{};
   g.M = k;
   g.N = n;

@@ -45,6 +45,10 @@ struct DenseBackward {
 // (one FMA chain per element in n order). The choice depends on m only, never on tier or threads.
 constexpr size_t kDotMaxRows = 16;
 
+// Up to this k and n (both), dW (+)= x^T dZ runs as the rank-m update of the small-batch path
+// (gemm_dot.h) for any m: same chains as the GEMM, no packing.
+constexpr size_t kRankMaxDim = 64;
+
 void dense_forward(const GemmKernels& gemm, const DenseForward& a);
 void dense_backward(const GemmKernels& gemm, const ActKernels& act, const DenseBackward& a);
 

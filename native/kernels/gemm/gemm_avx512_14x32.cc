@@ -6,6 +6,8 @@
 // fast enough, and a deep KC halves the passes over C (each pass reloads and stores the C tile),
 // which mattered more than L1 residency (KC = 256 was ~5% slower at k = 1024). The 84 x 528 packed
 // A block (~175 KiB) and the B micro-panel share the 1 MiB L2.
+// The rank-m update (small-m dW, and dW for k, n <= 64) takes 8 rows x 2 vectors: 16 independent
+// chains; 4 x 2 (8 chains, at the FMA latency limit) took ~20% longer at 256x64x64.
 #include "gemm_dot.h"
 #include "gemm_ukernel.h"
 #include "../simd/vec_avx512.h"
@@ -20,5 +22,5 @@ using Kernel = gemm::MicroKernel<VecAvx512, 14, 2, kRowStride>;
 const GemmKernels gemm_kernels_avx512 = {Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
                                              &gemm::block_entry<Kernel>,
                                              &gemm::dot_rows<VecAvx512, 4, 4>,
-                                             &gemm::rank_rows<VecAvx512, 4, 2>};
+                                             &gemm::rank_rows<VecAvx512, 8, 2>};
 }  // namespace smelu

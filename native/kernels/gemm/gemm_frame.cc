@@ -74,7 +74,7 @@ size_t a_buffer_floats(const GemmKernels& t) {
 // ---- the split of one GEMM over threads ----
 
 // Below this many FLOPs per thread, waking another thread costs more than it saves.
-constexpr double kMinFlopsPerThread = 2e6;
+constexpr double kMinFlopsPerThread = 1e6;
 
 // The work of one GEMM as items of (a group of M tiles) x (a chunk of N panels) that threads take
 // in order from a shared counter: a thread slowed by other work (the event loop, another process)
@@ -110,6 +110,15 @@ WorkSplit split_work(const GemmKernels& t, size_t M, size_t cols, int nt) {
 
 int threads_for(const Runtime& rt, double flops) {
   const double want = std::min(flops / kMinFlopsPerThread, static_cast<double>(rt.usable_threads()));
+  return std::max(1, static_cast<int>(want));
+}
+
+// A pack is a copy (a strided one for W^T): ~2-4 floats per ns on one thread. Below this many
+// floats per thread, waking another costs more than it saves.
+constexpr double kMinPackFloatsPerThread = 32768;
+
+int pack_threads(const Runtime& rt, size_t floats) {
+  const double want = std::min(floats / kMinPackFloatsPerThread, static_cast<double>(rt.usable_threads()));
   return std::max(1, static_cast<int>(want));
 }
 
@@ -173,16 +182,19 @@ void compute_rect(const GemmKernels& t, const Problem& g, const BPanels& bp, siz
 // Columns [c0, c1) of the problem, their B panels ready.
 void compute_columns(Runtime& rt, const GemmKernels& t, const Problem& g, const BPanels& bp, size_t c0,
                      size_t c1, const float* bias_padded) {
-  const int nt = threads_for(rt, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1));
+  const int nt = threads_for(rt, thread_work(g.M, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1)));
   const WorkSplit w = split_work(t, g.M, c1 - c0, nt);
   const int used = static_cast<int>(std::min<size_t>(nt, w.items()));
   std::vector<float*> abufs;
   for (int i = 0; i < used; ++i) abufs.push_back(rt.thread_buffer(i, a_buffer_floats(t)));
   const size_t chunks = ceil_div(w.panels, w.panel_unit);
+  // Items start on the tiles of one split of all M rows (sizes differ by at most one row), so a
+  // thread's share never ends in a sliver (M = 16 on 2 threads: 8 + 8 rows, not 14 + 2).
+  const TileSplit rows = split_tiles(g.M, t.mr);
   auto item = [&](size_t i, int tid) {
     const size_t im = i / w.n_items, in = i % w.n_items;
-    const size_t m0 = std::min(g.M, w.mtiles * im / w.m_items * t.mr);
-    const size_t m1 = std::min(g.M, w.mtiles * (im + 1) / w.m_items * t.mr);
+    const size_t m0 = rows.first_row(rows.tiles * im / w.m_items);
+    const size_t m1 = rows.first_row(rows.tiles * (im + 1) / w.m_items);
     const size_t j0 = c0 + std::min(c1 - c0, chunks * in / w.n_items * w.panel_unit * t.nr);
     const size_t j1 = c0 + std::min(c1 - c0, chunks * (in + 1) / w.n_items * w.panel_unit * t.nr);
     compute_rect(t, g, bp, m0, m1, j0, j1, bias_padded, abufs[tid]);
@@ -222,7 +234,7 @@ void run_gemm(Runtime& rt, const GemmKernels& t, const Problem& g) {
   float* bpack = rt.buffer(Runtime::kPackedB, std::min(panels, chunk_panels) * panel_floats);
   for (size_t q0 = 0; q0 < panels; q0 += chunk_panels) {
     const size_t q1 = std::min(panels, q0 + chunk_panels);
-    const int nt = std::min<int>(threads_for(rt, 8.0 * (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
+    const int nt = std::min<int>(pack_threads(rt, (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
     auto pack = [&](size_t i, int) {
       const size_t j = (q0 + i) * nr;
       pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + i * panel_floats);

@@ -63,6 +63,14 @@ void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, flo
 // Threads worth waking for `flops` of work (at least 1, at most rt.usable_threads()).
 int threads_for(const Runtime& rt, double flops);
 
+// The flops of a product whose A has `rows` rows, as threads_for counts them: 1-3 rows use each B
+// element once (a GEMV or a rank-1..3 update streams W), at ~1/4 of the FMA rate (1x512x512:
+// ~60 of ~250 GFLOP/s), so their flops weigh 4x.
+inline double thread_work(size_t rows, double flops) { return rows <= 3 ? 4.0 * flops : flops; }
+
+// Threads worth waking to pack `floats` floats (at least 1, at most rt.usable_threads()).
+int pack_threads(const Runtime& rt, size_t floats);
+
 // Start of part `i` of `parts` of [0, n) in units of `unit`.
 size_t part_begin(size_t n, size_t unit, size_t parts, size_t i);
 
