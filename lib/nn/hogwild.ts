@@ -248,7 +248,7 @@ function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): num
  * the promise settles.
  * @param model the model; workers rebuild it from its config.
  * @param data the training rows.
- * @param o epochs, batch size, optimizer config, loss, seeds, workers and progress.
+ * @param options epochs, batch size, optimizer config, loss, seeds, workers, divergence and progress.
  * @returns a promise of steps, epochs, loss history and the worker count.
  * @throws TypeError / RangeError for invalid options or data that do not fit the model, as a
  *   rejection (nothing is thrown synchronously); Error when a worker fails.
