@@ -390,7 +390,7 @@ Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
 // arrays meanwhile reaches the kernels. One allocation and one memcpy per array and direction.
 class Staged {
  public:
-  // Copies a.length floats from src when given; at least one float so a present array is non-null.
+  // Copies `length` floats from src when given; at least one float, so a present array is non-null.
   Staged(size_t length, const float* src)
       : data_(static_cast<float*>(::operator new[]((length ? length : 1) * sizeof(float), kAlign))), length_(length) {
     if (src && length) std::memcpy(data_.get(), src, length * sizeof(float));
