@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -408,8 +409,10 @@ class Staged {
 };
 
 // Runs a kernel on the libuv pool with the tier in use when it was queued, on copies: inputs are
-// copied when the call is made (JS thread), outputs are computed into native memory and copied
-// back to the caller's arrays on the JS thread when the kernel is done.
+// copied when the call is made (JS thread) and freed as soon as the kernel is done; outputs are
+// allocated on the pool thread just before the kernel runs (calls run one after another, so 1,000
+// pending calls do not hold 1,000 outputs, and their page faults stay off the JS thread) and copied
+// back to the caller's arrays on the JS thread when it is done.
 template <class Args, void (*Run)(const IsaKernels&, const Args&)>
 class DenseWorker : public Napi::AsyncWorker {
  public:
@@ -417,6 +420,7 @@ class DenseWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), packed_(std::move(packed)),
         kernels_(kernels()) {}
   Napi::Promise promise() { return deferred_.Promise(); }
+  // What the kernel gets: the entry point fills it with the call's arguments and the copies.
   Args& args() { return args_; }
 
   // The kernel's copy of an input (null when absent); an input given twice is copied once.
@@ -429,21 +433,27 @@ class DenseWorker : public Napi::AsyncWorker {
     return inputs_.back().second.data();
   }
 
-  // The kernel's buffer for output argument `arg` (null when absent), copied back on completion;
-  // copy_in when the kernel adds into what the array holds (accumulate).
-  float* output(const Napi::CallbackInfo& info, size_t arg, const F32& a, const char* name, bool copy_in) {
-    if (!a.present) return nullptr;
-    outputs_.push_back({Napi::Persistent(info[arg].As<Napi::Object>()), Staged(a.length, copy_in ? a.data : nullptr), name});
-    return outputs_.back().copy.data();
+  // Output argument `arg` (absent: *slot becomes null), written back on completion. *slot, a
+  // pointer in args(), gets its buffer: now when copy_in (the kernel adds into what the array
+  // holds: accumulate), else on the pool thread.
+  void output(const Napi::CallbackInfo& info, size_t arg, const F32& a, const char* name, bool copy_in, float** slot) {
+    *slot = nullptr;
+    if (!a.present) return;
+    outputs_.push_back({Napi::Persistent(info[arg].As<Napi::Object>()), name, a.length, slot, {}});
+    if (copy_in) *slot = outputs_.back().copy.emplace(a.length, a.data).data();
   }
 
   void Execute() override {
     try {
+      for (Output& o : outputs_) {
+        if (!o.copy) *o.slot = o.copy.emplace(o.length, nullptr).data();
+      }
       Run(kernels_, args_);
     } catch (const std::bad_alloc&) {
       out_of_memory_ = true;
       SetError(kOutOfMemory);
     }
+    inputs_.clear();  // read by the kernel only
   }
 
   // Every output is checked before any is written: the caller gets all results or none.
@@ -461,7 +471,7 @@ class DenseWorker : public Napi::AsyncWorker {
       }
     }
     for (size_t i = 0; i < outputs_.size(); ++i) {
-      if (outputs_[i].copy.length()) std::memcpy(dest[i], outputs_[i].copy.data(), outputs_[i].copy.length() * sizeof(float));
+      if (outputs_[i].length) std::memcpy(dest[i], outputs_[i].copy->data(), outputs_[i].length * sizeof(float));
     }
     deferred_.Resolve(env.Undefined());
   }
@@ -474,8 +484,10 @@ class DenseWorker : public Napi::AsyncWorker {
  private:
   struct Output {
     Napi::ObjectReference user;
-    Staged copy;
     const char* name;
+    size_t length;
+    float** slot;
+    std::optional<Staged> copy;
   };
 
   // Where the result goes now, or null when the caller's array lost its memory meanwhile.
@@ -487,10 +499,10 @@ class DenseWorker : public Napi::AsyncWorker {
     napi_value buffer;
     bool detached = true;
     if (napi_get_typedarray_info(env, o.user.Value(), &type, &length, &data, &buffer, nullptr) != napi_ok ||
-        napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached || length != o.copy.length()) {
+        napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached || length != o.length) {
       return nullptr;
     }
-    return length ? static_cast<float*>(data) : o.copy.data();
+    return length ? static_cast<float*>(data) : o.copy->data();
   }
 
   Napi::Promise::Deferred deferred_;
@@ -502,10 +514,8 @@ class DenseWorker : public Napi::AsyncWorker {
   std::vector<Output> outputs_;
 };
 
-// Hands the worker its arguments (pointing at its copies) and queues it.
-template <class Args, void (*Run)(const IsaKernels&, const Args&)>
-Napi::Value queue(std::unique_ptr<DenseWorker<Args, Run>> w, const Args& a) {
-  w->args() = a;
+template <class Worker>
+Napi::Value queue(std::unique_ptr<Worker> w) {
   Napi::Promise p = w->promise();
   w.release()->Queue();  // the worker deletes itself after settling the promise
   return p;
@@ -514,32 +524,34 @@ Napi::Value queue(std::unique_ptr<DenseWorker<Args, Run>> w, const Args& a) {
 Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
   PackedRef keep;
   ForwardArrays in;
-  DenseForward a = forward_args(info, &keep, &in);
+  const DenseForward a = forward_args(info, &keep, &in);
   auto w = std::make_unique<DenseWorker<DenseForward, run_forward>>(info.Env(), keep);
+  DenseForward& c = w->args() = a;
   guarded(info.Env(), [&] {
-    a.x = w->input(in.x);
-    if (!a.packed) a.w = w->input(in.w);
-    a.b = w->input(in.b);
-    a.y = w->output(info, 8, in.y, "out", false);
-    a.z = w->output(info, 9, in.z, "zOut", false);
+    c.x = w->input(in.x);
+    if (!a.packed) c.w = w->input(in.w);
+    c.b = w->input(in.b);
+    w->output(info, 8, in.y, "out", false, &c.y);
+    w->output(info, 9, in.z, "zOut", false, &c.z);
   });
-  return queue(std::move(w), a);
+  return queue(std::move(w));
 }
 
 Napi::Value DenseBackwardAsync(const Napi::CallbackInfo& info) {
   BackwardArrays in;
-  DenseBackward a = backward_args(info, &in);
+  const DenseBackward a = backward_args(info, &in);
   auto w = std::make_unique<DenseWorker<DenseBackward, run_backward>>(info.Env(), nullptr);
+  DenseBackward& c = w->args() = a;
   guarded(info.Env(), [&] {
-    a.x = w->input(in.x);
-    a.w = w->input(in.w);
-    a.dy = w->input(in.dy);
-    a.saved = w->input(in.saved);
-    a.dx = w->output(info, 10, in.dx, "dx", false);
-    a.dw = w->output(info, 11, in.dw, "dW", a.accumulate);
-    a.db = w->output(info, 12, in.db, "db", a.accumulate);
+    c.x = w->input(in.x);
+    c.w = w->input(in.w);
+    c.dy = w->input(in.dy);
+    c.saved = w->input(in.saved);
+    w->output(info, 10, in.dx, "dx", false, &c.dx);
+    w->output(info, 11, in.dw, "dW", c.accumulate, &c.dw);
+    w->output(info, 12, in.db, "db", c.accumulate, &c.db);
   });
-  return queue(std::move(w), a);
+  return queue(std::move(w));
 }
 
 Napi::Value PackWeights(const Napi::CallbackInfo& info) {
