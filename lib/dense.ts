@@ -256,8 +256,11 @@ export function denseForward(args: DenseForwardArgs): DenseForwardResult {
 }
 
 /**
- * {@link denseForward} off the main thread. The arrays are kept alive until the promise settles;
- * do not write to any of them (x, W, b, out, zOut), nor update the PackedWeights, before it does.
+ * {@link denseForward} off the main thread. On the native backend the inputs (x, W, b) are copied
+ * when the call is made, so changing, transferring or detaching them afterwards does not change the
+ * result; the outputs (out, zOut) are written when the promise resolves. An output detached,
+ * transferred or shrunk meanwhile rejects the promise with a TypeError naming it, and nothing is
+ * written. A PackedWeights may be updated meanwhile: the call keeps the pack it was given.
  *
  * On the native backend the work runs on a libuv worker and the thread pool; several calls may be
  * pending at once (they run one after another). The TypeScript backend has no threads: it computes
@@ -370,8 +373,10 @@ export function denseBackward(args: DenseBackwardArgs): DenseBackwardResult {
 }
 
 /**
- * {@link denseBackward} off the main thread; do not touch the arrays (inputs or outputs) until the
- * promise settles.
+ * {@link denseBackward} off the main thread. As {@link denseForwardAsync}: the inputs (x, W, dy,
+ * z or y, and dW / db with `accumulate`) are copied when the call is made; dx, dW and db are
+ * written when the promise resolves, or not at all when one of them was detached, transferred or
+ * shrunk meanwhile (a TypeError naming it).
  *
  * Threading as {@link denseForwardAsync}: native calls run on a libuv worker and the thread pool;
  * the TypeScript backend computes on the calling thread. Same bits as the synchronous call.

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -264,9 +265,17 @@ size_t checked_product(Napi::Env env, size_t a, size_t b) {
   return a * b;
 }
 
+// The arrays of a dense call as given (an async call copies them; W is absent when packed).
+struct ForwardArrays {
+  F32 x, w, b, y, z;
+};
+struct BackwardArrays {
+  F32 x, w, dy, saved, dx, dw, db;
+};
+
 // Arguments: m, k, n, x, w (Float32Array or packed External), b|null, code, params, y, z|null.
-// Also returns the JS values to keep alive for an async call.
-DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed) {
+// Also returns the pack to keep alive for an async call, and the arrays when asked.
+DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed, ForwardArrays* arrays = nullptr) {
   Napi::Env env = info.Env();
   DenseForward a{};
   a.m = size_arg(info, 0, "m");
@@ -309,11 +318,12 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
     require_disjoint(env, *out, name, b, "b", false);
   }
   require_disjoint(env, z, "zOut", y, "out", false);
+  if (arrays) *arrays = {x, w, b, y, z};
   return a;
 }
 
 // Arguments: m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx|null, dW, db|null, accumulate.
-DenseBackward backward_args(const Napi::CallbackInfo& info) {
+DenseBackward backward_args(const Napi::CallbackInfo& info, BackwardArrays* arrays = nullptr) {
   Napi::Env env = info.Env();
   DenseBackward a{};
   a.m = size_arg(info, 0, "m");
@@ -355,6 +365,7 @@ DenseBackward backward_args(const Napi::CallbackInfo& info) {
     require_disjoint(env, o, name, saved, saved_name, false);
     for (size_t j = 0; j < i; ++j) require_disjoint(env, o, name, *outs[j].first, outs[j].second, false);
   }
+  if (arrays) *arrays = {x, w, dy, saved, dx, dw, db};
   return a;
 }
 
@@ -374,57 +385,173 @@ Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Runs a kernel on the libuv pool with the tier in use when it was queued; holds references to
-// every argument so the arrays outlive the call even if the caller drops them.
+// An array an async call computes in: native memory of its own. V8 cannot pin an ArrayBuffer, so
+// a caller's buffer transferred to another thread (postMessage, structuredClone with transfer)
+// while the call runs could be freed under the pool threads; with a copy nothing JS does to its
+// arrays meanwhile reaches the kernels. One allocation and one memcpy per array and direction.
+class Staged {
+ public:
+  // Copies `length` floats from src when given; at least one float, so a present array is non-null.
+  Staged(size_t length, const float* src)
+      : data_(static_cast<float*>(::operator new[]((length ? length : 1) * sizeof(float), kAlign))), length_(length) {
+    if (src && length) std::memcpy(data_.get(), src, length * sizeof(float));
+  }
+  float* data() const { return data_.get(); }
+  size_t length() const { return length_; }
+
+ private:
+  static constexpr std::align_val_t kAlign{64};
+  struct Free {
+    void operator()(float* p) const { ::operator delete[](p, kAlign); }
+  };
+  std::unique_ptr<float[], Free> data_;
+  size_t length_;
+};
+
+// Runs a kernel on the libuv pool with the tier in use when it was queued, on copies: inputs are
+// copied when the call is made (JS thread) and freed as soon as the kernel is done; outputs are
+// allocated on the pool thread just before the kernel runs (calls run one after another, so 1,000
+// pending calls do not hold 1,000 outputs, and their page faults stay off the JS thread) and copied
+// back to the caller's arrays on the JS thread when it is done.
 template <class Args, void (*Run)(const IsaKernels&, const Args&)>
 class DenseWorker : public Napi::AsyncWorker {
  public:
-  DenseWorker(const Napi::CallbackInfo& info, const Args& args, PackedRef packed)
-      : Napi::AsyncWorker(info.Env()), deferred_(Napi::Promise::Deferred::New(info.Env())),
-        args_(args), packed_(std::move(packed)), kernels_(kernels()) {
-    for (size_t i = 0; i < info.Length(); ++i) {
-      if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
-    }
-  }
+  DenseWorker(Napi::Env env, PackedRef packed)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), packed_(std::move(packed)),
+        kernels_(kernels()) {}
   Napi::Promise promise() { return deferred_.Promise(); }
+  // What the kernel gets: the entry point fills it with the call's arguments and the copies.
+  Args& args() { return args_; }
+
+  // The kernel's copy of an input (null when absent); an input given twice is copied once.
+  const float* input(const F32& a) {
+    if (!a.present) return nullptr;
+    for (const auto& [from, copy] : inputs_) {
+      if (from == a.data && copy.length() == a.length) return copy.data();
+    }
+    inputs_.emplace_back(a.data, Staged(a.length, a.data));
+    return inputs_.back().second.data();
+  }
+
+  // Output argument `arg` (absent: *slot becomes null), written back on completion. *slot, a
+  // pointer in args(), gets its buffer: now when copy_in (the kernel adds into what the array
+  // holds: accumulate), else on the pool thread.
+  void output(const Napi::CallbackInfo& info, size_t arg, const F32& a, const char* name, bool copy_in, float** slot) {
+    *slot = nullptr;
+    if (!a.present) return;
+    outputs_.push_back({Napi::Persistent(info[arg].As<Napi::Object>()), name, a.length, slot, {}});
+    if (copy_in) *slot = outputs_.back().copy.emplace(a.length, a.data).data();
+  }
+
   void Execute() override {
     try {
+      for (Output& o : outputs_) {
+        if (!o.copy) *o.slot = o.copy.emplace(o.length, nullptr).data();
+      }
       Run(kernels_, args_);
     } catch (const std::bad_alloc&) {
       out_of_memory_ = true;
       SetError(kOutOfMemory);
     }
+    inputs_.clear();  // read by the kernel only
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+  // Every output is checked before any is written: the caller gets all results or none.
+  void OnOK() override {
+    Napi::Env env = Env();
+    std::vector<float*> dest(outputs_.size());
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      dest[i] = still_whole(outputs_[i]);
+      if (!dest[i]) {
+        deferred_.Reject(Napi::TypeError::New(env, std::string(outputs_[i].name) +
+                                                       " was detached, transferred or shrunk while the async call was "
+                                                       "pending: no result was written")
+                             .Value());
+        return;
+      }
+    }
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      if (outputs_[i].length) std::memcpy(dest[i], outputs_[i].copy->data(), outputs_[i].length * sizeof(float));
+    }
+    deferred_.Resolve(env.Undefined());
+  }
+
   // Out of memory rejects with a RangeError, as the synchronous call throws.
   void OnError(const Napi::Error& e) override {
     deferred_.Reject(out_of_memory_ ? Napi::RangeError::New(Env(), kOutOfMemory).Value() : e.Value());
   }
 
  private:
+  struct Output {
+    Napi::ObjectReference user;
+    const char* name;
+    size_t length;
+    float** slot;
+    std::optional<Staged> copy;
+  };
+
+  // Where the result goes now, or null when the caller's array lost its memory meanwhile.
+  float* still_whole(const Output& o) {
+    napi_env env = Env();
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    bool detached = true;
+    if (napi_get_typedarray_info(env, o.user.Value(), &type, &length, &data, &buffer, nullptr) != napi_ok ||
+        napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached || length != o.length) {
+      return nullptr;
+    }
+    return length ? static_cast<float*>(data) : o.copy->data();
+  }
+
   Napi::Promise::Deferred deferred_;
-  Args args_;
+  Args args_{};
   PackedRef packed_;
   const IsaKernels& kernels_;
   bool out_of_memory_ = false;
-  std::vector<Napi::ObjectReference> keep_;
+  std::vector<std::pair<const float*, Staged>> inputs_;
+  std::vector<Output> outputs_;
 };
 
-Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
-  PackedRef keep;
-  DenseForward a = forward_args(info, &keep);
-  auto* w = new DenseWorker<DenseForward, run_forward>(info, a, keep);
+template <class Worker>
+Napi::Value queue(std::unique_ptr<Worker> w) {
   Napi::Promise p = w->promise();
-  w->Queue();
+  w.release()->Queue();  // the worker deletes itself after settling the promise
   return p;
 }
 
+Napi::Value DenseForwardAsync(const Napi::CallbackInfo& info) {
+  PackedRef keep;
+  ForwardArrays in;
+  const DenseForward a = forward_args(info, &keep, &in);
+  auto w = std::make_unique<DenseWorker<DenseForward, run_forward>>(info.Env(), keep);
+  DenseForward& c = w->args() = a;
+  guarded(info.Env(), [&] {
+    c.x = w->input(in.x);
+    if (!a.packed) c.w = w->input(in.w);
+    c.b = w->input(in.b);
+    w->output(info, 8, in.y, "out", false, &c.y);
+    w->output(info, 9, in.z, "zOut", false, &c.z);
+  });
+  return queue(std::move(w));
+}
+
 Napi::Value DenseBackwardAsync(const Napi::CallbackInfo& info) {
-  DenseBackward a = backward_args(info);
-  auto* w = new DenseWorker<DenseBackward, run_backward>(info, a, nullptr);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  BackwardArrays in;
+  const DenseBackward a = backward_args(info, &in);
+  auto w = std::make_unique<DenseWorker<DenseBackward, run_backward>>(info.Env(), nullptr);
+  DenseBackward& c = w->args() = a;
+  guarded(info.Env(), [&] {
+    c.x = w->input(in.x);
+    c.w = w->input(in.w);
+    c.dy = w->input(in.dy);
+    c.saved = w->input(in.saved);
+    w->output(info, 10, in.dx, "dx", false, &c.dx);
+    w->output(info, 11, in.dw, "dW", c.accumulate, &c.dw);
+    w->output(info, 12, in.db, "db", c.accumulate, &c.db);
+  });
+  return queue(std::move(w));
 }
 
 Napi::Value PackWeights(const Napi::CallbackInfo& info) {

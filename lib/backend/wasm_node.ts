@@ -117,8 +117,19 @@ class AsyncDense {
   }
 }
 
-/** Copies what the worker computed into the caller's arrays. */
+/** The public names of the outputs the worker sends back. */
+const OUTPUT_NAMES: Readonly<Record<string, string>> = { y: 'out', z: 'zOut', dx: 'dx', dW: 'dW', db: 'db' };
+
+/**
+ * Copies what the worker computed into the caller's arrays: all of them, or none when one was
+ * detached, transferred or shrunk while the call was pending (the native addon's rule).
+ */
 function copyBack(into: Outputs, from: Outputs): void {
+  for (const [name, a] of Object.entries(into)) {
+    if (a && a.length !== from[name]!.length) {
+      throw new TypeError(`${OUTPUT_NAMES[name]} was detached, transferred or shrunk while the async call was pending: no result was written`);
+    }
+  }
   for (const [name, a] of Object.entries(into)) if (a) a.set(from[name]!);
 }
 

@@ -20,7 +20,11 @@ import { buildModel } from './build';
 import type { Bag, Model, ModelConfig } from './model';
 import { createOptimizer, type OptimizerConfig } from './optim';
 import { permutation, Rng, type Seed } from './rng';
-import { checkTask, evaluate, resolveShuffleSeed, Trainer, type FitResult, type ProgressEvent } from './train';
+import { ownOptions } from '../check';
+import {
+  checkLoopOptions, checkTask, DivergenceError, evaluate, guardedStep, resolveShuffleSeed, Trainer, type Divergence, type FitResult,
+  type ProgressEvent,
+} from './train';
 
 /** Options of {@link fitAsync}: those of {@link FitOptions} that make sense across threads. */
 export interface AsyncFitOptions {
@@ -48,10 +52,17 @@ export interface AsyncFitOptions {
   progressEvery?: number;
   /** Evaluated once, after the last epoch (its metrics go into the last history record). */
   validation?: Dataset;
+  /**
+   * What a non-finite loss or gradient does, as in {@link FitOptions.divergence}: 'stop' (default)
+   * stops every worker and rejects with {@link DivergenceError} (the step is the diverging
+   * worker's own count, which with one worker is fit's step); 'skip-batch' leaves the weights as
+   * they were and goes on (counted in skippedBatches).
+   */
+  divergence?: Divergence;
 }
 
 /** What {@link fitAsync} returns: a {@link FitResult} without the optimizer (each worker had its own). */
-export type AsyncFitResult = Omit<FitResult, 'optimizer' | 'skippedBatches'> & {
+export type AsyncFitResult = Omit<FitResult, 'optimizer'> & {
   /** Worker threads used. */
   workers: number;
 };
@@ -80,6 +91,7 @@ interface WorkerInput {
   shuffle: boolean;
   shuffleSeed: string;
   clipNorm?: number;
+  divergence?: Divergence;
   progressEvery: number;
   worker: number;
   workers: number;
@@ -87,9 +99,19 @@ interface WorkerInput {
   barrier: SharedArrayBuffer;
 }
 
+/** A worker's counts since its last report: `lossRows` are the rows whose loss counted (not skipped). */
+interface Progress {
+  examples: number;
+  lossSum: number;
+  lossRows: number;
+  steps: number;
+  skipped: number;
+}
+
 type WorkerMessage =
-  | { type: 'progress'; worker: number; epoch: number; examples: number; lossSum: number; steps: number; lr: number }
+  | ({ type: 'progress'; worker: number; epoch: number; lr: number } & Progress)
   | { type: 'done'; worker: number }
+  | { type: 'diverged'; worker: number; step: number; what: DivergenceError['what']; rows: readonly number[] }
   | { type: 'error'; worker: number; message: string };
 
 function shared<T extends Float32Array | Uint32Array>(a: T): T {
@@ -132,7 +154,11 @@ export function runHogwildWorker(input: WorkerInput, port: MessagePort): void {
     trainShard(input, port);
     port.postMessage({ type: 'done', worker: input.worker } satisfies WorkerMessage);
   } catch (e) {
-    port.postMessage({ type: 'error', worker: input.worker, message: (e as Error).stack ?? String(e) } satisfies WorkerMessage);
+    if (e instanceof DivergenceError) {
+      port.postMessage({ type: 'diverged', worker: input.worker, step: e.step, what: e.what, rows: e.rows } satisfies WorkerMessage);
+    } else {
+      port.postMessage({ type: 'error', worker: input.worker, message: (e as Error).stack ?? String(e) } satisfies WorkerMessage);
+    }
   }
 }
 
@@ -154,23 +180,29 @@ function trainShard(input: WorkerInput, port: MessagePort): void {
   const mine = new Uint32Array(Math.ceil(data.n / input.workers));
   const gatherer = new BatchGatherer(data, Math.min(input.batchSize, Math.max(1, mine.length)));
   startTogether(input.barrier, input.workers);
+  let taken = 0;
   for (let epoch = 0; epoch < input.epochs; epoch++) {
     if (input.shuffle) permutation(data.n, rng, order);
     else for (let i = 0; i < data.n; i++) order[i] = i;
     let k = 0;
     for (let i = input.worker; i < data.n; i += input.workers) mine[k++] = order[i];
-    let lossSum = 0;
-    let seen = 0;
-    let steps = 0;
+    let p: Progress = { examples: 0, lossSum: 0, lossRows: 0, steps: 0, skipped: 0 };
     const flush = (): void => {
-      port.postMessage({ type: 'progress', worker: input.worker, epoch, examples: seen, lossSum, steps, lr: trainer.optimizer.lastLr } satisfies WorkerMessage);
-      lossSum = seen = steps = 0;
+      port.postMessage({ type: 'progress', worker: input.worker, epoch, lr: trainer.optimizer.lastLr, ...p } satisfies WorkerMessage);
+      p = { examples: 0, lossSum: 0, lossRows: 0, steps: 0, skipped: 0 };
     };
     for (let s = 0; s < k; s += input.batchSize) {
-      const b = gatherer.gather(mine, s, Math.min(k, s + input.batchSize));
-      lossSum += trainer.step(b) * b.m;
-      seen += b.m;
-      if (++steps === input.progressEvery) flush();
+      const end = Math.min(k, s + input.batchSize);
+      const b = gatherer.gather(mine, s, end);
+      const l = guardedStep(trainer, b, input.divergence, ++taken, () => Array.from(mine.subarray(s, end)));
+      if (l === null) {
+        p.skipped++;
+      } else {
+        p.lossSum += l * b.m;
+        p.lossRows += b.m;
+      }
+      p.examples += b.m;
+      if (++p.steps === input.progressEvery) flush();
     }
     flush();
   }
@@ -200,8 +232,7 @@ function unshareParams(model: Model, buf: SharedArrayBuffer): void {
 function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): number {
   const workers = o.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new TypeError(`workers must be an integer from 1 to 256, got ${String(o.workers)}`);
-  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
+  checkLoopOptions(o);
   checkTask(model, data, getLoss(o.loss));
   createOptimizer(o.optimizer); // validate here, not in every worker
   return workers;
@@ -217,12 +248,16 @@ function checkAsyncOptions(model: Model, data: Dataset, o: AsyncFitOptions): num
  * the promise settles.
  * @param model the model; workers rebuild it from its config.
  * @param data the training rows.
- * @param o epochs, batch size, optimizer config, loss, seeds, workers and progress.
+ * @param options epochs, batch size, optimizer config, loss, seeds, workers, divergence and progress.
  * @returns a promise of steps, epochs, loss history and the worker count.
  * @throws TypeError / RangeError for invalid options or data that do not fit the model, as a
  *   rejection (nothing is thrown synchronously); Error when a worker fails.
+ * @throws DivergenceError when a step's loss or gradient is not finite (divergence 'stop'), after
+ *   every worker stopped: the model holds the weights as they were then (with one worker, those
+ *   of the step before, as {@link fit}).
  */
-export async function fitAsync(model: Model, data: Dataset, o: AsyncFitOptions): Promise<AsyncFitResult> {
+export async function fitAsync(model: Model, data: Dataset, options: AsyncFitOptions): Promise<AsyncFitResult> {
+  const o = ownOptions('fitAsync options', options);
   const workers = checkAsyncOptions(model, data, o);
   const head = headOfLoss(getLoss(o.loss).name);
   if (head) model.head = head; // as fit: predictions follow from the loss trained for
@@ -231,33 +266,36 @@ export async function fitAsync(model: Model, data: Dataset, o: AsyncFitOptions):
   const base: Omit<WorkerInput, 'worker'> = {
     config: model.config(), params: buf, lengths: model.params().map((p) => p.value.length), data: shareData(data),
     epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, loss: o.loss, shuffle: o.shuffle !== false,
-    shuffleSeed: resolveShuffleSeed(o).toString(), clipNorm: o.clipNorm, progressEvery: o.progressEvery ?? 20, workers,
-    barrier: new SharedArrayBuffer(4),
+    shuffleSeed: resolveShuffleSeed(o).toString(), clipNorm: o.clipNorm, divergence: o.divergence, progressEvery: o.progressEvery ?? 20,
+    workers, barrier: new SharedArrayBuffer(4),
   };
   const t0 = Date.now();
-  const tally = await runWorkers(base, o, t0, data.n);
+  let tally: Progress[];
+  try {
+    tally = await runWorkers(base, o, t0, data.n);
+  } catch (e) {
+    // no step applied a non-finite update: the weights reached so far are finite, as fit leaves them
+    if (e instanceof DivergenceError) unshareParams(model, buf);
+    throw e;
+  }
   unshareParams(model, buf);
-  const history: EpochRecord[] = tally.map((t, epoch) => ({ epoch, loss: t.examples ? t.lossSum / t.examples : NaN }));
+  const history: EpochRecord[] = tally.map((t, epoch) => ({ epoch, loss: t.lossRows ? t.lossSum / t.lossRows : NaN }));
   const last = history[history.length - 1];
   if (o.validation && last) last.validation = evaluate(model, o.validation, { loss: o.loss });
   return {
     steps: tally.reduce((s, t) => s + t.steps, 0), epochs: history.length, examples: tally.reduce((s, t) => s + t.examples, 0),
     loss: last ? last.loss : NaN, history, seconds: (Date.now() - t0) / 1000, workers,
+    skippedBatches: tally.reduce((s, t) => s + t.skipped, 0),
   };
 }
 
-interface EpochTally {
-  lossSum: number;
-  examples: number;
-  steps: number;
-}
-
-function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: number, n: number): Promise<EpochTally[]> {
+/** Every worker's counts of one epoch, summed. */
+function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: number, n: number): Promise<Progress[]> {
   const entry = workerFile(__dirname, 'hogwild-worker');
-  const tally: EpochTally[] = Array.from({ length: o.epochs }, () => ({ lossSum: 0, examples: 0, steps: 0 }));
+  const tally: Progress[] = Array.from({ length: o.epochs }, () => ({ examples: 0, lossSum: 0, lossRows: 0, steps: 0, skipped: 0 }));
   const threads: Worker[] = [];
   let total = 0;
-  return new Promise<EpochTally[]>((resolve, reject) => {
+  return new Promise<Progress[]>((resolve, reject) => {
     let running = base.workers;
     let failed = false;
     const fail = (e: Error): void => {
@@ -267,19 +305,22 @@ function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: n
       const b = new Int32Array(base.barrier);
       Atomics.store(b, 0, base.workers);
       Atomics.notify(b, 0);
-      for (const w of threads) void w.terminate();
-      reject(e);
+      // settled once every worker has stopped: nothing writes the shared weights afterwards
+      void Promise.allSettled(threads.map((w) => w.terminate())).then(() => reject(e));
     };
     for (let i = 0; i < base.workers; i++) {
       const w = new Worker(entry, { workerData: { ...base, worker: i } });
       threads.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'error') return fail(new Error(`hogwild worker ${m.worker}: ${m.message}`));
+        if (m.type === 'diverged') return fail(new DivergenceError(m.step, m.what, m.rows));
         if (m.type === 'done') return void (--running === 0 && !failed && resolve(tally));
         const t = tally[m.epoch];
         t.lossSum += m.lossSum;
+        t.lossRows += m.lossRows;
         t.examples += m.examples;
         t.steps += m.steps;
+        t.skipped += m.skipped;
         total += m.examples;
         reportAsync(o, m, t, total, t0, n);
       });
@@ -291,12 +332,12 @@ function runWorkers(base: Omit<WorkerInput, 'worker'>, o: AsyncFitOptions, t0: n
   });
 }
 
-function reportAsync(o: AsyncFitOptions, m: Extract<WorkerMessage, { type: 'progress' }>, t: EpochTally, total: number, t0: number, n: number): void {
+function reportAsync(o: AsyncFitOptions, m: Extract<WorkerMessage, { type: 'progress' }>, t: Progress, total: number, t0: number, n: number): void {
   if (!o.onProgress) return;
   const ms = Math.max(1, Date.now() - t0);
   const perEpoch = Math.ceil(n / o.batchSize);
   o.onProgress({
     phase: 'step', epoch: m.epoch, epochs: o.epochs, step: t.steps, batch: Math.min(perEpoch, t.steps), batchesPerEpoch: perEpoch,
-    examples: total, loss: t.examples ? t.lossSum / t.examples : NaN, lr: m.lr, examplesPerSec: (total * 1000) / ms, elapsedMs: ms,
+    examples: total, loss: t.lossRows ? t.lossSum / t.lossRows : NaN, lr: m.lr, examplesPerSec: (total * 1000) / ms, elapsedMs: ms,
   });
 }

@@ -95,7 +95,7 @@ export interface FitOptions {
 /** What {@link FitOptions.divergence} accepts. */
 export type Divergence = 'stop' | 'skip-batch';
 
-/** Thrown by {@link fit} when a step's loss or gradient is not finite (divergence 'stop'). */
+/** Thrown by {@link fit} and `fitAsync` when a step's loss or gradient is not finite (divergence 'stop'). */
 export class DivergenceError extends Error {
   /**
    * Names the step, what was non-finite and the batch's rows.
@@ -202,19 +202,8 @@ function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
   if (o.maxSteps !== undefined && !(Number.isInteger(o.maxSteps) && o.maxSteps >= 0)) {
     throw new TypeError(`maxSteps must be an integer >= 0, got ${String(o.maxSteps)}`);
   }
-  if (o.divergence !== undefined && o.divergence !== 'stop' && o.divergence !== 'skip-batch') {
-    throw new TypeError(`divergence must be 'stop' or 'skip-batch', got ${String(o.divergence)}`);
-  }
-  if (o.clipNorm !== undefined && !(typeof o.clipNorm === 'number' && o.clipNorm > 0 && o.clipNorm < Infinity)) {
-    throw new RangeError(`clipNorm must be a finite number > 0, got ${String(o.clipNorm)}`);
-  }
-  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${String(o.shuffle)}`);
+  checkLoopOptions(o);
   if (o.checkpoint) checkWritable(o.checkpoint.path);
-  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
-  if (o.progressEvery !== undefined && !(Number.isInteger(o.progressEvery) && o.progressEvery > 0)) {
-    throw new TypeError(`progressEvery must be a positive integer, got ${String(o.progressEvery)}`);
-  }
   if (o.checkpoint && !(Number.isInteger(o.checkpoint.everySteps) && o.checkpoint.everySteps > 0)) {
     throw new TypeError(`checkpoint.everySteps must be a positive integer, got ${String(o.checkpoint.everySteps)}`);
   }
@@ -223,6 +212,50 @@ function checkFitOptions(model: Model, data: Dataset, o: FitOptions): void {
   if (o.validation) {
     checkTask(model, o.validation, getLoss(o.loss));
     checkLabels(o.validation, getLoss(o.loss), model.outputs, 'validation');
+  }
+}
+
+/** The options {@link fit} and `fitAsync` share. */
+export type LoopOptions = Pick<FitOptions, 'epochs' | 'batchSize' | 'clipNorm' | 'shuffle' | 'progressEvery' | 'divergence'>;
+
+/**
+ * Checks the options {@link fit} and `fitAsync` share, the same way for both.
+ * @param o the options (own properties).
+ * @throws TypeError for epochs, batchSize, progressEvery, shuffle or divergence of the wrong kind.
+ * @throws RangeError for a clipNorm that is not a finite number > 0.
+ */
+export function checkLoopOptions(o: LoopOptions): void {
+  if (o.divergence !== undefined && o.divergence !== 'stop' && o.divergence !== 'skip-batch') {
+    throw new TypeError(`divergence must be 'stop' or 'skip-batch', got ${String(o.divergence)}`);
+  }
+  if (o.clipNorm !== undefined && !(typeof o.clipNorm === 'number' && o.clipNorm > 0 && o.clipNorm < Infinity)) {
+    throw new RangeError(`clipNorm must be a finite number > 0, got ${String(o.clipNorm)}`);
+  }
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${String(o.shuffle)}`);
+  if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new TypeError(`epochs must be an integer >= 0, got ${String(o.epochs)}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${String(o.batchSize)}`);
+  if (o.progressEvery !== undefined && !(Number.isInteger(o.progressEvery) && o.progressEvery > 0)) {
+    throw new TypeError(`progressEvery must be a positive integer, got ${String(o.progressEvery)}`);
+  }
+}
+
+/**
+ * One training step under a divergence policy (what {@link FitOptions.divergence} says).
+ * @param trainer the trainer.
+ * @param batch the rows.
+ * @param divergence 'stop' (also when undefined) or 'skip-batch'.
+ * @param step the step's 1-based number, for the error.
+ * @param rows the batch's row indices in the dataset, asked for only when the step diverges.
+ * @returns the batch's loss, or null when the batch was skipped ('skip-batch'): nothing was updated.
+ * @throws DivergenceError when the loss or gradient is not finite under 'stop': nothing was updated.
+ */
+export function guardedStep(trainer: Trainer, batch: Batch, divergence: Divergence | undefined, step: number, rows: () => readonly number[]): number | null {
+  try {
+    return trainer.step(batch);
+  } catch (e) {
+    if (!(e instanceof NonFiniteStep)) throw e;
+    if (divergence === 'skip-batch') return null;
+    throw new DivergenceError(step, e.what, rows());
   }
 }
 
@@ -473,8 +506,10 @@ class Loop {
     const s = cur.batch * o.batchSize;
     const end = Math.min(this.data.n, s + o.batchSize);
     const b = this.gatherer.gather(this.order, s, end);
-    const l = this.guardedStep(b, s, end);
-    if (l !== null) {
+    const l = guardedStep(this.trainer, b, o.divergence, cur.step + 1, () => Array.from(this.order.subarray(s, end)));
+    if (l === null) {
+      this.skipped++;
+    } else {
       cur.epochLossSum += l * b.m;
       cur.epochExamples += b.m;
     }
@@ -484,20 +519,6 @@ class Loop {
     if (o.onProgress && cur.step % (o.progressEvery ?? 20) === 0) this.report('step');
     const mid = cur.batch < this.batches;
     if (o.checkpoint && mid && cur.step % o.checkpoint.everySteps === 0) this.save();
-  }
-
-  /** One step; null when a non-finite batch was skipped ('skip-batch'), else its loss. */
-  private guardedStep(b: Batch, start: number, end: number): number | null {
-    try {
-      return this.trainer.step(b);
-    } catch (e) {
-      if (!(e instanceof NonFiniteStep)) throw e;
-      if (this.o.divergence === 'skip-batch') {
-        this.skipped++;
-        return null;
-      }
-      throw new DivergenceError(this.cur.step + 1, e.what, Array.from(this.order.subarray(start, end)));
-    }
   }
 
   private endEpoch(): void {

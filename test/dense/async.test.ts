@@ -31,3 +31,17 @@ it('1,000 concurrent denseForwardAsync calls all give the synchronous bits', asy
   expect(results).toHaveLength(1000);
   expect(wrong).toHaveLength(0);
 });
+
+it('an input detached while the call is pending does not change the result; a detached output rejects naming it', async () => {
+  const x = new Float32Array(PATTERNS[3]);
+  const want = denseForward({ x, W, b, m, k, n, activation: act }).y;
+  const moved = denseForwardAsync({ x, W, b, m, k, n, activation: act });
+  new Float32Array(structuredClone(x.buffer, { transfer: [x.buffer] })).fill(NaN);
+  expect(bits((await moved).y)).toEqual(bits(want));
+  const zOut = new Float32Array(m * n);
+  const out = new Float32Array(m * n);
+  const lost = denseForwardAsync({ x: new Float32Array(PATTERNS[3]), W, b, m, k, n, activation: act, out, zOut });
+  structuredClone(zOut.buffer, { transfer: [zOut.buffer] });
+  await expect(lost).rejects.toThrow(new TypeError('zOut was detached, transferred or shrunk while the async call was pending: no result was written'));
+  expect(out.every((v) => v === 0)).toBe(true);
+});

@@ -52,7 +52,8 @@ check $? "build the sanitized addon ($addon; log build/asan.log)"
 log=build/asan-tests.log
 : >"$log"
 status=0
-# The fast suite's attack tests, then the worker-termination loop from the full suite.
+# The fast suite's attack tests and the async buffer tests, then the worker-termination loop from
+# the full suite.
 run_under_asan() {  # config json files...
   local config=$1 json=$2
   shift 2
@@ -63,7 +64,8 @@ run_under_asan() {  # config json files...
     SMELU_ADDON_PATH="$addon" \
     npx vitest run --config "$config" "$@" --reporter=default --reporter=json --outputFile="$json" >>"$log" 2>&1 || status=1
 }
-run_under_asan vitest.config.ts build/asan-tests-fast.json test/reliability/property.test.ts test/reliability/garbage.test.ts
+run_under_asan vitest.config.ts build/asan-tests-fast.json test/reliability/property.test.ts test/reliability/garbage.test.ts \
+  test/reliability/async-buffers.test.ts
 run_under_asan vitest.full.config.ts build/asan-tests-full.json test/reliability/workers.full.test.ts
 tail -25 "$log"
 

@@ -96,13 +96,13 @@ describe('async calls', () => {
       .rejects.toThrow(/dy is a view of a resizable buffer/);
   });
 
-  it('arrays transferred while the call is pending: the call holds them and finishes right', async () => {
+  it('arrays transferred while the call is pending: the call computes on its own copy and finishes right', async () => {
     const x = ramp(64 * 64);
     const W = ramp(64 * 64, 0.01);
     const want = denseForward({ m: 64, k: 64, n: 64, x, W, activation: smelu }).y;
     const x2 = Float32Array.from(x);
     const p = denseForwardAsync({ m: 64, k: 64, n: 64, x: x2, W, activation: smelu });
-    const moved = structuredClone(x2.buffer, { transfer: [x2.buffer] }); // the bytes move, the call keeps the store
+    const moved = structuredClone(x2.buffer, { transfer: [x2.buffer] }); // the bytes move to the receiver; the call copied them when it was made
     const { y } = await p;
     expect(Buffer.from(y.buffer).equals(Buffer.from(want.buffer))).toBe(true);
     expect(moved.byteLength).toBe(64 * 64 * 4);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Dataset, DivergenceError, fit, loadCheckpoint, mlp, type FitOptions } from '../../lib/nn';
+import { Dataset, DivergenceError, fit, fitAsync, loadCheckpoint, mlp, type AsyncFitOptions, type FitOptions } from '../../lib/nn';
 
 const dir = mkdtempSync(join(tmpdir(), 'smelu-guards-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +62,61 @@ describe('divergence', () => {
 
   it('refuses an unknown divergence policy', () => {
     expect(() => fit(model(), data(), { ...base, divergence: 'ignore' as never })).toThrow(/divergence must be 'stop' or 'skip-batch'/);
+  });
+});
+
+describe('divergence in fitAsync (same option, same errors)', () => {
+  const asyncBase: AsyncFitOptions = { epochs: 2, batchSize: 8, loss: 'bce', seed: 3, shuffleSeed: 5, optimizer: { kind: 'sgd', lr: 0.1 }, shuffle: false, workers: 1 };
+  const bitsOf = (w: Float32Array[]) => w.map((a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length)));
+
+  it("'stop' rejects with fit's DivergenceError; with one worker the weights are fit's of the step before", async () => {
+    const m = model();
+    const err = await fitAsync(m, data([17]), asyncBase).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    const d = err as DivergenceError;
+    expect(d.step).toBe(3);
+    expect(d.rows).toEqual([16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(d.message).toMatch(/^training diverged at step 3: the (loss|gradient) is not finite \(batch rows 16, 17, .*\)/);
+    const before = model();
+    fit(before, data([17]), { ...base, shuffle: false, maxSteps: 2 });
+    expect(bitsOf(snapshot(m))).toEqual(bitsOf(snapshot(before)));
+  });
+
+  it("'skip-batch' skips and counts as fit does; one worker gives fit's loss, history and weights", async () => {
+    const m = model();
+    const r = await fitAsync(m, data([17]), { ...asyncBase, divergence: 'skip-batch' });
+    const s = model();
+    const want = fit(s, data([17]), { ...base, shuffle: false, divergence: 'skip-batch' });
+    expect(r.skippedBatches).toBe(2);
+    expect(r.steps).toBe(want.steps);
+    expect(r.examples).toBe(want.examples);
+    expect(r.history.map((h) => h.loss)).toEqual(want.history.map((h) => h.loss));
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expect(bitsOf(snapshot(m))).toEqual(bitsOf(snapshot(s)));
+  });
+
+  it("several workers: 'stop' names the diverging batch's rows and leaves finite weights", async () => {
+    const m = model();
+    const err = await fitAsync(m, data([17]), { ...asyncBase, workers: 3, batchSize: 4 }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as DivergenceError).rows).toContain(17); // worker 2's shard holds row 17 (every 3rd row)
+    for (const p of m.params()) expect(p.value.every(Number.isFinite)).toBe(true);
+  });
+
+  it('checks divergence and the other shared options as fit does, before any worker starts', async () => {
+    await expect(fitAsync(model(), data(), { ...asyncBase, divergence: 'ignore' as never })).rejects.toThrow(new TypeError("divergence must be 'stop' or 'skip-batch', got ignore"));
+    await expect(fitAsync(model(), data(), { ...asyncBase, clipNorm: Infinity })).rejects.toThrow(RangeError);
+    await expect(fitAsync(model(), data(), { ...asyncBase, progressEvery: 0 })).rejects.toThrow(/progressEvery must be a positive integer/);
+    await expect(fitAsync(model(), data(), { ...asyncBase, shuffle: 'yes' as never })).rejects.toThrow(/shuffle must be a boolean/);
+  });
+
+  it('an inherited divergence option is not read', async () => {
+    (Object.prototype as Record<string, unknown>).divergence = 'skip-batch';
+    try {
+      await expect(fitAsync(model(), data([17]), asyncBase)).rejects.toThrow(DivergenceError);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).divergence;
+    }
   });
 });
 
