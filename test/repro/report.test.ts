@@ -123,6 +123,25 @@ describe('paired ratios and generated verdicts', () => {
   });
 });
 
+describe('identical replicas (a PD of 0)', () => {
+  // A one-ulp change can vanish in rounding during training: every replica then predicts the
+  // same bits, PD is 0 and no ratio to it exists. The verdict must say so, never "NaN".
+  const cfg: ExperimentConfig = {
+    ...PRESETS.quick(), activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }], sources: ['ulp'], replicas: 3,
+    ensemble: null, train: { ...PRESETS.quick().train, shuffles: ['full'] }, tune: null, dataSeeds: 1,
+  };
+  const task: Task = { classes: 1, labels: [1, 0, 1] };
+  const pts = points(cfg);
+  const res = aggregate(cfg, pts, pts.map((p) => [[0, 1, 2].map((r) => fake(p.label, 'ulp full', r, [0.6, 0.3, 0.2], 0.5))]), [task]);
+
+  it('gives an inconclusive verdict with an undefined ratio, and no NaN in the report', () => {
+    const v = res.verdicts.find((x) => x.claim === 2 && x.subject === 'smelu(beta=1)')!;
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.evidence).toContain('PD ratio undefined (a PD of 0');
+    expect(markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 })).not.toMatch(/NaN/);
+  });
+});
+
 describe('claim 3, cost half', () => {
   it('holds when every SmeLU costs less than every other smooth activation', () => {
     const cost = [
