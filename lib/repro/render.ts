@@ -8,9 +8,9 @@ import { shufflesOf, type ExperimentConfig, type Source } from './config';
 import type { Interval } from './paired';
 import { primaryPd, regimeKey, type EnsembleResult, type PointResult, type Results } from './report';
 import { RULES } from './verdicts';
-import type { Summary } from './stats';
+import { fixed, type Summary } from './stats';
 
-const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : fixed(x, d));
 const ms = (s: Summary, d = 4): string => `${f(s.mean, d)} ± ${f(s.sd, d)}`;
 const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
 
