@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { digest } = require('../dist/repro/summary.js');
+const { sweepName } = require('../dist/repro/config.js');
 
 const HEADLINE = ['smelu(beta=1)', 'gelu', 'swish(beta=1)'];
 
@@ -25,8 +26,9 @@ if (dirs.length === 0) {
 }
 for (const dir of dirs) {
   const r = readResults(dir);
-  const name = r.config.preset ?? path.basename(dir);
-  process.stdout.write(`### \`${name}\`${r.config.model?.layerNorm ? ' with layer norm' : ''}${r.config.model?.frozenEmbeddings ? ' with frozen embeddings' : ''}\n\n`);
+  const preset = r.config.preset ?? path.basename(dir);
+  const variant = sweepName({ preset, model: r.config.model ?? {} }).slice(preset.length);
+  process.stdout.write(`### \`${preset}\`${variant}\n\n`);
   process.stdout.write(digest(r.verdicts, HEADLINE));
   process.stdout.write('\n');
 }
