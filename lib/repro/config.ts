@@ -239,6 +239,11 @@ export const sameActivation = (a: Activation, b: Activation): boolean => activat
 /** An activation's name in the results: its label, `linear` for the tower without activation. */
 export const pointLabel = (a: Activation): string => (a.kind === 'identity' ? 'linear' : activationLabel(a));
 
+/** The sweep's name in headings and chart titles: the preset and the model switches that change it. */
+export function sweepName(cfg: Pick<ExperimentConfig, 'preset' | 'model'>): string {
+  return `${cfg.preset}${cfg.model.layerNorm ? ' with layer norm' : ''}${cfg.model.frozenEmbeddings ? ' with frozen embeddings' : ''}`;
+}
+
 /** The (activation, source, regime, rate) points of a config, each with its replica count. */
 export function points(cfg: ExperimentConfig): Point[] {
   const out: Point[] = [];

@@ -4,13 +4,13 @@
  */
 import * as path from 'node:path';
 import type { VegaLiteSpec } from '../chart';
-import { shufflesOf, type ExperimentConfig, type Source } from './config';
+import { shufflesOf, sweepName, type ExperimentConfig, type Source } from './config';
 import type { Interval } from './paired';
 import { primaryPd, regimeKey, type EnsembleResult, type PointResult, type Results } from './report';
 import { RULES } from './verdicts';
-import type { Summary } from './stats';
+import { fixed, type Summary } from './stats';
 
-const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : fixed(x, d));
 const ms = (s: Summary, d = 4): string => `${f(s.mean, d)} ± ${f(s.sd, d)}`;
 const signed = (x: number | null, d = 2): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
 
@@ -167,7 +167,7 @@ export function markdown(cfg: ExperimentConfig, res: Results, meta: { seconds: n
   const regimes = [...new Set(res.points.map(regimeKey))];
   const rate = meta.seconds > 0 && meta.trained ? ` (${f((60 * meta.trained) / meta.seconds, 1)} replicas per minute on ${meta.threads ?? '?'} worker threads)` : '';
   const parts = [
-    `# Reproducibility sweep: preset \`${cfg.preset}\``,
+    `# Reproducibility sweep: preset \`${cfg.preset}\`${sweepName(cfg).slice(cfg.preset.length)}`,
     '',
     ...setup(cfg),
     '',
@@ -234,7 +234,7 @@ export function tradeoffSpec(cfg: ExperimentConfig, res: Results): VegaLiteSpec 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `${cfg.preset}: ${pdName} against loss change vs ReLU (${firstRegime(cfg)}, ${cfg.replicas} replicas)`,
+      text: `${sweepName(cfg)}: ${pdName} against loss change vs ReLU (${firstRegime(cfg)}, ${cfg.replicas} replicas)`,
       subtitle: 'labels: beta (or ensemble size K); bars: 95% jackknife interval over replicas (log scale); lower and further left is better',
     },
     width: 560,
@@ -260,7 +260,7 @@ export function sourcesSpec(cfg: ExperimentConfig, res: Results): VegaLiteSpec {
   const off = { field: 'source', type: 'nominal', sort: cfg.sources };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${cfg.preset}: ${pdName} by source of difference (order ${shuffle})`, subtitle: 'bars: 95% jackknife interval over replicas' },
+    title: { text: `${sweepName(cfg)}: ${pdName} by source of difference (order ${shuffle})`, subtitle: 'bars: 95% jackknife interval over replicas' },
     width: 480,
     height: 300,
     data: { values: rows },
@@ -282,7 +282,7 @@ export function windowsSpec(cfg: ExperimentConfig, res: Results): VegaLiteSpec |
   const color = { field: 'label', type: 'nominal', title: 'activation' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${cfg.preset}: PD / ReLU's PD by order regime (source ${cfg.sources[0]})`, subtitle: 'bars: 95% paired jackknife interval; below 1 = less PD than ReLU' },
+    title: { text: `${sweepName(cfg)}: PD / ReLU's PD by order regime (source ${cfg.sources[0]})`, subtitle: 'bars: 95% paired jackknife interval; below 1 = less PD than ReLU' },
     width: 480,
     height: 300,
     data: { values: rows },
@@ -303,7 +303,7 @@ export function curvesSpec(cfg: ExperimentConfig, res: Results): VegaLiteSpec | 
   const pdName = isBinary(cfg) ? 'relative PD (%)' : 'L1 PD (%)';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${cfg.preset}: ${pdName} over training (${first})`, subtitle: 'mean over all pairs and data seeds at each evaluation' },
+    title: { text: `${sweepName(cfg)}: ${pdName} over training (${first})`, subtitle: 'mean over all pairs and data seeds at each evaluation' },
     width: 480,
     height: 300,
     data: { values: rows },

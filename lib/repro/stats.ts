@@ -82,3 +82,11 @@ export function tQuantile(p: number, df: number): number {
   }
   return (lo + hi) / 2;
 }
+
+/**
+ * `x` with `digits` decimals, except a nonzero value that would print as zero: that one gets two
+ * significant digits (`6.3e-6`), so a PD or ratio at rounding level is not read as exactly 0.
+ */
+export function fixed(x: number, digits: number): string {
+  return x !== 0 && Math.abs(x) < 0.5 * 10 ** -digits ? x.toExponential(1) : x.toFixed(digits);
+}

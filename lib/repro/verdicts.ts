@@ -6,6 +6,7 @@
  */
 import { jackknife, meanLogPd } from './paired';
 import { regimeKey, type EnsembleResult, type PointData, type PointResult } from './results';
+import { fixed } from './stats';
 
 export type VerdictValue = 'holds' | 'does not hold' | 'inconclusive';
 
@@ -34,8 +35,12 @@ export const RULES = [
 ];
 
 const SMOOTH = new Set(['smelu', 'gsmelu', 'rescu2', 'gelu', 'gelu_tanh', 'swish', 'softplus']);
-const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'NaN');
-const iv = (x: { estimate: number; lo: number; hi: number }): string => `${f(x.estimate)} [${f(x.lo)}, ${f(x.hi)}]`;
+const f = (x: number | null): string => (x !== null && Number.isFinite(x) ? fixed(x, 3) : 'undefined');
+/** A ratio is undefined when a PD it rests on is 0 (replicas that predict bit for bit alike). */
+const iv = (x: { estimate: number; lo: number; hi: number }): string =>
+  x.estimate !== null && Number.isFinite(x.estimate)
+    ? `${f(x.estimate)} [${f(x.lo)}, ${f(x.hi)}]`
+    : 'undefined (a PD of 0: replicas that predict identically)';
 
 function decide(holds: boolean, fails: boolean): VerdictValue {
   if (holds && !fails) return 'holds';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, hashKey, ReplicaCache } from '../../lib/repro/cache';
 import { parseActivation, parseReproArgs, UsageError } from '../../lib/repro/cli';
-import { fullSweep, points, PRESETS, replicaSeeds } from '../../lib/repro/config';
+import { fullSweep, points, PRESETS, replicaSeeds, sweepName } from '../../lib/repro/config';
 import { checkpointJob, replicaJob } from '../../lib/repro/jobs';
 import { Cores } from '../../lib/repro/runner';
 
@@ -106,6 +106,15 @@ describe('points', () => {
     expect(cfg.train.epochs).toBe(1);
     expect(cfg.train.shuffles).toContain('window:4096');
     expect(cfg.data).toMatchObject({ teacher: 'crosses', drift: 1 });
+  });
+});
+
+describe('sweep names', () => {
+  it('name the model switches, so the charts of a variant are not taken for the plain preset', () => {
+    const ctr = PRESETS.ctr();
+    const frozen = { ...ctr, model: { ...ctr.model, frozenEmbeddings: true } };
+    expect([sweepName(ctr), sweepName({ ...ctr, model: { ...ctr.model, layerNorm: true } }), sweepName(frozen)])
+      .toEqual(['ctr', 'ctr with layer norm', 'ctr with frozen embeddings']);
   });
 });
 

@@ -3,6 +3,7 @@ import type { ReplicaResult } from '../../lib/repro/cache';
 import { points, PRESETS, type ExperimentConfig } from '../../lib/repro/config';
 import { markdown, sourcesSpec, tradeoffSpec } from '../../lib/repro/render';
 import { aggregate, averagePredictions, familyOf, type Task } from '../../lib/repro/report';
+import { fixed } from '../../lib/repro/stats';
 import { costVerdict } from '../../lib/repro/verdicts';
 
 function fake(label: string, source: string, replica: number, preds: number[], loss: number): ReplicaResult {
@@ -120,6 +121,46 @@ describe('paired ratios and generated verdicts', () => {
     const md = markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 });
     expect(md).toContain('## The linear floor');
     expect(md).toMatch(/linear tower loss \/ ReLU loss 1\.19\d+ \[[\d.]+, [\d.]+\]: clearly worse/);
+  });
+});
+
+/** ReLU and SmeLU replicas under the ulp source, each predicting `preds(label, replica)`. */
+function ulpRun(preds: (label: string, replica: number) => number[]): { cfg: ExperimentConfig; res: ReturnType<typeof aggregate> } {
+  const cfg: ExperimentConfig = {
+    ...PRESETS.quick(), activations: [{ kind: 'relu' }, { kind: 'smelu', beta: 1 }], sources: ['ulp'], replicas: 3,
+    ensemble: null, train: { ...PRESETS.quick().train, shuffles: ['full'] }, tune: null, dataSeeds: 1,
+  };
+  const task: Task = { classes: 1, labels: [1, 0, 1] };
+  const pts = points(cfg);
+  return { cfg, res: aggregate(cfg, pts, pts.map((p) => [[0, 1, 2].map((r) => fake(p.label, 'ulp full', r, preds(p.label, r), 0.5))]), [task]) };
+}
+
+describe('identical replicas (a PD of 0)', () => {
+  // A one-ulp change can vanish in rounding during training: every replica then predicts the
+  // same bits, PD is 0 and no ratio to it exists. The verdict must say so, never "NaN".
+  const { cfg, res } = ulpRun(() => [0.6, 0.3, 0.2]);
+
+  it('gives an inconclusive verdict with an undefined ratio, and no NaN in the report', () => {
+    const v = res.verdicts.find((x) => x.claim === 2 && x.subject === 'smelu(beta=1)')!;
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.evidence).toContain('PD ratio undefined (a PD of 0');
+    expect(markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 })).not.toMatch(/NaN/);
+  });
+});
+
+describe('a PD at rounding level', () => {
+  // A one-ulp change that stays in rounding gives a PD of about 1e-5 %: printed with three
+  // decimals it would read 0.000, as if the replicas predicted the same bits.
+  const { cfg, res } = ulpRun((label, r) => (label === 'relu' ? [0.6 - 0.1 * r, 0.3, 0.2 + 0.05 * r] : [0.6 + 1e-7 * r, 0.3, 0.2]));
+
+  it('prints two significant digits where three decimals would print 0', () => {
+    const v = res.verdicts.find((x) => x.claim === 2 && x.subject === 'smelu(beta=1)')!;
+    expect(v.evidence).toMatch(/^PD ratio \d\.\de-\d+ \[\d\.\de-\d+, \d\.\de-\d+\]/);
+    expect(markdown(cfg, res, { seconds: 1, trained: 1, cached: 0 })).not.toMatch(/\| 0\.000 \[0\.000, 0\.000\]/);
+  });
+
+  it('keeps fixed decimals otherwise, and 0 as 0', () => {
+    expect([fixed(0.8123, 3), fixed(0, 3), fixed(0.0004, 3), fixed(-0.00004, 2), fixed(0.0005, 3)]).toEqual(['0.812', '0.000', '4.0e-4', '-4.0e-5', '0.001']);
   });
 });
 
