@@ -6,8 +6,9 @@
  * in different minutes or processes do not compare): dense 512^3 forward (GFLOP/s) on the wasm
  * and native backends (1 and 2 threads), the TypeScript backend and TF.js wasm (XNNPACK, one
  * thread; matMul, + bias + the activation composed from TF.js ops), and SmeLU and GELU forward at
- * n = 4096 (L1; elements per ns, per call, copies included; the wasm backend through the public
- * API, the others by their backend call) on the wasm, native and TypeScript backends, and the wasm
+ * n = 4096 (L1; elements per ns, per call; the wasm backend through the public API, on ordinary
+ * arrays (copied into the module's memory and back) and on arrays from smelu.allocArray (no
+ * copies), the others by their backend call) on the wasm, native and TypeScript backends, and the wasm
  * kernel alone (the act_forward export on data already in the module's memory: no copies, no
  * validation; the ceiling of the per-call figure). Each figure is the median over the
  * rounds of the best-of-round time. `node bench/wasm-vs-peers.js [--rounds N]`
@@ -67,6 +68,9 @@ async function measureAll() {
   const out = new Float32Array(M * M);
   const xs = fillUniform(new Float32Array(L1), -8, 8, 4);
   const ys = new Float32Array(L1);
+  const xsAlloc = smelu.allocArray(L1);
+  const ysAlloc = smelu.allocArray(L1);
+  xsAlloc.set(xs);
   const flop = 2 * M ** 3;
   const native = loadNativeBackend();
   const cases = [];
@@ -90,6 +94,8 @@ async function measureAll() {
   for (const kind of ['smelu', 'gelu']) {
     const sm = smelu.activation(kind === 'smelu' ? { kind, beta: 1 } : kind);
     cases.push({ name: `${kind} forward n=4096, smelu wasm`, unit: 'elements/ns', work: L1, budget: 150, run: () => smelu.forward(sm, xs, ys) });
+    cases.push({ name: `${kind} forward n=4096, smelu wasm, allocArray`, unit: 'elements/ns', work: L1, budget: 150,
+      run: () => smelu.forward(sm, xsAlloc, ysAlloc) });
     cases.push({ name: `${kind} forward n=4096, wasm kernel alone`, unit: 'elements/ns', work: L1, budget: 150, run: wasmKernel(sm.code, sm.params, xs).forward });
     cases.push({ name: `${kind} forward n=4096, smelu native (${native.info().isa})`, unit: 'elements/ns', work: L1, budget: 150,
       run: () => native.actForward(sm.code, sm.params, xs, ys) });
@@ -106,7 +112,10 @@ async function measureAll() {
     });
   }
   const rows = cases.map((c, i) => ({ case: c.name, unit: c.unit, median: median(samples[i]), min: Math.min(...samples[i]), max: Math.max(...samples[i]) }));
-  for (const r of rows) console.log(`${r.case.padEnd(56)} ${r.median.toPrecision(3).padStart(7)} ${r.unit}  (rounds ${r.min.toPrecision(3)}-${r.max.toPrecision(3)})`);
+  for (const r of rows) {
+    const perCall = r.unit === 'elements/ns' ? `  ${(L1 / r.median).toFixed(0).padStart(5)} ns/call` : '';
+    console.log(`${r.case.padEnd(56)} ${r.median.toPrecision(3).padStart(7)} ${r.unit}${perCall}  (rounds ${r.min.toPrecision(3)}-${r.max.toPrecision(3)})`);
+  }
   const get = (name) => rows.find((r) => r.case === name).median;
   console.log('\nratios (medians):');
   for (const act of ['identity', 'smelu']) {
@@ -115,7 +124,8 @@ async function measureAll() {
   }
   for (const kind of ['smelu', 'gelu']) {
     const ts = get(`${kind} forward n=4096, smelu TypeScript`);
-    console.log(`  ${kind} forward L1: wasm / TypeScript ${(get(`${kind} forward n=4096, smelu wasm`) / ts).toFixed(1)}x; wasm kernel alone / TypeScript ${(get(`${kind} forward n=4096, wasm kernel alone`) / ts).toFixed(1)}x`);
+    const ratio = (name) => (get(`${kind} forward n=4096, ${name}`) / ts).toFixed(1);
+    console.log(`  ${kind} forward L1 / TypeScript: wasm (copies) ${ratio('smelu wasm')}x; wasm on allocArray arrays (no copies) ${ratio('smelu wasm, allocArray')}x; wasm kernel alone ${ratio('wasm kernel alone')}x`);
   }
 }
 
