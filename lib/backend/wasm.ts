@@ -242,6 +242,8 @@ class Arena {
 
 /** Blocks start at multiples of this (a cache line): a kernel's vector loads never split one. */
 const BLOCK_ALIGN = 64;
+/** Floats of the parameter slot of the calls on blocks (one cache line). */
+const PARAMS_SLOT_FLOATS = BLOCK_ALIGN / 8;
 
 /**
  * The heap of the arrays allocArray hands out on the wasm backend, in the shared memory between
@@ -252,12 +254,20 @@ class ArrayHeap {
   /** Free ranges [start, end) below top, sorted and never adjacent. */
   private readonly freeList: { start: number; end: number }[] = [];
   private top: number;
+  /**
+   * The activation parameters of the calls on blocks, in a slot of their own below them (those
+   * calls use no arena), and a view of it (shared memory: growing never detaches it).
+   */
+  readonly paramsAt: number;
+  readonly params: Float64Array;
 
   constructor(
     private readonly memory: WasmMemory,
     private readonly arena: Arena,
   ) {
-    this.top = arena.base;
+    this.paramsAt = this.top = arena.base;
+    this.take(BLOCK_ALIGN, PARAMS_SLOT_FLOATS);
+    this.params = new Float64Array(memory.buffer, this.paramsAt, PARAMS_SLOT_FLOATS);
   }
 
   /** A zeroed array of `length` floats in the memory, registered as a block. */
@@ -439,6 +449,17 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     return out;
   }
 
+  /**
+   * y = f(x) with x and y both arrays from allocArray: the per-call path of small activations,
+   * with nothing around the kernel but the parameters' stores (no arena, no copies).
+   */
+  function forwardOnBlocks(code: number, params: Float64Array, xAt: number, yAt: number, n: number): void {
+    checkCode(code, false);
+    const slot = heap!.params;
+    for (let i = 0; i < params.length; i++) slot[i] = params[i];
+    shared!.exports.act_forward(code, heap!.paramsAt, xAt, yAt, n);
+  }
+
   /** out = f(a) (act_forward) or b * f'(a) (the backward ops), in place over b's copy when out is not resident. */
   function elementwise(op: 'act_forward' | 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
     checkCode(code, op === 'act_backward_from_output');
@@ -523,7 +544,12 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       threads = Math.max(1, Math.min(n, pool ? MAX_HELPERS + 1 : 1));
       if (pool && pool.count() > threads - 1) pool.resize(threads - 1);
     },
-    actForward: (code, params, x, y) => elementwise('act_forward', code, params, x, null, y),
+    actForward(code, params, x, y): void {
+      const xAt = addr('x', x);
+      const yAt = xAt >= 0 ? addr('out', y) : -1;
+      if (yAt >= 0 && params.length <= PARAMS_SLOT_FLOATS) forwardOnBlocks(code, params, xAt, yAt, y.length);
+      else elementwise('act_forward', code, params, x, null, y);
+    },
     actBackward: (code, params, z, dy, dz) => elementwise('act_backward', code, params, z, dy, dz),
     actBackwardFromOutput: (code, params, y, dy, dz) => elementwise('act_backward_from_output', code, params, y, dy, dz),
     denseForward,
@@ -561,10 +587,15 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   return backend;
 }
 
+// Module constants, not reads of the ./types module's exports on every call.
+const KIND_COUNT = ACTIVATION_KINDS.length;
+const RELU = ACTIVATION_CODES.relu;
+const SMELU = ACTIVATION_CODES.smelu;
+
 /** What the addon re-checks of an activation code; relu and smelu alone work from the output. */
 function checkCode(code: number, fromOutput: boolean): void {
-  if (!(Number.isInteger(code) && code >= 0 && code < ACTIVATION_KINDS.length)) throw new RangeError('wasm backend: activation code out of range');
-  if (fromOutput && code !== ACTIVATION_CODES.relu && code !== ACTIVATION_CODES.smelu) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
+  if (!(Number.isInteger(code) && code >= 0 && code < KIND_COUNT)) throw new RangeError('wasm backend: activation code out of range');
+  if (fromOutput && code !== RELU && code !== SMELU) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
 }
 
 function requireF32(a: unknown, name: string, length: number): asserts a is Float32Array {
