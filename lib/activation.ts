@@ -14,6 +14,7 @@
 import {
   allocFloat32, checkFloat32, checkLength, checkOutput, checkOutputOver, describeValue, OUTPUT_BACKWARD_KINDS, ownOptions, requireOutputBackward,
 } from './check';
+import { checkedPair, rememberPair } from './backend/blocks';
 import { selected } from './runtime';
 
 import { ACTIVATION_CODES, ACTIVATION_KINDS, type ActivationKind } from './backend/types';
@@ -338,8 +339,13 @@ export function activationLabel(act: ActivationLike): string {
  */
 export function forward(act: ActivationLike, x: Float32Array, out?: Float32Array): Float32Array {
   const spec = activation(act);
+  if (out !== undefined && checkedPair(x, out)) {
+    selected().backend.actForward(spec.code, spec.params, x, out);
+    return out;
+  }
   checkFloat32('x', x);
   const y = out === undefined ? allocFloat32('out', x.length) : checkOutputOf('out', out, 'x', x);
+  rememberPair(x, y);
   selected().backend.actForward(spec.code, spec.params, x, y);
   return y;
 }

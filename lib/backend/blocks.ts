@@ -95,6 +95,32 @@ const recentBlocks: ArrayBlock[] = [];
 const recentStarts: number[] = new Array<number>(RECENT).fill(0);
 let nextRecent = 0;
 
+/**
+ * The last (x, out) of a forward that passed every check, when both are views of blocks in a
+ * WebAssembly memory: a loop over the same two arrays skips the checks (a view of a
+ * SharedArrayBuffer keeps its type, length and offset for good, so only the blocks' release is
+ * read again).
+ */
+let pairX: Float32Array | null = null;
+let pairOut: Float32Array | null = null;
+let pairBlocks: [ArrayBlock, ArrayBlock] | null = null;
+
+/** True when (x, out) is the pair {@link rememberPair} recorded last and both blocks are live. */
+export function checkedPair(x: Float32Array, out: Float32Array): boolean {
+  return x === pairX && out === pairOut && !pairBlocks![0].released && !pairBlocks![1].released;
+}
+
+/** Records (x, out), just checked, when both are views of blocks in a WebAssembly memory. */
+export function rememberPair(x: Float32Array, out: Float32Array): void {
+  if (!inUse) return;
+  const i = recent.indexOf(x);
+  const j = recent.indexOf(out);
+  if (i < 0 || j < 0) return;
+  pairX = x;
+  pairOut = out;
+  pairBlocks = [recentBlocks[i], recentBlocks[j]];
+}
+
 function recentStart(i: number, name: string, v: Float32Array): number {
   return recentBlocks[i].released ? startIn(recentBlocks[i], name, v) : recentStarts[i];
 }

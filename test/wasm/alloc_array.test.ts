@@ -188,6 +188,18 @@ describe('allocArray misuse: a clear error, never a silent wrong result', () => 
     releaseArray(reuse);
   });
 
+  it('a forward repeated on the same two arrays (checked once) still refuses them once either is released', () => {
+    for (const victim of ['x', 'out'] as const) {
+      const x = resident(randomF32(64, 21)), out = allocArray(64);
+      const want = bits(forward('smelu', x.slice()));
+      for (let i = 0; i < 3; i++) expect(bits(forward('smelu', x, out))).toEqual(want);
+      releaseArray(victim === 'x' ? x : out);
+      const reuse = allocArray(64); // the released memory, now another array's
+      expect(() => forward('smelu', x, out)).toThrow(new RegExp(`${victim} is a view of an array released`));
+      for (const a of [victim === 'x' ? out : x, reuse]) releaseArray(a);
+    }
+  });
+
   it('releasing twice, a subarray, an ordinary array or a non-array is a TypeError', () => {
     const a = allocArray(8);
     expect(() => releaseArray(a.subarray(1))).toThrow(/part of an array from allocArray/);
