@@ -386,6 +386,10 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   // read and write them where they are (their address, `at`, is >= 0); other arrays are copied.
   const heap = shared ? new ArrayHeap(shared.memory, sharedArena) : null;
   const home: object = shared?.memory ?? {};
+  // What forwardOnBlocks reads, looked up once.
+  const paramsSlot = heap ? heap.params : new Float64Array(0);
+  const paramsAt = heap ? heap.paramsAt : 0;
+  const sharedForward = shared ? shared.exports.act_forward : () => {};
   const addr = (name: string, a: Float32Array | null) => (a === null ? -1 : addressIn(home, name, a));
   /** An input: where it is, else a copy in the arena. */
   const input = (at: number, a: Float32Array, n: number) => (at >= 0 ? at : put(a, n));
@@ -455,9 +459,8 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
    */
   function forwardOnBlocks(code: number, params: Float64Array, xAt: number, yAt: number, n: number): void {
     checkCode(code, false);
-    const slot = heap!.params;
-    for (let i = 0; i < params.length; i++) slot[i] = params[i];
-    shared!.exports.act_forward(code, heap!.paramsAt, xAt, yAt, n);
+    for (let i = 0; i < params.length; i++) paramsSlot[i] = params[i];
+    sharedForward(code, paramsAt, xAt, yAt, n);
   }
 
   /** out = f(a) (act_forward) or b * f'(a) (the backward ops), in place over b's copy when out is not resident. */
