@@ -8,7 +8,8 @@
  * thread; matMul, + bias + the activation composed from TF.js ops), and SmeLU and GELU forward at
  * n = 4096 (L1; elements per ns, per call; the wasm backend through the public API, on ordinary
  * arrays (copied into the module's memory and back) and on arrays from smelu.allocArray (no
- * copies), the others by their backend call) on the wasm, native and TypeScript backends, and the wasm
+ * copies), the others by their backend call) on the wasm, native and TypeScript backends (the
+ * dense layer on allocArray arrays too, 1 thread), and the wasm
  * kernel alone (the act_forward export on data already in the module's memory: no copies, no
  * validation; the ceiling of the per-call figure). Each figure is the median over the
  * rounds of the best-of-round time. `node bench/wasm-vs-peers.js [--rounds N]`
@@ -71,6 +72,13 @@ async function measureAll() {
   const xsAlloc = smelu.allocArray(L1);
   const ysAlloc = smelu.allocArray(L1);
   xsAlloc.set(xs);
+  // The dense layer's x, W and out from allocArray (b is copied anyway: the kernel reads it padded).
+  const alloced = (a) => {
+    const r = smelu.allocArray(a.length);
+    r.set(a);
+    return r;
+  };
+  const denseAlloc = { x: alloced(x), W: alloced(W), b, out: smelu.allocArray(M * M) };
   const flop = 2 * M ** 3;
   const native = loadNativeBackend();
   const cases = [];
@@ -81,6 +89,8 @@ async function measureAll() {
       cases.push({ name: `dense 512^3 ${act}, smelu wasm, ${t} thread${t > 1 ? 's' : ''}`, unit: 'GFLOP/s', work: flop, budget: 300,
         run: () => smelu.denseForward(layer), before: () => smelu.setThreads(t) });
     }
+    cases.push({ name: `dense 512^3 ${act}, smelu wasm, allocArray, 1 thread`, unit: 'GFLOP/s', work: flop, budget: 300,
+      run: () => smelu.denseForward({ ...layer, ...denseAlloc }), before: () => smelu.setThreads(1) });
     const call = { m: M, k: M, n: M, x, w: W, b, code: spec.code, params: spec.params, y: out, z: null };
     for (const t of [1, 2]) {
       cases.push({ name: `dense 512^3 ${act}, smelu native (${native.info().isa}), ${t} thread${t > 1 ? 's' : ''}`, unit: 'GFLOP/s', work: flop,
@@ -120,7 +130,7 @@ async function measureAll() {
   console.log('\nratios (medians):');
   for (const act of ['identity', 'smelu']) {
     const w1 = get(`dense 512^3 ${act}, smelu wasm, 1 thread`);
-    console.log(`  dense 512^3 ${act}: wasm 1t / TypeScript ${(w1 / get(`dense 512^3 ${act}, smelu TypeScript`)).toFixed(1)}x; wasm 1t / TF.js wasm ${(w1 / get(`dense 512^3 ${act}, TF.js wasm`)).toFixed(2)}x; wasm 2t / 1t ${(get(`dense 512^3 ${act}, smelu wasm, 2 threads`) / w1).toFixed(2)}x`);
+    console.log(`  dense 512^3 ${act}: wasm 1t / TypeScript ${(w1 / get(`dense 512^3 ${act}, smelu TypeScript`)).toFixed(1)}x (allocArray ${(get(`dense 512^3 ${act}, smelu wasm, allocArray, 1 thread`) / get(`dense 512^3 ${act}, smelu TypeScript`)).toFixed(1)}x); wasm 1t / TF.js wasm ${(w1 / get(`dense 512^3 ${act}, TF.js wasm`)).toFixed(2)}x; wasm 2t / 1t ${(get(`dense 512^3 ${act}, smelu wasm, 2 threads`) / w1).toFixed(2)}x`);
   }
   for (const kind of ['smelu', 'gelu']) {
     const ts = get(`${kind} forward n=4096, smelu TypeScript`);
