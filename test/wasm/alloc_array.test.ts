@@ -7,7 +7,7 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   activation, allocArray, backward, backwardFromOutput, denseBackward, denseBackwardAsync, denseForward, denseForwardAsync, forward,
-  releaseArray, setThreads, type Activation,
+  PackedWeights, releaseArray, setThreads, type Activation,
 } from '../../lib/index';
 import { optimStep } from '../../lib/optim';
 import { seededRandom } from '../../lib/reference';
@@ -117,7 +117,7 @@ describe('allocArray on the wasm backend: the copy path\'s bits without the copi
 
   it.each([1, 2])('dense forward and backward on allocArray arrays equal the ordinary arrays\' bits (%i threads)', (threads) => {
     setThreads(threads);
-    const [m, k, n] = [37, 64, 45];
+    const [m, k, n] = [130, 256, 97]; // 6.5 MFLOP: split over 2 threads when there are 2
     const s = activation({ kind: 'smelu', beta: 0.5 });
     const plain = { x: randomF32(m * k, 1), W: randomF32(k * n, 2), b: randomF32(n, 3), dy: randomF32(m * n, 4) };
     const res = { x: resident(plain.x), W: resident(plain.W), b: resident(plain.b), dy: resident(plain.dy) };
@@ -184,6 +184,7 @@ describe('allocArray misuse: a clear error, never a silent wrong result', () => 
     expect(() => forward('relu', new Float32Array(16), x)).toThrow(/out is a view of an array released/);
     expect(() => denseForward({ x, W: new Float32Array(16), m: 1, k: 16, n: 1, activation: 'relu' })).toThrow(/x is a view of an array released/);
     expect(() => optimStep(0, new Float64Array(8), x, new Float32Array(16), null, null)).toThrow(/released/);
+    expect(() => new PackedWeights(x, 4, 4)).toThrow(/W is a view of an array released/);
     expect(Array.from(reuse).every((v) => v === 5)).toBe(true);
     releaseArray(reuse);
   });
@@ -198,6 +199,16 @@ describe('allocArray misuse: a clear error, never a silent wrong result', () => 
       expect(() => forward('smelu', x, out)).toThrow(new RegExp(`${victim} is a view of an array released`));
       for (const a of [victim === 'x' ? out : x, reuse]) releaseArray(a);
     }
+  });
+
+  it('packed weights whose source array was released are refused by update and backward', () => {
+    const W = resident(randomF32(16, 22));
+    const packed = new PackedWeights(W, 4, 4);
+    const x = randomF32(8, 23);
+    const { y } = denseForward({ x, W: packed, m: 2, k: 4, n: 4, activation: 'relu' });
+    releaseArray(W);
+    expect(() => packed.update()).toThrow(/W is a view of an array released/);
+    expect(() => denseBackward({ x, W: packed, dy: new Float32Array(8), y, m: 2, k: 4, n: 4, activation: 'relu' })).toThrow(/W is a view of an array released/);
   });
 
   it('releasing twice, a subarray, an ordinary array or a non-array is a TypeError', () => {
