@@ -71,16 +71,26 @@ export function checkBlock(name: string, v: Float32Array): number {
 
 /**
  * The address in `memory` of a view of a live block there, else -1 (an ordinary array, or a block
- * of another memory: the caller copies). Throws as {@link checkBlock}.
+ * of another memory: the caller copies). Throws as {@link checkBlock}, and a RangeError when the
+ * view holds fewer than `count` floats: the kernel is about to read or write that many there, and
+ * `count` comes from a `length` property or dimensions, which an own property can misstate.
  */
-export function addressIn(memory: object, name: string, v: Float32Array): number {
+export function addressIn(memory: object, name: string, v: Float32Array, count: number): number {
   if (!inUse) return -1;
-  const hit = recent.indexOf(v);
-  if (hit >= 0) return recentBlocks[hit].memory === memory ? recentStart(hit, name, v) : -1;
-  const block = blocks.get(bufferOf.call(v) as ArrayBufferLike);
-  if (block === undefined) return -1;
-  const start = remember(block, startIn(block, name, v), v);
-  return block.memory === memory ? start : -1;
+  let hit = recent.indexOf(v);
+  if (hit < 0) {
+    const block = blocks.get(bufferOf.call(v) as ArrayBufferLike);
+    if (block === undefined) return -1;
+    remember(block, startIn(block, name, v), v);
+    hit = recent.indexOf(v);
+    if (hit < 0) return -1; // a plain block: not in this memory
+  }
+  if (recentBlocks[hit].memory !== memory) return -1;
+  const start = recentStart(hit, name, v);
+  if (!(start + count * 4 <= recentEnds[hit])) {
+    throw new RangeError(`${name} holds ${(recentEnds[hit] - start) / 4} floats, fewer than the ${count} this call reads or writes`);
+  }
+  return start;
 }
 
 /**
@@ -93,6 +103,8 @@ const RECENT = 4;
 const recent: (Float32Array | null)[] = new Array<Float32Array | null>(RECENT).fill(null);
 const recentBlocks: ArrayBlock[] = [];
 const recentStarts: number[] = new Array<number>(RECENT).fill(0);
+/** One past the last byte each view covers (its own, not its block's). */
+const recentEnds: number[] = new Array<number>(RECENT).fill(0);
 let nextRecent = 0;
 
 /**
@@ -130,6 +142,7 @@ function remember(block: ArrayBlock, start: number, v: Float32Array): number {
   recent[nextRecent] = v;
   recentBlocks[nextRecent] = block;
   recentStarts[nextRecent] = start;
+  recentEnds[nextRecent] = start + (byteLengthOf.call(v) as number);
   nextRecent = (nextRecent + 1) % RECENT;
   return start;
 }

@@ -390,7 +390,8 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   const paramsSlot = heap ? heap.params : new Float64Array(0);
   const paramsAt = heap ? heap.paramsAt : 0;
   const sharedForward = shared ? shared.exports.act_forward : () => {};
-  const addr = (name: string, a: Float32Array | null) => (a === null ? -1 : addressIn(home, name, a));
+  /** Where `a` is when it is an allocArray array of this memory holding `count` floats, else -1. */
+  const addr = (name: string, a: Float32Array | null, count: number) => (a === null ? -1 : addressIn(home, name, a, count));
   /** An input: where it is, else a copy in the arena. */
   const input = (at: number, a: Float32Array, n: number) => (at >= 0 ? at : put(a, n));
   /** An output: where it is, else arena space (copied from `a` first when the kernel accumulates into it). */
@@ -467,7 +468,7 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   function elementwise(op: 'act_forward' | 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
     checkCode(code, op === 'act_backward_from_output');
     const n = out.length;
-    const aAt = addr('a', a), bAt = addr('b', b), outAt = addr('out', out);
+    const aAt = addr('a', a, n), bAt = addr('b', b, n), outAt = addr('out', out, n);
     use(aAt < 0 && bAt < 0 && outAt < 0 ? single : shared!);
     const raw = putParams(params), ap = input(aAt, a, n);
     if (b === null) {
@@ -486,7 +487,8 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
     }
     if (m === 0 || n === 0) return;
-    const xAt = addr('x', x), wAt = w instanceof Float32Array ? addr('W', w) : -1, yAt = addr('out', y), zAt = addr('zOut', z);
+    const xAt = addr('x', x, m * k), wAt = w instanceof Float32Array ? addr('W', w, k * n) : -1;
+    const yAt = addr('out', y, m * n), zAt = addr('zOut', z, m * n);
     if (xAt < 0 && wAt < 0 && yAt < 0 && zAt < 0) useFor(2 * m * k * n);
     else use(shared!);
     const raw = putParams(params);
@@ -509,11 +511,11 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   function denseBackward(c: DenseBackwardCall): void {
     const { m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx, dW, db, accumulate } = c;
     checkCode(code, savedIsOutput);
-    const at = [addr('x', x), addr('W', w), addr('dy', dy), addr('saved', saved), addr('dx', dx), addr('dW', dW), addr('db', db)];
+    const mk = m * k, kn = k * n, mn = m * n;
+    const at = [addr('x', x, mk), addr('W', w, kn), addr('dy', dy, mn), addr('saved', saved, mn), addr('dx', dx, mk), addr('dW', dW, kn), addr('db', db, n)];
     const [xAt, wAt, dyAt, savedAt, dxAt, dwAt, dbAt] = at;
     if (at.every((a) => a < 0)) useFor(4 * m * k * n);
     else use(shared!);
-    const mn = m * n;
     const raw = putParams(params);
     const dz = arena.alloc(mn * 4);
     const act = ex[savedIsOutput ? 'act_backward_from_output' : 'act_backward'];
@@ -548,9 +550,10 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       if (pool && pool.count() > threads - 1) pool.resize(threads - 1);
     },
     actForward(code, params, x, y): void {
-      const xAt = addr('x', x);
-      const yAt = xAt >= 0 ? addr('out', y) : -1;
-      if (yAt >= 0 && params.length <= PARAMS_SLOT_FLOATS) forwardOnBlocks(code, params, xAt, yAt, y.length);
+      const n = y.length;
+      const xAt = addr('x', x, n);
+      const yAt = xAt >= 0 ? addr('out', y, n) : -1;
+      if (yAt >= 0 && params.length <= PARAMS_SLOT_FLOATS) forwardOnBlocks(code, params, xAt, yAt, n);
       else elementwise('act_forward', code, params, x, null, y);
     },
     actBackward: (code, params, z, dy, dz) => elementwise('act_backward', code, params, z, dy, dz),
@@ -567,10 +570,10 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     },
     optimStep(kind, hyper, w, g, s1, s2): void {
       checkOptimArgs(kind, hyper, w, g, s1, s2);
-      const at = [addr('w', w), addr('g', g), addr('s1', s1), addr('s2', s2)];
+      const n = w.length;
+      const at = [addr('w', w, n), addr('g', g, n), addr('s1', s1, n), addr('s2', s2, n)];
       const [wAt, gAt, s1At, s2At] = at;
       use(at.every((a) => a < 0) ? single : shared!);
-      const n = w.length;
       const h = putParams(hyper), wp = input(wAt, w, n), gp = input(gAt, g, n);
       const s1p = s1 ? input(s1At, s1, n) : 0, s2p = s2 ? input(s2At, s2, n) : 0;
       ex.optim_step(kind, h, wp, gp, s1p, s2p, n);

@@ -234,6 +234,16 @@ describe('allocArray misuse: a clear error, never a silent wrong result', () => 
     releaseArray(b);
   });
 
+  it('a length property that misstates the array cannot make a kernel read or write beyond it', () => {
+    const x = allocArray(16), y = allocArray(16), out = allocArray(16), neighbour = allocArray(64);
+    neighbour.fill(9);
+    for (const a of [x, y, out]) Object.defineProperty(a, 'length', { value: 1024 });
+    expect(() => forward('relu', x, y)).toThrow(/x holds 16 floats, fewer than the 1024 this call reads or writes/);
+    expect(() => denseForward({ x, W: y, m: 32, k: 32, n: 32, activation: 'relu', out })).toThrow(/x holds 16 floats/);
+    expect(Array.from(neighbour).every((v) => v === 9)).toBe(true);
+    for (const a of [x, y, out, neighbour]) releaseArray(a);
+  });
+
   it('a partial overlap of input and output is a RangeError; exactly in place is fine', () => {
     const a = allocArray(32);
     a.set(randomF32(32, 4));
