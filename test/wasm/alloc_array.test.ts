@@ -83,6 +83,24 @@ describe('allocArray on the wasm backend: the copy path\'s bits without the copi
     for (const a of [x, dy, out, W, y]) releaseArray(a);
   });
 
+  it('random allocations and releases never hand out memory another live array holds', () => {
+    const rnd = seededRandom(99);
+    const live: Array<{ a: Float32Array; id: number }> = [];
+    for (let step = 1; step <= 300; step++) {
+      if (live.length > 0 && rnd() < 0.45) {
+        const [gone] = live.splice(Math.floor(rnd() * live.length), 1);
+        releaseArray(gone.a);
+      } else {
+        const a = allocArray(Math.floor(rnd() ** 3 * 5000));
+        expect(a.every((v) => v === 0)).toBe(true);
+        a.fill(step);
+        live.push({ a, id: step });
+      }
+      for (const { a, id } of live) if (!a.every((v) => v === id)) throw new Error(`array ${id} was overwritten at step ${step}`);
+    }
+    for (const { a } of live) releaseArray(a);
+  });
+
   for (const desc of KINDS) {
     for (const n of LENGTHS) {
       for (const [label, lead, tail] of VIEWS) {
