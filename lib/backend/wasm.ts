@@ -4,8 +4,10 @@
  * that the browser build can use it too; loading the module and starting worker threads is the
  * job of the environment (./wasm_node.ts, ../browser.ts).
  *
- * Memory: every call copies its inputs into the module's memory and its outputs back, in a region
- * laid out afresh per call (a bump arena above the module's own data and the worker stacks).
+ * Memory: a call copies ordinary arrays into the module's memory and its outputs back, in a region
+ * laid out afresh per call (a bump arena above the module's own data, the worker stacks and the
+ * arrays of allocArray); arrays from allocArray live in the shared memory (ArrayHeap) and are read
+ * and written where they are, by the shared instance.
  * Threads: the dense products are split by rows of the output over helper workers that share the
  * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
  * so the bits do not depend on the thread count.
