@@ -277,7 +277,13 @@ class ArrayHeap {
     const bytes = Math.max(BLOCK_ALIGN, Math.ceil((length * 4) / BLOCK_ALIGN) * BLOCK_ALIGN);
     const start = this.take(bytes, length);
     // A buffer object of its own (the same memory): it names this block in the registry.
-    const buffer = structuredClone(this.memory.buffer) as ArrayBufferLike;
+    let buffer: ArrayBufferLike;
+    try {
+      buffer = structuredClone(this.memory.buffer) as ArrayBufferLike;
+    } catch (e) {
+      this.give(start, start + bytes);
+      throw e;
+    }
     new Uint8Array(buffer, start, bytes).fill(0);
     let freed = false;
     const block: ArrayBlock = {
