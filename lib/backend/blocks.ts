@@ -63,8 +63,8 @@ export function blockOf(v: Float32Array): ArrayBlock | undefined {
  */
 export function checkBlock(name: string, v: Float32Array): number {
   if (!inUse) return -1;
-  const hit = recent.indexOf(v);
-  if (hit >= 0) return recentStart(hit, name, v);
+  const seen = recall(v);
+  if (seen !== null) return seen.block.released ? startIn(seen.block, name, v) : seen.start;
   const block = blocks.get(bufferOf.call(v) as ArrayBufferLike);
   return block === undefined ? -1 : remember(block, startIn(block, name, v), v);
 }
@@ -77,35 +77,56 @@ export function checkBlock(name: string, v: Float32Array): number {
  */
 export function addressIn(memory: object, name: string, v: Float32Array, count: number): number {
   if (!inUse) return -1;
-  let hit = recent.indexOf(v);
-  if (hit < 0) {
+  let seen = recall(v);
+  if (seen === null) {
     const block = blocks.get(bufferOf.call(v) as ArrayBufferLike);
     if (block === undefined) return -1;
     remember(block, startIn(block, name, v), v);
-    hit = recent.indexOf(v);
-    if (hit < 0) return -1; // a plain block: not in this memory
+    seen = recall(v);
+    if (seen === null) return -1; // a plain block: not in this memory
   }
-  if (recentBlocks[hit].memory !== memory) return -1;
-  const start = recentStart(hit, name, v);
-  if (!(start + count * 4 <= recentEnds[hit])) {
-    throw new RangeError(`${name} holds ${(recentEnds[hit] - start) / 4} floats, fewer than the ${count} this call reads or writes`);
+  const { block, start, end } = seen;
+  if (block.memory !== memory) return -1;
+  if (block.released) startIn(block, name, v); // throws
+  if (!(start + count * 4 <= end)) {
+    throw new RangeError(`${name} holds ${(end - start) / 4} floats, fewer than the ${count} this call reads or writes`);
   }
   return start;
 }
 
 /**
- * The last views of blocks in a WebAssembly memory that passed the checks, with their block and
- * first byte: a call on the same arrays as the last ones (the zero-copy loop) finds them here
- * without a WeakMap lookup. A view's buffer and offsets never change (its buffer cannot be resized),
- * so only `released` is read again. Plain blocks are left out: this would keep them alive.
+ * The last views of blocks in a WebAssembly memory that passed the checks, with their block, first
+ * byte and end (one past the view's last byte): a call on the same arrays as the last ones (the
+ * zero-copy loop) finds them here without a WeakMap lookup. A view's buffer and offsets never
+ * change (its buffer cannot be resized), so only `released` is read again. Plain blocks are left
+ * out: this would keep them alive.
  */
+interface Seen {
+  view: Float32Array | null;
+  block: ArrayBlock;
+  start: number;
+  end: number;
+}
 const RECENT = 4;
-const recent: (Float32Array | null)[] = new Array<Float32Array | null>(RECENT).fill(null);
-const recentBlocks: ArrayBlock[] = [];
-const recentStarts: number[] = new Array<number>(RECENT).fill(0);
-/** One past the last byte each view covers (its own, not its block's). */
-const recentEnds: number[] = new Array<number>(RECENT).fill(0);
+const NO_BLOCK: ArrayBlock = { start: 0, end: 0, memory: null, released: true, free() {} };
+const recent: Seen[] = Array.from({ length: RECENT }, () => ({ view: null, block: NO_BLOCK, start: 0, end: 0 }));
 let nextRecent = 0;
+
+function recall(v: Float32Array): Seen | null {
+  for (let i = 0; i < RECENT; i++) if (recent[i].view === v) return recent[i];
+  return null;
+}
+
+function remember(block: ArrayBlock, start: number, v: Float32Array): number {
+  if (block.memory === null) return start;
+  const seen = recent[nextRecent];
+  seen.view = v;
+  seen.block = block;
+  seen.start = start;
+  seen.end = start + (byteLengthOf.call(v) as number);
+  nextRecent = (nextRecent + 1) % RECENT;
+  return start;
+}
 
 /**
  * The last (x, out) of a forward that passed every check, when both are views of blocks in a
@@ -115,36 +136,24 @@ let nextRecent = 0;
  */
 let pairX: Float32Array | null = null;
 let pairOut: Float32Array | null = null;
-let pairBlocks: [ArrayBlock, ArrayBlock] | null = null;
+let pairXBlock: ArrayBlock = NO_BLOCK;
+let pairOutBlock: ArrayBlock = NO_BLOCK;
 
 /** True when (x, out) is the pair {@link rememberPair} recorded last and both blocks are live. */
 export function checkedPair(x: Float32Array, out: Float32Array): boolean {
-  return x === pairX && out === pairOut && !pairBlocks![0].released && !pairBlocks![1].released;
+  return x === pairX && out === pairOut && !pairXBlock.released && !pairOutBlock.released;
 }
 
 /** Records (x, out), just checked, when both are views of blocks in a WebAssembly memory. */
 export function rememberPair(x: Float32Array, out: Float32Array): void {
   if (!inUse) return;
-  const i = recent.indexOf(x);
-  const j = recent.indexOf(out);
-  if (i < 0 || j < 0) return;
+  const sx = recall(x);
+  const so = recall(out);
+  if (sx === null || so === null) return;
   pairX = x;
   pairOut = out;
-  pairBlocks = [recentBlocks[i], recentBlocks[j]];
-}
-
-function recentStart(i: number, name: string, v: Float32Array): number {
-  return recentBlocks[i].released ? startIn(recentBlocks[i], name, v) : recentStarts[i];
-}
-
-function remember(block: ArrayBlock, start: number, v: Float32Array): number {
-  if (block.memory === null) return start;
-  recent[nextRecent] = v;
-  recentBlocks[nextRecent] = block;
-  recentStarts[nextRecent] = start;
-  recentEnds[nextRecent] = start + (byteLengthOf.call(v) as number);
-  nextRecent = (nextRecent + 1) % RECENT;
-  return start;
+  pairXBlock = sx.block;
+  pairOutBlock = so.block;
 }
 
 function startIn(block: ArrayBlock, name: string, v: Float32Array): number {
