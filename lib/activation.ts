@@ -12,8 +12,9 @@
  * spec's error bound of the float64 `reference` but need not agree bit for bit.
  */
 import {
-  allocFloat32, checkFloat32, checkLength, checkOutput, describeValue, OUTPUT_BACKWARD_KINDS, ownOptions, requireOutputBackward,
+  allocFloat32, checkFloat32, checkLength, checkOutput, checkOutputOver, describeValue, OUTPUT_BACKWARD_KINDS, ownOptions, requireOutputBackward,
 } from './check';
+import { checkedPair, rememberPair } from './backend/blocks';
 import { selected } from './runtime';
 
 import { ACTIVATION_CODES, ACTIVATION_KINDS, type ActivationKind } from './backend/types';
@@ -196,14 +197,19 @@ const ALLOWED_KEYS: Readonly<Record<ActivationKind, readonly string[]>> = {
  *   rescu2 / swish / softplus, threshold <= 0, alpha + beta <= 0 for gsmelu, non-finite values).
  */
 export function activation(desc: ActivationLike): ActivationSpec {
+  // The same spec call after call (a loop over batches) skips even the WeakMap lookup; this
+  // function stays small so that V8 inlines it into the calls.
+  if (desc === lastSpec && desc !== null) return unchanged(lastSpec, lastPristine!);
+  return lookUpOrValidate(desc);
+}
+
+function lookUpOrValidate(desc: ActivationLike): ActivationSpec {
   if (typeof desc === 'string') desc = { kind: desc } as Activation;
   if (desc === null || typeof desc !== 'object') {
     throw new TypeError(
       `activation must be an object like { kind: 'smelu', beta: 1 } or a kind name, got ${describeValue(desc)}`,
     );
   }
-  // The same spec call after call (a loop over batches) skips even the WeakMap lookup.
-  if (desc === lastSpec) return unchanged(lastSpec, lastPristine!);
   const pristine = PRISTINE.get(desc as object);
   if (pristine !== undefined) {
     lastSpec = desc as ActivationSpec;
@@ -290,8 +296,11 @@ let lastPristine: Float64Array | null = null;
 
 /** A validated spec whose parameters were not edited since (five compares per call). */
 function unchanged(spec: ActivationSpec, p: Float64Array): ActivationSpec {
-  for (let i = 0; i < PARAM_SLOTS; i++) {
-    if (!Object.is(spec.params[i], p[i])) {
+  // Not PARAM_SLOTS: compiled to CommonJS it is a property of `exports`, read on every iteration
+  // (a third of this function's time); p has that length.
+  const params = spec.params;
+  for (let i = 0; i < p.length; i++) {
+    if (!Object.is(params[i], p[i])) {
       throw new TypeError(`activation ${spec.kind}: its params were edited after validation; validated specs are immutable (make a new one with activation())`);
     }
   }
@@ -330,8 +339,13 @@ export function activationLabel(act: ActivationLike): string {
  */
 export function forward(act: ActivationLike, x: Float32Array, out?: Float32Array): Float32Array {
   const spec = activation(act);
+  if (out !== undefined && checkedPair(x, out)) {
+    selected().backend.actForward(spec.code, spec.params, x, out);
+    return out;
+  }
   checkFloat32('x', x);
-  const y = prepareOut('out', out, x.length, [['x', x]]);
+  const y = out === undefined ? allocFloat32('out', x.length) : checkOutputOf('out', out, 'x', x);
+  rememberPair(x, y);
   selected().backend.actForward(spec.code, spec.params, x, y);
   return y;
 }
@@ -405,6 +419,14 @@ export function derivative(act: ActivationLike, z: Float32Array, out?: Float32Ar
   checkFloat32('z', z);
   const ones = allocFloat32('derivative: dy (ones)', z.length).fill(1);
   return backward(act, z, ones, out);
+}
+
+/** prepareOut for a given out and one input, without building arrays (the forward's per-call path). */
+function checkOutputOf(name: string, out: Float32Array, inputName: string, input: Float32Array): Float32Array {
+  checkFloat32(name, out);
+  checkLength(name, out, input.length, 'the input length');
+  checkOutputOver(name, out, inputName, input, true);
+  return out;
 }
 
 function prepareOut(

@@ -13,6 +13,7 @@ declare const __SMELU_WASM_BASE64__: string;
 
 export * from './activation';
 export * from './dense';
+export { allocArray, releaseArray, MAX_ARRAY_LENGTH } from './arrays';
 export type { BackendName, IsaTier, BackendInfo } from './backend/types';
 export * as reference from './reference';
 

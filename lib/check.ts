@@ -1,5 +1,6 @@
 /** Argument checks shared by the public API: each error names the argument and what was expected. */
 import { types } from 'node:util';
+import { checkBlock } from './backend/blocks';
 
 /**
  * A short description of a value for error messages ('null', 'a Float64Array', "the string 'x'").
@@ -39,6 +40,7 @@ export function checkFloat32(name: string, v: unknown): Float32Array {
     throw new TypeError(`${name} must be a Float32Array, got ${describeValue(v)}`);
   }
   if (v.length === 0 && isDetached(v)) throw new TypeError(`${name} is a Float32Array over a detached ArrayBuffer`);
+  checkBlock(name, v);
   return v;
 }
 
@@ -187,15 +189,18 @@ export function checkOutput(
   inputs: ReadonlyArray<readonly [string, Float32Array]>,
   allowInPlace: boolean,
 ): void {
-  for (const [name, input] of inputs) {
-    if (!overlaps(out, input)) continue;
-    if (allowInPlace && sameView(out, input)) continue;
-    throw new RangeError(
-      allowInPlace
-        ? `${outName} overlaps ${name} without being exactly the same view: pass the same array for in place, or a separate one`
-        : `${outName} must not share memory with ${name}`,
-    );
-  }
+  for (const [name, input] of inputs) checkOutputOver(outName, out, name, input, allowInPlace);
+}
+
+/** {@link checkOutput} for one input (no array of pairs built: the per-call path of small calls). */
+export function checkOutputOver(outName: string, out: Float32Array, name: string, input: Float32Array, allowInPlace: boolean): void {
+  if (!overlaps(out, input)) return;
+  if (allowInPlace && sameView(out, input)) return;
+  throw new RangeError(
+    allowInPlace
+      ? `${outName} overlaps ${name} without being exactly the same view: pass the same array for in place, or a separate one`
+      : `${outName} must not share memory with ${name}`,
+  );
 }
 
 /**

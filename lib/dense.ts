@@ -53,9 +53,11 @@ export class PackedWeights {
   /**
    * Packs `source` again (after an optimizer step changed it); also makes an invalidated pack
    * usable again. Synchronous. Do not call it while an async forward using this pack is pending.
+   * @throws TypeError when `source` is an array from allocArray released since.
    * @throws RangeError when the new pack cannot be allocated.
    */
   update(): void {
+    checkFloat32('W', this.source); // an allocArray array released since is refused
     this.handle = selected().backend.packWeights(this.k, this.n, this.source);
   }
 
@@ -286,7 +288,7 @@ function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
   const spec = activation(args.activation);
   const x = checkFloat32('x', args.x);
   checkLengthProduct('x', x, 'm * k', m, k);
-  const w = args.W instanceof PackedWeights ? args.W.source : checkFloat32('W', args.W);
+  const w = checkFloat32('W', args.W instanceof PackedWeights ? args.W.source : args.W);
   const kn = checkLengthProduct('W', w, 'k * n', k, n);
   const dy = checkFloat32('dy', args.dy);
   const mn = checkLengthProduct('dy', dy, 'm * n', m, n);

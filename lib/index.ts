@@ -4,6 +4,7 @@
  */
 export * from './activation';
 export * from './dense';
+export { allocArray, releaseArray, MAX_ARRAY_LENGTH } from './arrays';
 export { version, info, setThreads, setIsa, getThreads, type Info } from './runtime';
 export type { BackendName, IsaTier, BackendInfo } from './backend/types';
 /** Float64 reference of every activation and the spec's error bound, for checking kernels. */

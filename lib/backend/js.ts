@@ -17,6 +17,7 @@ import {
   transposeInto,
 } from './js_kernels/gemm';
 import { optimStep } from './js_kernels/optim';
+import { plainBlock } from './blocks';
 import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, IsaTier, PackedHandle } from './types';
 
 /**
@@ -127,6 +128,7 @@ export const jsBackend: Backend = {
   denseForward,
   denseBackward,
   optimStep,
+  allocArray: plainBlock,
 
   packWeights(k: number, n: number, w: Float32Array): PackedHandle {
     return packWeightsJs(k, n, w);

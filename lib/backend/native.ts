@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, NativeAddon, PackedHandle } from './types';
+import { plainBlock } from './blocks';
 
 /** The package root: two levels above this file both in lib/backend and in dist/backend. */
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -180,5 +181,6 @@ export function loadNativeBackend(): NativeBackend {
       return handle;
     },
     optimStep: (kind, hyper, w, g, s1, s2) => addon.optimStep(kind, hyper, w, g, s1, s2),
+    allocArray: plainBlock,
   };
 }

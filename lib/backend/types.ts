@@ -172,6 +172,12 @@ export interface Backend {
   /** One optimizer update of a dense tensor (see {@link OptimStep}). */
   optimStep: OptimStep;
 
+  /**
+   * A zeroed Float32Array of `length` for allocArray: in the backend's own memory where it has one
+   * (wasm), so that calls on it need no copies; a registered plain array elsewhere.
+   */
+  allocArray(length: number): Float32Array;
+
   /** Same as denseForward, off the main thread. */
   denseForwardAsync(c: DenseForwardCall): Promise<void>;
   denseBackwardAsync(c: DenseBackwardCall): Promise<void>;

@@ -4,12 +4,15 @@
  * that the browser build can use it too; loading the module and starting worker threads is the
  * job of the environment (./wasm_node.ts, ../browser.ts).
  *
- * Memory: every call copies its inputs into the module's memory and its outputs back, in a region
- * laid out afresh per call (a bump arena above the module's own data and the worker stacks).
+ * Memory: a call copies ordinary arrays into the module's memory and its outputs back, in a region
+ * laid out afresh per call (a bump arena above the module's own data, the worker stacks and the
+ * arrays of allocArray); arrays from allocArray live in the shared memory (ArrayHeap) and are read
+ * and written where they are, by the shared instance.
  * Threads: the dense products are split by rows of the output over helper workers that share the
  * memory (WasmHelpers); each output element is one product chain in k order whatever the split,
  * so the bits do not depend on the thread count.
  */
+import { addressIn, plainBlock, registerBlock, type ArrayBlock } from './blocks';
 import { ACTIVATION_CODES, ACTIVATION_KINDS } from './types';
 import type { Backend, BackendInfo, DenseBackwardCall, DenseForwardCall, IsaTier, PackedHandle } from './types';
 
@@ -188,7 +191,8 @@ class Arena {
   private lastP = -1;
   private lastOf: Float32Array | null = null;
 
-  private view(): void {
+  /** Makes the views again (after the memory grew). */
+  view(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
   }
@@ -238,6 +242,109 @@ class Arena {
   }
 }
 
+/** Blocks start at multiples of this (a cache line): a kernel's vector loads never split one. */
+const BLOCK_ALIGN = 64;
+/** Floats of the parameter slot of the calls on blocks (one cache line). */
+const PARAMS_SLOT_FLOATS = BLOCK_ALIGN / 8;
+
+/**
+ * The heap of the arrays allocArray hands out on the wasm backend, in the shared memory between
+ * the helpers' stacks and the arena: first fit over a sorted free list, neighbours merged on
+ * release. The arena (per-call scratch) starts at `top`, above every block, and moves with it.
+ */
+class ArrayHeap {
+  /** Free ranges [start, end) below top, sorted and never adjacent. */
+  private readonly freeList: { start: number; end: number }[] = [];
+  private top: number;
+  /**
+   * The activation parameters of the calls on blocks, in a slot of their own below them (those
+   * calls use no arena), and a view of it (shared memory: growing never detaches it).
+   */
+  readonly paramsAt: number;
+  readonly params: Float64Array;
+
+  constructor(
+    private readonly memory: WasmMemory,
+    private readonly arena: Arena,
+  ) {
+    this.paramsAt = this.top = arena.base;
+    this.take(BLOCK_ALIGN, PARAMS_SLOT_FLOATS);
+    this.params = new Float64Array(memory.buffer, this.paramsAt, PARAMS_SLOT_FLOATS);
+  }
+
+  /** A zeroed array of `length` floats in the memory, registered as a block. */
+  alloc(length: number): Float32Array {
+    const bytes = Math.max(BLOCK_ALIGN, Math.ceil((length * 4) / BLOCK_ALIGN) * BLOCK_ALIGN);
+    const start = this.take(bytes, length);
+    // A buffer object of its own (the same memory): it names this block in the registry.
+    let buffer: ArrayBufferLike;
+    try {
+      buffer = structuredClone(this.memory.buffer) as ArrayBufferLike;
+    } catch (e) {
+      this.give(start, start + bytes);
+      throw e;
+    }
+    new Uint8Array(buffer, start, bytes).fill(0);
+    let freed = false;
+    const block: ArrayBlock = {
+      start,
+      end: start + length * 4,
+      memory: this.memory,
+      released: false,
+      free: () => {
+        if (!freed) this.give(start, start + bytes);
+        freed = true;
+      },
+    };
+    return registerBlock(new Float32Array(buffer, start, length), block);
+  }
+
+  private take(bytes: number, length: number): number {
+    const i = this.freeList.findIndex((r) => r.end - r.start >= bytes);
+    if (i >= 0) {
+      const r = this.freeList[i];
+      const start = r.start;
+      if (r.end - start === bytes) this.freeList.splice(i, 1);
+      else r.start += bytes;
+      return start;
+    }
+    const start = this.top;
+    const end = start + bytes;
+    if (!(end <= MAX_BYTES)) {
+      throw new RangeError(
+        `length: ${length} floats do not fit in the wasm backend's memory (4 GiB (wasm32) in all, ${start} bytes in use); release arrays, use smaller ones, or the native backend`,
+      );
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch (e) {
+        throw new RangeError(`length: cannot grow the wasm backend's memory to hold ${length} floats: ${(e as Error).message}`);
+      }
+      this.arena.view();
+    }
+    this.setTop(end);
+    return start;
+  }
+
+  /** Returns [start, end) to the free list, merged with its neighbours (or with top). */
+  private give(start: number, end: number): void {
+    const list = this.freeList;
+    let i = 0;
+    while (i < list.length && list[i].start < start) i++;
+    if (i > 0 && list[i - 1].end === start) start = list[--i].start, list.splice(i, 1);
+    if (i < list.length && list[i].start === end) end = list[i].end, list.splice(i, 1);
+    if (end === this.top) this.setTop(start);
+    else list.splice(i, 0, { start, end });
+  }
+
+  private setTop(top: number): void {
+    this.top = top;
+    this.arena.base = top;
+  }
+}
+
 /** One instance of the module on its own memory; `helpers` share that memory (null: none). */
 export interface WasmInstance {
   exports: WasmExports;
@@ -282,6 +389,25 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   };
   const putParams = (a: Float64Array) => arena.putParams(a);
   const get = (p: number, out: Float32Array, n: number) => out.set(arena.floats(p, n));
+
+  // Arrays from allocArray live in the shared memory: calls on them run on the shared instance and
+  // read and write them where they are (their address, `at`, is >= 0); other arrays are copied.
+  const heap = shared ? new ArrayHeap(shared.memory, sharedArena) : null;
+  const home: object = shared?.memory ?? {};
+  // What forwardOnBlocks reads, looked up once.
+  const paramsSlot = heap ? heap.params : new Float64Array(0);
+  const paramsAt = heap ? heap.paramsAt : 0;
+  const sharedForward = shared ? shared.exports.act_forward : () => {};
+  /** Where `a` is when it is an allocArray array of this memory holding `count` floats, else -1. */
+  const addr = (name: string, a: Float32Array | null, count: number) => (a === null ? -1 : addressIn(home, name, a, count));
+  /** An input: where it is, else a copy in the arena. */
+  const input = (at: number, a: Float32Array, n: number) => (at >= 0 ? at : put(a, n));
+  /** An output: where it is, else arena space (copied from `a` first when the kernel accumulates into it). */
+  const output = (at: number, a: Float32Array, n: number, load: boolean) => (at >= 0 ? at : load ? put(a, n) : arena.alloc(n * 4));
+  /** Copies an output computed in the arena at p back into `a` (nothing when it was computed in place). */
+  const back = (at: number, p: number, a: Float32Array, n: number) => {
+    if (at < 0) get(p, a, n);
+  };
   const panelsOf = (n: number) => Math.ceil(n / NR);
 
   /** Threads for `flops` of work split into at most `units` parts. */
@@ -336,14 +462,32 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     return out;
   }
 
-  function elementwise(op: 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  /**
+   * y = f(x) with x and y both arrays from allocArray: the per-call path of small activations,
+   * with nothing around the kernel but the parameters' stores (no arena, no copies).
+   */
+  function forwardOnBlocks(code: number, params: Float64Array, xAt: number, yAt: number, n: number): void {
+    checkCode(code, false);
+    for (let i = 0; i < params.length; i++) paramsSlot[i] = params[i];
+    sharedForward(code, paramsAt, xAt, yAt, n);
+  }
+
+  /** out = f(a) (act_forward) or b * f'(a) (the backward ops), in place over b's copy when out is not resident. */
+  function elementwise(op: 'act_forward' | 'act_backward' | 'act_backward_from_output', code: number, params: Float64Array, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
     checkCode(code, op === 'act_backward_from_output');
-    use(single);
     const n = out.length;
-    const raw = putParams(params), ap = put(a, n), bp = put(b, n);
-    const op_ = ex[op] as (...args: number[]) => void;
-    op_(code, raw, ap, bp, bp, n);
-    get(bp, out, n);
+    const aAt = addr('a', a, n), bAt = addr('b', b, n), outAt = addr('out', out, n);
+    use(aAt < 0 && bAt < 0 && outAt < 0 ? single : shared!);
+    const raw = putParams(params), ap = input(aAt, a, n);
+    if (b === null) {
+      const yp = outAt >= 0 ? outAt : aAt < 0 ? ap : arena.alloc(n * 4);
+      ex.act_forward(code, raw, ap, yp, n);
+      return back(outAt, yp, out, n);
+    }
+    const bp = input(bAt, b, n);
+    const outp = outAt >= 0 ? outAt : bAt < 0 ? bp : arena.alloc(n * 4);
+    ex[op as 'act_backward'](code, raw, ap, bp, outp, n);
+    back(outAt, outp, out, n);
   }
 
   function denseForward({ m, k, n, x, w, b, code, params, y, z }: DenseForwardCall): void {
@@ -351,10 +495,13 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       throw new TypeError('wasm backend: W must be a Float32Array or a handle from packWeights of the wasm backend');
     }
     if (m === 0 || n === 0) return;
-    useFor(2 * m * k * n);
+    const xAt = addr('x', x, m * k), wAt = w instanceof Float32Array ? addr('W', w, k * n) : -1;
+    const yAt = addr('out', y, m * n), zAt = addr('zOut', z, m * n);
+    if (xAt < 0 && wAt < 0 && yAt < 0 && zAt < 0) useFor(2 * m * k * n);
+    else use(shared!);
     const raw = putParams(params);
-    const xp = put(x, m * k);
-    const bPacked = w instanceof Float32Array ? packB(k, n, put(w, k * n), n, 1) : put(w.panels, w.panels.length);
+    const xp = input(xAt, x, m * k);
+    const bPacked = w instanceof Float32Array ? packB(k, n, input(wAt, w, k * n), n, 1) : put(w.panels, w.panels.length);
     let bias = 0;
     if (b) {
       bias = arena.alloc(panelsOf(n) * NR * 4);
@@ -362,38 +509,41 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       view.fill(0);
       view.set(b.subarray(0, n));
     }
-    const yp = arena.alloc(m * n * 4);
-    const zp = z ? arena.alloc(m * n * 4) : 0;
+    const yp = output(yAt, y, m * n, false);
+    const zp = z ? output(zAt, z, m * n, false) : 0;
     gemmRows(m, n, k, xp, k, 1, bPacked, yp, false, code, raw, bias, zp);
-    get(yp, y, m * n);
-    if (z) get(zp, z, m * n);
+    back(yAt, yp, y, m * n);
+    if (z) back(zAt, zp, z, m * n);
   }
 
   function denseBackward(c: DenseBackwardCall): void {
     const { m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx, dW, db, accumulate } = c;
     checkCode(code, savedIsOutput);
-    useFor(4 * m * k * n);
-    const mn = m * n;
+    const mk = m * k, kn = k * n, mn = m * n;
+    const at = [addr('x', x, mk), addr('W', w, kn), addr('dy', dy, mn), addr('saved', saved, mn), addr('dx', dx, mk), addr('dW', dW, kn), addr('db', db, n)];
+    const [xAt, wAt, dyAt, savedAt, dxAt, dwAt, dbAt] = at;
+    if (at.every((a) => a < 0)) useFor(4 * m * k * n);
+    else use(shared!);
     const raw = putParams(params);
     const dz = arena.alloc(mn * 4);
     const act = ex[savedIsOutput ? 'act_backward_from_output' : 'act_backward'];
-    act(code, raw, put(saved, mn), put(dy, mn), dz, mn);
+    act(code, raw, input(savedAt, saved, mn), input(dyAt, dy, mn), dz, mn);
     if (db) {
-      const dbp = accumulate ? put(db, n) : arena.alloc(n * 4);
+      const dbp = output(dbAt, db, n, accumulate);
       ex.column_sums(dz, m, n, dbp, accumulate ? 1 : 0);
-      get(dbp, db, n);
+      back(dbAt, dbp, db, n);
     }
     if (k === 0 || n === 0) return;
     // dW [k x n] (+)= x^T dZ: A = x read transposed (row stride 1, k stride k).
-    const dwp = accumulate ? put(dW, k * n) : arena.alloc(k * n * 4);
-    const xp = put(x, m * k);
+    const dwp = output(dwAt, dW, k * n, accumulate);
+    const xp = input(xAt, x, m * k);
     gemmRows(k, n, m, xp, 1, k, packB(m, n, dz, n, 1), dwp, accumulate, -1, 0, 0, 0);
-    get(dwp, dW, k * n);
+    back(dwAt, dwp, dW, k * n);
     if (!dx || m === 0) return;
     // dx [m x k] = dZ W^T: B(p, j) = W[j, p], row stride 1 and column stride n.
-    const dxp = arena.alloc(m * k * 4);
-    gemmRows(m, k, n, dz, n, 1, packB(n, k, put(w, k * n), 1, n), dxp, false, -1, 0, 0, 0);
-    get(dxp, dx, m * k);
+    const dxp = output(dxAt, dx, m * k, false);
+    gemmRows(m, k, n, dz, n, 1, packB(n, k, input(wAt, w, k * n), 1, n), dxp, false, -1, 0, 0, 0);
+    back(dxAt, dxp, dx, m * k);
   }
 
   const backend: WasmBackend = {
@@ -408,17 +558,17 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
       if (pool && pool.count() > threads - 1) pool.resize(threads - 1);
     },
     actForward(code, params, x, y): void {
-      checkCode(code, false);
-      use(single);
       const n = y.length;
-      const raw = putParams(params), p = put(x, n);
-      ex.act_forward(code, raw, p, p, n);
-      get(p, y, n);
+      const xAt = addr('x', x, n);
+      const yAt = xAt >= 0 ? addr('out', y, n) : -1;
+      if (yAt >= 0 && params.length <= PARAMS_SLOT_FLOATS) forwardOnBlocks(code, params, xAt, yAt, n);
+      else elementwise('act_forward', code, params, x, null, y);
     },
     actBackward: (code, params, z, dy, dz) => elementwise('act_backward', code, params, z, dy, dz),
     actBackwardFromOutput: (code, params, y, dy, dz) => elementwise('act_backward_from_output', code, params, y, dy, dz),
     denseForward,
     denseBackward,
+    allocArray: (length) => (heap ? heap.alloc(length) : plainBlock(length)),
     packWeights(k: number, n: number, w: Float32Array): PackedHandle {
       use(single);
       const floats = panelsOf(n) * k * NR;
@@ -428,14 +578,16 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
     },
     optimStep(kind, hyper, w, g, s1, s2): void {
       checkOptimArgs(kind, hyper, w, g, s1, s2);
-      use(single);
       const n = w.length;
-      const h = putParams(hyper), wp = put(w, n), gp = put(g, n);
-      const s1p = s1 ? put(s1, n) : 0, s2p = s2 ? put(s2, n) : 0;
+      const at = [addr('w', w, n), addr('g', g, n), addr('s1', s1, n), addr('s2', s2, n)];
+      const [wAt, gAt, s1At, s2At] = at;
+      use(at.every((a) => a < 0) ? single : shared!);
+      const h = putParams(hyper), wp = input(wAt, w, n), gp = input(gAt, g, n);
+      const s1p = s1 ? input(s1At, s1, n) : 0, s2p = s2 ? input(s2At, s2, n) : 0;
       ex.optim_step(kind, h, wp, gp, s1p, s2p, n);
-      get(wp, w, n);
-      if (s1) get(s1p, s1, n);
-      if (s2) get(s2p, s2, n);
+      back(wAt, wp, w, n);
+      if (s1) back(s1At, s1p, s1, n);
+      if (s2) back(s2At, s2p, s2, n);
     },
     // Computed on the calling thread (browsers, and the async worker itself); in Node,
     // loadWasmBackend replaces these with calls that run in a worker (wasm_node.ts, AsyncDense).
@@ -449,10 +601,15 @@ export function createWasmBackend(single: WasmInstance, shared: WasmInstance | n
   return backend;
 }
 
+// Module constants, not reads of the ./types module's exports on every call.
+const KIND_COUNT = ACTIVATION_KINDS.length;
+const RELU = ACTIVATION_CODES.relu;
+const SMELU = ACTIVATION_CODES.smelu;
+
 /** What the addon re-checks of an activation code; relu and smelu alone work from the output. */
 function checkCode(code: number, fromOutput: boolean): void {
-  if (!(Number.isInteger(code) && code >= 0 && code < ACTIVATION_KINDS.length)) throw new RangeError('wasm backend: activation code out of range');
-  if (fromOutput && code !== ACTIVATION_CODES.relu && code !== ACTIVATION_CODES.smelu) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
+  if (!(Number.isInteger(code) && code >= 0 && code < KIND_COUNT)) throw new RangeError('wasm backend: activation code out of range');
+  if (fromOutput && code !== RELU && code !== SMELU) throw new RangeError('wasm backend: backward from the output needs relu or smelu');
 }
 
 function requireF32(a: unknown, name: string, length: number): asserts a is Float32Array {

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { workerFile } from '../worker-file';
+import { blockOf, checkBlock } from './blocks';
 import type { DenseBackwardCall, DenseForwardCall } from './types';
 import {
   HELPER_OPS,
@@ -126,11 +127,26 @@ const OUTPUT_NAMES: Readonly<Record<string, string>> = { y: 'out', z: 'zOut', dx
  */
 function copyBack(into: Outputs, from: Outputs): void {
   for (const [name, a] of Object.entries(into)) {
+    if (a) checkBlock(OUTPUT_NAMES[name], a); // released while pending: its memory may be another array's now
     if (a && a.length !== from[name]!.length) {
       throw new TypeError(`${OUTPUT_NAMES[name]} was detached, transferred or shrunk while the async call was pending: no result was written`);
     }
   }
   for (const [name, a] of Object.entries(into)) if (a) a.set(from[name]!);
+}
+
+/**
+ * The call as the worker gets it: arrays from allocArray (views of this thread's module memory)
+ * replaced by copies made now (outputs too: dW and db accumulate), so that the worker never
+ * touches memory the caller may release or reuse while the call is pending; copyBack writes the
+ * outputs.
+ */
+function withoutBlocks<C extends object>(c: C): C {
+  const out = { ...c } as Record<string, unknown>;
+  for (const [key, v] of Object.entries(out)) {
+    if (v instanceof Float32Array && blockOf(v) !== undefined) out[key] = v.slice();
+  }
+  return out as C;
 }
 
 /**
@@ -153,10 +169,10 @@ export function loadWasmBackend(opts: { asyncCalls?: boolean } = {}): WasmBacken
   if (opts.asyncCalls === false) return backend;
   const async = new AsyncDense();
   backend.denseForwardAsync = async (c) => {
-    copyBack({ y: c.y, z: c.z }, await async.run({ threads: backend.info().threads, forward: c }));
+    copyBack({ y: c.y, z: c.z }, await async.run({ threads: backend.info().threads, forward: withoutBlocks(c) }));
   };
   backend.denseBackwardAsync = async (c) => {
-    copyBack({ dx: c.dx, dW: c.dW, db: c.db }, await async.run({ threads: backend.info().threads, backward: c }));
+    copyBack({ dx: c.dx, dW: c.dW, db: c.db }, await async.run({ threads: backend.info().threads, backward: withoutBlocks(c) }));
   };
   return backend;
 }

@@ -34,6 +34,11 @@ try {
     b: f(${JSON.stringify(Array.from(B))}), m: ${M}, k: ${K}, n: ${N}, activation: a }).y);
   out.forward = Array.from(smelu.forward(a, f(${JSON.stringify(Array.from(XS))})));
   try { smelu.forward(a, [1, 2]); } catch (e) { out.badInput = e.constructor.name + ': ' + e.message; }
+  // Without shared memory allocArray gives an ordinary array, with the same rules.
+  const r = smelu.allocArray(17);
+  out.allocShared = typeof SharedArrayBuffer !== 'undefined' && r.buffer instanceof SharedArrayBuffer;
+  smelu.releaseArray(r);
+  try { smelu.forward(a, r); } catch (e) { out.released = e.constructor.name; }
 } catch (e) {
   out.error = String((e && e.stack) || e);
 }
@@ -46,6 +51,8 @@ interface PageResult {
   y?: number[];
   forward?: number[];
   badInput?: string;
+  allocShared?: boolean;
+  released?: string;
   error?: string;
 }
 
@@ -95,6 +102,15 @@ try {
   const a = new Uint32Array(one.buffer), b = new Uint32Array(many.buffer);
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.differ++;
   out.finite = one.every(Number.isFinite);
+  // allocArray: in the shared module memory here, computed without copies, with the same bits.
+  const r = smelu.allocArray(17), ro = smelu.allocArray(17);
+  for (let i = 0; i < 17; i++) r[i] = i / 4 - 2;
+  out.allocShared = r.buffer instanceof SharedArrayBuffer;
+  smelu.forward(layer.activation, r, ro);
+  const plain = smelu.forward(layer.activation, r.slice());
+  out.allocDiffer = ro.filter((v, i) => !Object.is(v, plain[i])).length;
+  smelu.releaseArray(r);
+  try { smelu.forward(layer.activation, r); } catch (e) { out.released = e.constructor.name; }
 } catch (e) {
   out.error = String((e && e.stack) || e);
 }
@@ -108,6 +124,9 @@ interface ThreadsResult {
   threadsN?: number;
   differ?: number;
   finite?: boolean;
+  allocShared?: boolean;
+  allocDiffer?: number;
+  released?: string;
   error?: string;
 }
 
@@ -170,6 +189,8 @@ describe('browser export', () => {
     expect(got.info).toMatchObject({ backend: 'wasm', isa: 'wasm-simd128', threads: 1 });
     expect(got.info!.reason).toMatch(/one thread \(not cross-origin isolated\)/);
     expect(got.badInput).toMatch(/^TypeError: x must be a Float32Array/);
+    expect(got.allocShared).toBe(false);
+    expect(got.released).toBe('TypeError');
     const s = activation({ kind: 'smelu', beta: 1 });
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
@@ -200,5 +221,8 @@ describe('browser export', () => {
     expect(got.threadsN).toBe(got.info!.threads);
     expect(got.finite).toBe(true);
     expect(got.differ).toBe(0);
+    expect(got.allocShared).toBe(true);
+    expect(got.allocDiffer).toBe(0);
+    expect(got.released).toBe('TypeError');
   });
 });
