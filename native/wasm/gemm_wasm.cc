@@ -11,7 +11,7 @@ namespace smelu {
 namespace wasm {
 namespace {
 
-using Kernel = gemm::MicroKernel<VecWasm, kMr, kNr / VecWasm::kWidth, kRowStride>;
+using Kernel = gemm::MicroKernel<VecWasm, kMr, kNr / VecWasm::kWidth>;
 static_assert(Kernel::NR == kNr, "tile width");
 
 size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
@@ -63,6 +63,7 @@ void gemm(const GemmCall& g) {
       b.cols = g.N;
       b.kc = kc;
       b.a = g.a_scratch;
+      b.lda = kRowStride;
       b.layout = layout;
       b.b = g.b_packed + pc * kNr;
       b.b_panel_stride = g.K * kNr;

@@ -142,24 +142,35 @@ struct BPanels {
   }
 };
 
+// Row-major A whose rows are at most this many floats apart is read in place by the tiles: one
+// tile's rows then span a few KiB without aliasing in L1, and for such a short K the pack (a copy
+// of all of A per call) costs several % of the product (256x64x64: ~0.6 of ~10 us).
+constexpr size_t kInPlaceMaxRowStride = 128;
+
+bool reads_a_in_place(const GemmKernels& t, const Problem& g, ALayout layout) {
+  return layout == ALayout::rows && g.a.cs == 1 && g.a.rs <= kInPlaceMaxRowStride && g.K <= t.kc;
+}
+
 // One work item: rows [m0, m1) x columns [j0, j1), j0 on a panel boundary. Each MC block of rows
 // runs all of K before the next, so its C rows stay in cache between the k blocks.
 void compute_rect(const GemmKernels& t, const Problem& g, const BPanels& bp, size_t m0, size_t m1,
                   size_t j0, size_t j1, const float* bias_padded, float* abuf) {
   if (m0 >= m1 || j0 >= j1) return;
   const ALayout layout = (g.a.cs != 1 && g.a.rs == 1) ? ALayout::cols : ALayout::rows;
+  const bool in_place = reads_a_in_place(t, g, layout);
   const size_t nr = t.nr;
   for (size_t ic = m0; ic < m1; ic += t.mc) {
     const size_t rows = std::min(t.mc, m1 - ic);
     for (size_t pc = 0;; pc += t.kc) {
       const size_t kc = std::min(t.kc, g.K - pc);
       const bool last = pc + kc >= g.K;
-      pack_a_block(g.a, layout, t, ic, rows, pc, kc, abuf);
+      if (!in_place) pack_a_block(g.a, layout, t, ic, rows, pc, kc, abuf);
       BlockArgs b;
       b.rows = rows;
       b.cols = j1 - j0;
       b.kc = kc;
-      b.a = abuf;
+      b.a = in_place ? g.a.p + ic * g.a.rs + pc : abuf;
+      b.lda = in_place ? g.a.rs : t.a_row_stride;
       b.layout = layout;
       b.b = bp.at(j0, pc, nr);
       b.b_panel_stride = bp.panel_stride;

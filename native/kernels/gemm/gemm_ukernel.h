@@ -20,7 +20,8 @@ namespace gemm {
 
 struct TileArgs {
   size_t kc;
-  const float* a;   // this tile's packed A (layout per template argument)
+  const float* a;   // this tile's A (layout per template argument)
+  size_t lda;       // rows layout: floats between A rows
   const float* b;   // B micro-panel: kc rows of NR floats, ldb apart
   size_t ldb;
   size_t bps;       // wide tiles: floats from one B panel to the next
@@ -34,16 +35,15 @@ struct TileArgs {
 
 // ROWS x (P * NV * W) tile: ROWS <= MR rows of A against P B micro-panels (P > 1 only for thin
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
-// Rows-layout A rows are S floats apart (S a compile-time constant, so every broadcast is one base
-// register plus a constant displacement).
-template <class V, int MR_, int NV, size_t S>
+// Rows-layout A rows are t.lda floats apart: the packed block's stride, or A's own rows read in
+// place when the frame skips the pack (gemm_frame.cc).
+template <class V, int MR_, int NV>
 struct MicroKernel {
   using Vec = V;
   using F = typename V::F;
   static constexpr int W = V::kWidth;
   static constexpr int MR = MR_;
   static constexpr int NR = NV * W;
-  static constexpr size_t kRowStride = S;
   // Panels a thin tile of `rows` rows takes: no more accumulators than the full tile, at most 4.
   static constexpr int panels_for(int rows) {
     return std::max(1, std::min(4, MR * NV / (rows * NV)));
@@ -54,7 +54,13 @@ struct MicroKernel {
     constexpr int NT = P * NV;
     F acc[ROWS][NT];
     start<ROWS, NT>(acc, t);
-    const float* a = t.a;
+    // Rows-layout A: one pointer per group of 3 rows, the rows of a group at + 0, + S, + 2S (x86
+    // addresses them as base + S * 1 or 2 with S in one register: no per-row pointers to spill).
+    constexpr int G = L == ALayout::rows ? (ROWS + 2) / 3 : 1;
+    const size_t S = L == ALayout::rows ? t.lda : 0;
+    const float* a[G];
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) a[g] = t.a + 3 * g * S;
     const float* b = t.b;
     for (size_t p = 0; p < t.kc; ++p) {
       F bv[NT];
@@ -64,11 +70,12 @@ struct MicroKernel {
         for (int v = 0; v < NV; ++v) bv[q * NV + v] = V::load(b + q * t.bps + v * W);
 #pragma GCC unroll 32
       for (int r = 0; r < ROWS; ++r) {
-        const F av = V::set1(L == ALayout::rows ? a[r * S] : a[r]);
+        const F av = V::set1(L == ALayout::rows ? a[r / 3][(r % 3) * S] : a[0][r]);
 #pragma GCC unroll 32
         for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
       }
-      a += (L == ALayout::rows ? 1 : MR);
+#pragma GCC unroll 16
+      for (int g = 0; g < G; ++g) a[g] += (L == ALayout::rows ? 1 : MR);
       b += t.ldb;
     }
     finish<ROWS, NT>(acc, t, act);
@@ -160,6 +167,7 @@ inline void prefetch_c(const BlockArgs& g, size_t r0, size_t rows, size_t j, siz
 inline TileArgs block_tile_args(const BlockArgs& g) {
   TileArgs t;
   t.kc = g.kc;
+  t.lda = g.lda;
   t.ldb = g.ldb;
   t.bps = g.b_panel_stride;
   t.ldc = g.ldc;
@@ -214,7 +222,7 @@ void run_block(const BlockArgs& g, const Act& act) {
     for (size_t i = 0; i < s.tiles; ++i) {
       const size_t r0 = s.first_row(i), rows = s.rows_of(i);
       if (i + 1 < s.tiles) prefetch_c(g, s.first_row(i + 1), s.rows_of(i + 1), j, w);
-      t.a = L == ALayout::rows ? g.a + r0 * K::kRowStride : g.a + i * K::MR * g.kc;
+      t.a = L == ALayout::rows ? g.a + r0 * g.lda : g.a + i * K::MR * g.kc;
       t.c = g.c + r0 * g.ldc + j;
       t.z = g.last && g.z ? g.z + r0 * g.ldz + j : nullptr;
       if (w == K::NR)
