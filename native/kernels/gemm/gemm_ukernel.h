@@ -25,6 +25,8 @@ struct TileArgs {
   const float* b;   // B micro-panel: kc rows of NR floats, ldb apart
   size_t ldb;
   size_t bps;       // wide tiles: floats from one B panel to the next
+  const float* pf;  // fetched at every k step, then advanced by pf_step floats (the next B panel;
+  size_t pf_step;   // 0: the same line again, a cache hit)
   float* c;
   size_t ldc;
   bool load_c, last;
@@ -37,6 +39,8 @@ struct TileArgs {
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
 // Rows-layout A rows are t.lda floats apart: the packed block's stride, or A's own rows read in
 // place when the frame skips the pack (gemm_frame.cc).
+constexpr size_t kLineFloats = 16;  // a 64-byte cache line
+
 template <class V, int MR_, int NV>
 struct MicroKernel {
   using Vec = V;
@@ -62,7 +66,10 @@ struct MicroKernel {
 #pragma GCC unroll 16
     for (int g = 0; g < G; ++g) a[g] = t.a + 3 * g * S;
     const float* b = t.b;
+    const float* pf = t.pf;
     for (size_t p = 0; p < t.kc; ++p) {
+      __builtin_prefetch(pf, 0, 3);
+      pf += t.pf_step;
       F bv[NT];
 #pragma GCC unroll 4
       for (int q = 0; q < P; ++q)
@@ -163,6 +170,33 @@ inline void prefetch_c(const BlockArgs& g, size_t r0, size_t rows, size_t j, siz
   }
 }
 
+// The packed B panel after the current one, fetched a share per tile while the tiles of the
+// current panel run: the first tile of a panel would otherwise wait on memory for every line of it
+// (a 512 x 32 panel is 64 KiB; dW of 4096x1024x1024 streams a 16 MiB packed dZ from DRAM once per
+// block of A rows, and its first tiles ran at DRAM speed).
+struct NextPanel {
+  const float* first;
+  size_t lines;  // cache lines of its k block; 0: nothing to fetch
+};
+inline NextPanel next_panel(const BlockArgs& g, size_t j, size_t nr) {
+  if (j >= g.cols || g.ldb != nr) return NextPanel{g.b, 0};  // last panel, or B read in place
+  return NextPanel{g.b + (j / nr) * g.b_panel_stride, g.kc * nr / kLineFloats};
+}
+
+// Tile i of `tiles` fetches kc lines of the next panel, from line i * lines / tiles (clamped so
+// that it stays inside the panel): together the tiles cover it. A panel with fewer lines than
+// k steps (tile width under 16 floats) is not fetched.
+inline void set_prefetch(TileArgs& t, const NextPanel& next, size_t i, size_t tiles) {
+  if (next.lines < t.kc) {
+    t.pf = t.b;
+    t.pf_step = 0;
+    return;
+  }
+  const size_t line = std::min((next.lines + tiles - 1) / tiles * i, next.lines - t.kc);
+  t.pf = next.first + line * kLineFloats;
+  t.pf_step = kLineFloats;
+}
+
 // The arguments shared by the tiles of one block.
 inline TileArgs block_tile_args(const BlockArgs& g) {
   TileArgs t;
@@ -174,6 +208,8 @@ inline TileArgs block_tile_args(const BlockArgs& g) {
   t.ldz = g.ldz;
   t.load_c = g.load_c;
   t.last = g.last;
+  t.pf = g.b;
+  t.pf_step = 0;
   return t;
 }
 
@@ -219,8 +255,10 @@ void run_block(const BlockArgs& g, const Act& act) {
     t.b = packed_edge ? g.b_edge : g.b + (j / K::NR) * g.b_panel_stride;
     t.ldb = packed_edge ? K::NR : g.ldb;
     t.bias = g.last && g.bias ? g.bias + j : nullptr;
+    const NextPanel next = next_panel(g, j + K::NR, K::NR);
     for (size_t i = 0; i < s.tiles; ++i) {
       const size_t r0 = s.first_row(i), rows = s.rows_of(i);
+      set_prefetch(t, next, i, s.tiles);
       if (i + 1 < s.tiles) prefetch_c(g, s.first_row(i + 1), s.rows_of(i + 1), j, w);
       t.a = L == ALayout::rows ? g.a + r0 * g.lda : g.a + i * K::MR * g.kc;
       t.c = g.c + r0 * g.ldc + j;
