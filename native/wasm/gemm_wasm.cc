@@ -11,7 +11,7 @@ namespace smelu {
 namespace wasm {
 namespace {
 
-using Kernel = gemm::MicroKernel<VecWasm, kMr, kNr / VecWasm::kWidth>;
+using Kernel = gemm::MicroKernel<VecWasm, kMr, kNr / VecWasm::kWidth, kRowStride>;
 static_assert(Kernel::NR == kNr, "tile width");
 
 size_t min_size(size_t a, size_t b) { return a < b ? a : b; }

@@ -35,13 +35,15 @@ struct TileArgs {
   size_t ldz;
 };
 
+constexpr size_t kLineFloats = 16;  // a 64-byte cache line
+
 // ROWS x (P * NV * W) tile: ROWS <= MR rows of A against P B micro-panels (P > 1 only for thin
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
 // Rows-layout A rows are t.lda floats apart: the packed block's stride, or A's own rows read in
-// place when the frame skips the pack (gemm_frame.cc).
-constexpr size_t kLineFloats = 16;  // a 64-byte cache line
-
-template <class V, int MR_, int NV>
+// place when the frame skips the pack (gemm_frame.cc). A frame that always packs (the wasm tier's)
+// passes its stride as FIXED_LDA instead: wasm addresses have no scaled index, so a constant
+// stride saves an add per row and k step.
+template <class V, int MR_, int NV, size_t FIXED_LDA = 0>
 struct MicroKernel {
   using Vec = V;
   using F = typename V::F;
@@ -60,7 +62,7 @@ struct MicroKernel {
     start<ROWS, NT>(acc, t);
     // Rows-layout A: one pointer per group of 3 rows, the rows of a group at + 0, + S, + 2S (x86
     // addresses them as base + S * 1 or 2 with S in one register: no per-row pointers to spill).
-    constexpr int G = L == ALayout::rows ? (ROWS + 2) / 3 : 1;
+    constexpr int G = L == ALayout::rows && !FIXED_LDA ? (ROWS + 2) / 3 : 1;
     const size_t S = L == ALayout::rows ? t.lda : 0;
     const float* a[G];
 #pragma GCC unroll 16
@@ -77,7 +79,7 @@ struct MicroKernel {
         for (int v = 0; v < NV; ++v) bv[q * NV + v] = V::load(b + q * t.bps + v * W);
 #pragma GCC unroll 32
       for (int r = 0; r < ROWS; ++r) {
-        const F av = V::set1(L == ALayout::rows ? a[r / 3][(r % 3) * S] : a[0][r]);
+        const F av = V::set1(L == ALayout::cols ? a[0][r] : FIXED_LDA ? a[0][r * FIXED_LDA] : a[r / 3][(r % 3) * S]);
 #pragma GCC unroll 32
         for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
       }
