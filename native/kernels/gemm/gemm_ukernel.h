@@ -36,6 +36,11 @@ struct TileArgs {
 };
 
 constexpr size_t kLineFloats = 16;  // a 64-byte cache line
+#if defined(__wasm__)
+constexpr bool kFetchNextPanel = false;  // wasm has no prefetch: skip the per-tile set-up
+#else
+constexpr bool kFetchNextPanel = true;
+#endif
 
 // ROWS x (P * NV * W) tile: ROWS <= MR rows of A against P B micro-panels (P > 1 only for thin
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
@@ -70,8 +75,10 @@ struct MicroKernel {
     const float* b = t.b;
     const float* pf = t.pf;
     for (size_t p = 0; p < t.kc; ++p) {
-      __builtin_prefetch(pf, 0, 3);
-      pf += t.pf_step;
+      if (kFetchNextPanel) {
+        __builtin_prefetch(pf, 0, 3);
+        pf += t.pf_step;
+      }
       F bv[NT];
 #pragma GCC unroll 4
       for (int q = 0; q < P; ++q)
@@ -79,7 +86,13 @@ struct MicroKernel {
         for (int v = 0; v < NV; ++v) bv[q * NV + v] = V::load(b + q * t.bps + v * W);
 #pragma GCC unroll 32
       for (int r = 0; r < ROWS; ++r) {
-        const F av = V::set1(L == ALayout::cols ? a[0][r] : FIXED_LDA ? a[0][r * FIXED_LDA] : a[r / 3][(r % 3) * S]);
+        F av;
+        if constexpr (L == ALayout::cols)
+          av = V::set1(a[0][r]);
+        else if constexpr (FIXED_LDA != 0)
+          av = V::set1(a[0][r * FIXED_LDA]);
+        else
+          av = V::set1(a[r / 3][(r % 3) * S]);
 #pragma GCC unroll 32
         for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
       }
@@ -257,10 +270,10 @@ void run_block(const BlockArgs& g, const Act& act) {
     t.b = packed_edge ? g.b_edge : g.b + (j / K::NR) * g.b_panel_stride;
     t.ldb = packed_edge ? K::NR : g.ldb;
     t.bias = g.last && g.bias ? g.bias + j : nullptr;
-    const NextPanel next = next_panel(g, j + K::NR, K::NR);
+    const NextPanel next = kFetchNextPanel ? next_panel(g, j + K::NR, K::NR) : NextPanel{g.b, 0};
     for (size_t i = 0; i < s.tiles; ++i) {
       const size_t r0 = s.first_row(i), rows = s.rows_of(i);
-      set_prefetch(t, next, i, s.tiles);
+      if (kFetchNextPanel) set_prefetch(t, next, i, s.tiles);
       if (i + 1 < s.tiles) prefetch_c(g, s.first_row(i + 1), s.rows_of(i + 1), j, w);
       t.a = L == ALayout::rows ? g.a + r0 * g.lda : g.a + i * K::MR * g.kc;
       t.c = g.c + r0 * g.ldc + j;
