@@ -63,6 +63,7 @@ void gemm(const GemmCall& g) {
       b.cols = g.N;
       b.kc = kc;
       b.a = g.a_scratch;
+      b.lda = kRowStride;
       b.layout = layout;
       b.b = g.b_packed + pc * kNr;
       b.b_panel_stride = g.K * kNr;

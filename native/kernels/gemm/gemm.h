@@ -33,7 +33,8 @@ enum class ALayout { rows, cols };
 // Everything one block routine call needs: C[rows x cols] (+)= A_block[rows x kc] * B[kc x cols].
 struct BlockArgs {
   size_t rows, cols, kc;
-  const float* a;          // packed A block
+  const float* a;          // A block: packed, or (rows layout) A's own rows read in place
+  size_t lda;              // rows layout: floats between the block's rows
   ALayout layout;
   const float* b;          // B panel of the block's first column, at this k offset
   size_t b_panel_stride;   // floats from one NR-column panel to the next

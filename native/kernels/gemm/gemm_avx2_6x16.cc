@@ -8,7 +8,7 @@ namespace smelu {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = gemm::MicroKernel<VecAvx2, 6, 2, kRowStride>;
+using Kernel = gemm::MicroKernel<VecAvx2, 6, 2>;
 }  // namespace
 const GemmKernels gemm_kernels_avx2 = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
                                              &gemm::block_entry<Kernel>,

@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kKc = 512;
 constexpr size_t kMc = 84;                // 6 tiles of 14 rows
 constexpr size_t kRowStride = kKc + 16;  // 2112 B, an odd number of lines: rows spread over L1 sets
-using Kernel = gemm::MicroKernel<VecAvx512, 14, 2, kRowStride>;
+using Kernel = gemm::MicroKernel<VecAvx512, 14, 2>;
 }  // namespace
 const GemmKernels gemm_kernels_avx512 = {Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
                                              &gemm::block_entry<Kernel>,

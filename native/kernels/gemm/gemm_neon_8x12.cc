@@ -7,7 +7,7 @@ namespace smelu {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = gemm::MicroKernel<VecNeon, 8, 3, kRowStride>;
+using Kernel = gemm::MicroKernel<VecNeon, 8, 3>;
 }  // namespace
 const GemmKernels gemm_kernels_neon = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
                                              &gemm::block_entry<Kernel>,

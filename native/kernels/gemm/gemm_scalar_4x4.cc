@@ -8,7 +8,7 @@ namespace smelu {
 namespace {
 constexpr size_t kKc = 256;
 constexpr size_t kRowStride = kKc + 16;
-using Kernel = gemm::MicroKernel<VecScalar, 4, 4, kRowStride>;
+using Kernel = gemm::MicroKernel<VecScalar, 4, 4>;
 }  // namespace
 const GemmKernels gemm_kernels_scalar = {Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
                                              &gemm::block_entry<Kernel>,

@@ -20,10 +20,13 @@ namespace gemm {
 
 struct TileArgs {
   size_t kc;
-  const float* a;   // this tile's packed A (layout per template argument)
+  const float* a;   // this tile's A (layout per template argument)
+  size_t lda;       // rows layout: floats between A rows
   const float* b;   // B micro-panel: kc rows of NR floats, ldb apart
   size_t ldb;
   size_t bps;       // wide tiles: floats from one B panel to the next
+  const float* pf;  // fetched at every k step, then advanced by pf_step floats (the next B panel;
+  size_t pf_step;   // 0: the same line again, a cache hit)
   float* c;
   size_t ldc;
   bool load_c, last;
@@ -32,18 +35,26 @@ struct TileArgs {
   size_t ldz;
 };
 
+constexpr size_t kLineFloats = 16;  // a 64-byte cache line
+#if defined(__wasm__)
+constexpr bool kFetchNextPanel = false;  // wasm has no prefetch: skip the per-tile set-up
+#else
+constexpr bool kFetchNextPanel = true;
+#endif
+
 // ROWS x (P * NV * W) tile: ROWS <= MR rows of A against P B micro-panels (P > 1 only for thin
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
-// Rows-layout A rows are S floats apart (S a compile-time constant, so every broadcast is one base
-// register plus a constant displacement).
-template <class V, int MR_, int NV, size_t S>
+// Rows-layout A rows are t.lda floats apart: the packed block's stride, or A's own rows read in
+// place when the frame skips the pack (gemm_frame.cc). A frame that always packs (the wasm tier's)
+// passes its stride as FIXED_LDA instead: wasm addresses have no scaled index, so a constant
+// stride saves an add per row and k step.
+template <class V, int MR_, int NV, size_t FIXED_LDA = 0>
 struct MicroKernel {
   using Vec = V;
   using F = typename V::F;
   static constexpr int W = V::kWidth;
   static constexpr int MR = MR_;
   static constexpr int NR = NV * W;
-  static constexpr size_t kRowStride = S;
   // Panels a thin tile of `rows` rows takes: no more accumulators than the full tile, at most 4.
   static constexpr int panels_for(int rows) {
     return std::max(1, std::min(4, MR * NV / (rows * NV)));
@@ -54,9 +65,20 @@ struct MicroKernel {
     constexpr int NT = P * NV;
     F acc[ROWS][NT];
     start<ROWS, NT>(acc, t);
-    const float* a = t.a;
+    // Rows-layout A: one pointer per group of 3 rows, the rows of a group at + 0, + S, + 2S (x86
+    // addresses them as base + S * 1 or 2 with S in one register: no per-row pointers to spill).
+    constexpr int G = L == ALayout::rows && !FIXED_LDA ? (ROWS + 2) / 3 : 1;
+    const size_t S = L == ALayout::rows ? t.lda : 0;
+    const float* a[G];
+#pragma GCC unroll 16
+    for (int g = 0; g < G; ++g) a[g] = t.a + 3 * g * S;
     const float* b = t.b;
+    const float* pf = t.pf;
     for (size_t p = 0; p < t.kc; ++p) {
+      if (kFetchNextPanel) {
+        __builtin_prefetch(pf, 0, 3);
+        pf += t.pf_step;
+      }
       F bv[NT];
 #pragma GCC unroll 4
       for (int q = 0; q < P; ++q)
@@ -64,11 +86,18 @@ struct MicroKernel {
         for (int v = 0; v < NV; ++v) bv[q * NV + v] = V::load(b + q * t.bps + v * W);
 #pragma GCC unroll 32
       for (int r = 0; r < ROWS; ++r) {
-        const F av = V::set1(L == ALayout::rows ? a[r * S] : a[r]);
+        F av;
+        if constexpr (L == ALayout::cols)
+          av = V::set1(a[0][r]);
+        else if constexpr (FIXED_LDA != 0)
+          av = V::set1(a[0][r * FIXED_LDA]);
+        else
+          av = V::set1(a[r / 3][(r % 3) * S]);
 #pragma GCC unroll 32
         for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
       }
-      a += (L == ALayout::rows ? 1 : MR);
+#pragma GCC unroll 16
+      for (int g = 0; g < G; ++g) a[g] += (L == ALayout::rows ? 1 : MR);
       b += t.ldb;
     }
     finish<ROWS, NT>(acc, t, act);
@@ -156,16 +185,46 @@ inline void prefetch_c(const BlockArgs& g, size_t r0, size_t rows, size_t j, siz
   }
 }
 
+// The packed B panel after the current one, fetched a share per tile while the tiles of the
+// current panel run: the first tile of a panel would otherwise wait on memory for every line of it
+// (a 512 x 32 panel is 64 KiB; dW of 4096x1024x1024 streams a 16 MiB packed dZ from DRAM once per
+// block of A rows, and its first tiles ran at DRAM speed).
+struct NextPanel {
+  const float* first;
+  size_t lines;  // cache lines of its k block; 0: nothing to fetch
+};
+inline NextPanel next_panel(const BlockArgs& g, size_t j, size_t nr) {
+  if (j >= g.cols || g.ldb != nr) return NextPanel{g.b, 0};  // last panel, or B read in place
+  return NextPanel{g.b + (j / nr) * g.b_panel_stride, g.kc * nr / kLineFloats};
+}
+
+// Tile i of `tiles` fetches kc lines of the next panel, from line i * lines / tiles (clamped so
+// that it stays inside the panel): together the tiles cover it. A panel with fewer lines than
+// k steps (tile width under 16 floats) is not fetched.
+inline void set_prefetch(TileArgs& t, const NextPanel& next, size_t i, size_t tiles) {
+  if (next.lines < t.kc) {
+    t.pf = t.b;
+    t.pf_step = 0;
+    return;
+  }
+  const size_t line = std::min((next.lines + tiles - 1) / tiles * i, next.lines - t.kc);
+  t.pf = next.first + line * kLineFloats;
+  t.pf_step = kLineFloats;
+}
+
 // The arguments shared by the tiles of one block.
 inline TileArgs block_tile_args(const BlockArgs& g) {
   TileArgs t;
   t.kc = g.kc;
+  t.lda = g.lda;
   t.ldb = g.ldb;
   t.bps = g.b_panel_stride;
   t.ldc = g.ldc;
   t.ldz = g.ldz;
   t.load_c = g.load_c;
   t.last = g.last;
+  t.pf = g.b;
+  t.pf_step = 0;
   return t;
 }
 
@@ -211,10 +270,12 @@ void run_block(const BlockArgs& g, const Act& act) {
     t.b = packed_edge ? g.b_edge : g.b + (j / K::NR) * g.b_panel_stride;
     t.ldb = packed_edge ? K::NR : g.ldb;
     t.bias = g.last && g.bias ? g.bias + j : nullptr;
+    const NextPanel next = kFetchNextPanel ? next_panel(g, j + K::NR, K::NR) : NextPanel{g.b, 0};
     for (size_t i = 0; i < s.tiles; ++i) {
       const size_t r0 = s.first_row(i), rows = s.rows_of(i);
+      if (kFetchNextPanel) set_prefetch(t, next, i, s.tiles);
       if (i + 1 < s.tiles) prefetch_c(g, s.first_row(i + 1), s.rows_of(i + 1), j, w);
-      t.a = L == ALayout::rows ? g.a + r0 * K::kRowStride : g.a + i * K::MR * g.kc;
+      t.a = L == ALayout::rows ? g.a + r0 * g.lda : g.a + i * K::MR * g.kc;
       t.c = g.c + r0 * g.ldc + j;
       t.z = g.last && g.z ? g.z + r0 * g.ldz + j : nullptr;
       if (w == K::NR)
