@@ -37,12 +37,12 @@ namespace smelu {
 static inline float finite_inverse(double v) { return static_cast<float>(std::fmin(1.0 / v, FLT_MAX)); }
 
 // For ExpScaled's e^(c x), c = -beta < 0: out[0] = c log2(e), and [out[1], out[2]] the x range where
-// c x is in [kExpScaledLo, kExpScaledHi] = [-126, 128] ln 2 (at its left end e^(c x) is +inf, right of
+// c x is in [kExpLo, kExpHi] = [-126, 128] ln 2 (at its left end e^(c x) is +inf, right of
 // it 1 + e^(c x) is 1 in float32).
 static inline void derive_exp_scaled(float* out, double c) {
   out[0] = static_cast<float>(c * M_LOG2E);
-  out[1] = static_cast<float>(std::fmax(kExpScaledHi / c, -FLT_MAX));
-  out[2] = static_cast<float>(std::fmin(kExpScaledLo / c, FLT_MAX));
+  out[1] = static_cast<float>(std::fmax(kExpHi / c, -FLT_MAX));
+  out[2] = static_cast<float>(std::fmin(kExpLo / c, FLT_MAX));
 }
 
 template <class V>
@@ -218,7 +218,7 @@ template <class V>
 struct GeluTanhAct {
   using F = typename V::F;
   ExpScaled<V> exp{0x1.715476p+0f};  // c = 1
-  F one = V::set1(1.0f), lo = V::set1(kExpScaledLo), hi = V::set1(kExpScaledHi);
+  F one = V::set1(1.0f), lo = V::set1(kExpLo), hi = V::set1(kExpHi);
   F xmax = V::set1(11.0f), nxmax = V::set1(-11.0f), big = V::set1(0x1p64f);
   F nk1, nk3, k1, k3x3;
   // c0 = -k1, c1 = -k3, c2 = k1, c3 = 3 k3, where 2u = x (k1 + k3 x^2).
@@ -291,7 +291,7 @@ struct SoftplusAct {
   ExpClamped<V> exp;
   ExpScaled<V> exp_nbx;  // e^(-beta x), for the sigmoid of the backward
   Log1pUnit<V> log1p;
-  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo);
+  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(kExpLo);
   F beta, inv_beta, threshold, x_lo, x_hi;
   // c0 = 1/beta, c1..c3 as swish's c0..c2.
   static void derive(ActParams& a, const double* raw) {
@@ -303,7 +303,7 @@ struct SoftplusAct {
         x_lo(V::set1(a.c[2])), x_hi(V::set1(a.c[3])) {}
   SMELU_INLINE F forward(F x) const {
     const F bx = V::mul(x, beta);
-    const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [0, 1]; NaN kept
+    const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [2^-126, 1]; NaN kept
     const F f = V::mul(log1p.plus(e, V::max(zero, bx)), inv_beta);
     return V::select(V::gt(bx, threshold), x, f);
   }
@@ -319,7 +319,7 @@ template <class V>
 struct SigmoidAct {
   using F = typename V::F;
   ExpScaled<V> exp{-0x1.715476p+0f};  // c = -1
-  F one = V::set1(1.0f), x_lo = V::set1(-kExpScaledHi), x_hi = V::set1(-kExpScaledLo);
+  F one = V::set1(1.0f), x_lo = V::set1(-kExpHi), x_hi = V::set1(-kExpLo);
   explicit SigmoidAct(const ActParams&) {}
   SMELU_INLINE F forward(F x) const { return V::div(one, exp.one_plus(V::min(x_hi, V::max(x_lo, x)))); }
   // f' = s (1 - s) = s - s^2 in one FMA (exact product): no 1 - s cancellation.

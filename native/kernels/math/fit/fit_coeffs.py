@@ -78,11 +78,10 @@ def horner_f32(c, t):
     return p
 
 
-# ---- exp(r) on the Cody-Waite remainder |r| <= ln2/2 (relative error) ----
-def fit_exp():
-    h = math.log(2) / 2 * 1.0005
+# ---- exp(r) on the Cody-Waite remainder |r| <= ln2/2 (degree 5), ln2/32 beside the table (degree 3) ----
+def fit_exp(h, deg):
     xs = np.linspace(-h, h, 4001)
-    c = fit_f32(xs, np.exp(xs), np.exp(-xs), 5, {0: 1.0})
+    c = fit_f32(xs, np.exp(xs), np.exp(-xs), deg, {0: 1.0})
     err = np.max(np.abs(horner_f32(c, xs) / np.exp(xs) - 1))
     return c, err
 
@@ -188,10 +187,16 @@ def main():
         "namespace mathc {",
         "",
     ]
-    c, err = fit_exp()
+    c, err = fit_exp(math.log(2) / 2 * 1.0005, 5)
     print(f"exp deg 5: max rel err {err:.3g}")
     lines.append(f"// exp(r), |r| <= ln2/2, degree 5, c0 = 1: max relative error {err:.2g}")
     lines.append("inline constexpr float kExp[6] = {" + ", ".join(fmt(v) for v in c) + "};")
+    lines.append("")
+
+    c, err = fit_exp(math.log(2) / 32 * 1.001, 3)
+    print(f"exp fine deg 3: max rel err {err:.3g}")
+    lines.append(f"// exp(r), |r| <= ln2/32, degree 3, c0 = 1: max relative error {err:.2g}")
+    lines.append("inline constexpr float kExpFine[4] = {" + ", ".join(fmt(v) for v in c) + "};")
     lines.append("")
 
     c, err = fit_exp2(0.5, 5)
