@@ -37,8 +37,8 @@ namespace smelu {
 static inline float finite_inverse(double v) { return static_cast<float>(std::fmin(1.0 / v, FLT_MAX)); }
 
 // For ExpScaled's e^(c x), c = -beta < 0: out[0] = c log2(e), and [out[1], out[2]] the x range where
-// c x is in [kExpLo, kExpHi] = [-126, 128] ln 2 (at its left end e^(c x) is +inf, right of
-// it 1 + e^(c x) is 1 in float32).
+// c x is in [kExpLo, kExpHi] = [-127, 128] ln 2 (at its left end e^(c x) is +inf, at its right
+// end 0).
 static inline void derive_exp_scaled(float* out, double c) {
   out[0] = static_cast<float>(c * M_LOG2E);
   out[1] = static_cast<float>(std::fmax(kExpHi / c, -FLT_MAX));
@@ -255,7 +255,7 @@ struct GeluTanhAct {
   }
 };
 
-// f = x / (1 + exp(-beta x)). x is clamped to [x_lo, x_hi] = [-128, 126] ln 2 / beta for the exp (its
+// f = x / (1 + exp(-beta x)). x is clamped to [x_lo, x_hi] = [-128, 127] ln 2 / beta for the exp (its
 // argument range); left of x_lo the exp is +inf, and x itself is clamped there so that
 // f = x_lo / inf = -0 also for x = -inf.
 template <class V>
@@ -263,7 +263,7 @@ struct SwishAct {
   using F = typename V::F;
   ExpScaled<V> exp;  // c = -beta
   F one = V::set1(1.0f), big = V::set1(0x1p64f), beta, x_lo, x_hi;
-  // c0 = -beta log2(e), [c1, c2] = [-128, 126] ln 2 / beta: where exp(-beta x) is computed.
+  // c0 = -beta log2(e), [c1, c2] = [-128, 127] ln 2 / beta: where exp(-beta x) is computed.
   static void derive(ActParams& a, const double* raw) { derive_exp_scaled(a.c, -raw[0]); }
   explicit SwishAct(const ActParams& a)
       : exp(a.c[0]), beta(V::set1(a.p[0])), x_lo(V::set1(a.c[1])), x_hi(V::set1(a.c[2])) {}
@@ -303,7 +303,7 @@ struct SoftplusAct {
         x_lo(V::set1(a.c[2])), x_hi(V::set1(a.c[3])) {}
   SMELU_INLINE F forward(F x) const {
     const F bx = V::mul(x, beta);
-    const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [2^-126, 1]; NaN kept
+    const F e = exp(V::max(lo, V::neg_abs(bx)));  // in [0, 1]; NaN kept
     const F f = V::mul(log1p.plus(e, V::max(zero, bx)), inv_beta);
     return V::select(V::gt(bx, threshold), x, f);
   }

@@ -17,12 +17,14 @@
 
 namespace smelu {
 
-// Callers clamp the exponent y (c x for ExpScaled) to [kExpLo, kExpHi] = [-126, 128] ln 2
-// with max/min (which keep NaN). At the top m = 2048 exactly (n = 128, j = 0) and the result is
-// +inf (what sigmoid-style formulas want at -inf: 1 / (1 + inf) = 0); at the bottom it is 2^-126
-// (1 + e rounds to 1). The table form needs these bounds: past them the integer add would leave
-// the float exponent range.
-inline constexpr float kExpLo = -0x1.5d58ap+6f;  // -126 ln 2 = -87.3365
+// Callers clamp the exponent y (c x for ExpScaled) to [kExpLo, kExpHi] = [-127, 128] ln 2
+// with max/min (which keep NaN), so that the limits are exact: at the top m = 2048 exactly
+// (n = 128, j = 0) and the result is +inf (what sigmoid-style formulas want at -inf:
+// 1 / (1 + inf) = 0); at the bottom m = -2032 exactly (n = -127, j = 0) and it is +0 (softplus(-inf)
+// = 0). Just above the bottom (n = -127, j > 0) the table form gives the denormal
+// (2^(j/16) - 1) 2^-126 instead of 2^(j/16 - 127): wrong only below 1.2e-38. Past these bounds
+// its integer add would leave the float exponent range.
+inline constexpr float kExpLo = -0x1.601e68p+6f;  // -127 ln 2 = -88.0297
 inline constexpr float kExpHi = 0x1.62e43p+6f;   // 128 ln 2 = 88.7228
 
 // t = fma(y, log2 e, kShift) rounds y log2 e to a multiple of 1/16 (table form; t = 1.5 * 2^19 +
