@@ -42,15 +42,17 @@ struct BackwardFromOutputOp {
 // on Zen 5 (AVX-512): 4 suits the table chains of GELU and the short kinds; the exp-based kinds
 // gain ~4% with 6 (their ~40-cycle dependent chains need more vectors in flight: Swish forward
 // 11.0 -> 11.5 elements/ns, Softplus 4.8 -> 5.2, sigmoid 11.0 -> 11.5), except Swish's backward,
-// 2-3% slower with 6. SmeLU's 5-operation forward ran at ~38 elements/ns with 4 and ~44 with 3, 6
-// or 8 in an earlier build, and at the same speed (~42-44) for any N >= 2 since (measured rather
-// than modelled).
+// 2-3% slower with 6. With the table exp (math/exp.h) Swish's forward is back to 4 (bare loop
+// 13.7-13.8 against 12.9-13.3; entry point 13.4-13.8 against 13.2-13.4); SIMD128, whose exp has
+// no table, keeps 6 (its Swish forward fell from 1.67 to 1.29 elements/ns with 4).
+// SmeLU's 5-operation forward ran at ~38 elements/ns with 4 and ~44 with 3, 6 or 8 in an earlier
+// build, and at the same speed (~42-44) for any N >= 2 since (measured rather than modelled).
 template <class A, class Op>
 constexpr int kActUnroll = 4;
 template <class V, class Op>
 constexpr int kActUnroll<SmeluAct<V>, Op> = 8;
 template <class V>
-constexpr int kActUnroll<SwishAct<V>, ForwardOp> = 6;
+constexpr int kActUnroll<SwishAct<V>, ForwardOp> = V::kTableFree ? 6 : 4;
 template <class V, class Op>
 constexpr int kActUnroll<SigmoidAct<V>, Op> = 6;
 template <class V, class Op>

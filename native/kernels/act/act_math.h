@@ -37,11 +37,12 @@ namespace smelu {
 static inline float finite_inverse(double v) { return static_cast<float>(std::fmin(1.0 / v, FLT_MAX)); }
 
 // For ExpScaled's e^(c x), c = -beta < 0: out[0] = c log2(e), and [out[1], out[2]] the x range where
-// c x is in [ExpClamped::kLo, kHi] = [-88, 89] (left of it e^(c x) is +inf in float32, right 0).
+// c x is in [kExpLo, kExpHi] = [-127, 128] ln 2 (at its left end e^(c x) is +inf, at its right
+// end 0).
 static inline void derive_exp_scaled(float* out, double c) {
   out[0] = static_cast<float>(c * M_LOG2E);
-  out[1] = static_cast<float>(std::fmax(89.0 / c, -FLT_MAX));
-  out[2] = static_cast<float>(std::fmin(-88.0 / c, FLT_MAX));
+  out[1] = static_cast<float>(std::fmax(kExpHi / c, -FLT_MAX));
+  out[2] = static_cast<float>(std::fmin(kExpLo / c, FLT_MAX));
 }
 
 template <class V>
@@ -197,7 +198,7 @@ struct GeluAct {
     SMELU_INLINE F h(F a) const { return cdf(a); }
     SMELU_INLINE F g(F a) const { return slope(a); }
   };
-  std::conditional_t<V::kGeluTableFree, GaussExpForm<V>, Tables> gauss;
+  std::conditional_t<V::kTableFree, GaussExpForm<V>, Tables> gauss;
   explicit GeluAct(const ActParams&) {}
   SMELU_INLINE F forward(F x) const {
     const F xc = V::max(lowest, x);
@@ -217,7 +218,7 @@ template <class V>
 struct GeluTanhAct {
   using F = typename V::F;
   ExpScaled<V> exp{0x1.715476p+0f};  // c = 1
-  F one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo), hi = V::set1(ExpClamped<V>::kHi);
+  F one = V::set1(1.0f), lo = V::set1(kExpLo), hi = V::set1(kExpHi);
   F xmax = V::set1(11.0f), nxmax = V::set1(-11.0f), big = V::set1(0x1p64f);
   F nk1, nk3, k1, k3x3;
   // c0 = -k1, c1 = -k3, c2 = k1, c3 = 3 k3, where 2u = x (k1 + k3 x^2).
@@ -254,7 +255,7 @@ struct GeluTanhAct {
   }
 };
 
-// f = x / (1 + exp(-beta x)). x is clamped to [x_lo, x_hi] = [-89, 88] / beta for the exp (its
+// f = x / (1 + exp(-beta x)). x is clamped to [x_lo, x_hi] = [-128, 127] ln 2 / beta for the exp (its
 // argument range); left of x_lo the exp is +inf, and x itself is clamped there so that
 // f = x_lo / inf = -0 also for x = -inf.
 template <class V>
@@ -262,7 +263,7 @@ struct SwishAct {
   using F = typename V::F;
   ExpScaled<V> exp;  // c = -beta
   F one = V::set1(1.0f), big = V::set1(0x1p64f), beta, x_lo, x_hi;
-  // c0 = -beta log2(e), [c1, c2] = [-89, 88] / beta: where exp(-beta x) is computed.
+  // c0 = -beta log2(e), [c1, c2] = [-128, 127] ln 2 / beta: where exp(-beta x) is computed.
   static void derive(ActParams& a, const double* raw) { derive_exp_scaled(a.c, -raw[0]); }
   explicit SwishAct(const ActParams& a)
       : exp(a.c[0]), beta(V::set1(a.p[0])), x_lo(V::set1(a.c[1])), x_hi(V::set1(a.c[2])) {}
@@ -290,7 +291,7 @@ struct SoftplusAct {
   ExpClamped<V> exp;
   ExpScaled<V> exp_nbx;  // e^(-beta x), for the sigmoid of the backward
   Log1pUnit<V> log1p;
-  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(ExpClamped<V>::kLo);
+  F zero = V::zero(), one = V::set1(1.0f), lo = V::set1(kExpLo);
   F beta, inv_beta, threshold, x_lo, x_hi;
   // c0 = 1/beta, c1..c3 as swish's c0..c2.
   static void derive(ActParams& a, const double* raw) {
@@ -318,7 +319,7 @@ template <class V>
 struct SigmoidAct {
   using F = typename V::F;
   ExpScaled<V> exp{-0x1.715476p+0f};  // c = -1
-  F one = V::set1(1.0f), x_lo = V::set1(-ExpClamped<V>::kHi), x_hi = V::set1(-ExpClamped<V>::kLo);
+  F one = V::set1(1.0f), x_lo = V::set1(-kExpHi), x_hi = V::set1(-kExpLo);
   explicit SigmoidAct(const ActParams&) {}
   SMELU_INLINE F forward(F x) const { return V::div(one, exp.one_plus(V::min(x_hi, V::max(x_lo, x)))); }
   // f' = s (1 - s) = s - s^2 in one FMA (exact product): no 1 - s cancellation.

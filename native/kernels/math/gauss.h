@@ -51,7 +51,7 @@ struct GeluSlopeCentered : TablePoly16<V> {
   GeluSlopeCentered() : TablePoly16<V>(mathc::kGeluG, mathc::kGeluGStep, mathc::kGeluGInvStep) {}
 };
 
-// H and G without tables, for tiers that have no gather (V::kGeluTableFree: SIMD128 fetches the
+// H and G without tables, for tiers that have no gather (V::kTableFree: SIMD128 fetches the
 // 6 coefficients lane by lane, 24 lookups per vector): 1/2 - H(a) = Phi(-a) = e^(-a^2/2) Q(a),
 // Q = Phi(-a) e^(a^2/2) a degree-11 polynomial in t = a - 3.25 on [0, 6.5] (math_coeffs.h), and
 // G(a) = H(a) + a phi(a) = 1/2 - e^(-a^2/2) (Q(a) - a / sqrt(2 pi)). Past a = 6.5 the exponential

@@ -8,8 +8,17 @@ namespace mathc {
 // exp(r), |r| <= ln2/2, degree 5, c0 = 1: max relative error 1.5e-07
 inline constexpr float kExp[6] = {0x1p+0f, 0x1.fffff6p-1f, 0x1.fffdc4p-2f, 0x1.555a82p-3f, 0x1.573adap-5f, 0x1.0f9ee4p-7f};
 
+// exp(r), |r| <= ln2/32, degree 3, c0 = 1: max relative error 6.1e-08
+inline constexpr float kExpFine[4] = {0x1p+0f, 0x1p+0f, 0x1.00022p-1f, 0x1.555638p-3f};
+
 // 2^f, |f| <= 1/2, degree 5, c0 = 1: max relative error 1.5e-07
 inline constexpr float kExp2[6] = {0x1p+0f, 0x1.62e42ap-1f, 0x1.ebf9c2p-3f, 0x1.c6b6d8p-5f, 0x1.3ce8acp-7f, 0x1.5bda4p-10f};
+
+// 2^f, |f| <= 1/32, degree 3, c0 = 1: max relative error 6.1e-08
+inline constexpr float kExp2Fine[4] = {0x1p+0f, 0x1.62e43p-1f, 0x1.ebfff6p-3f, 0x1.c6acdap-5f};
+// 2^(j/16), j = 0..15, each minus j << 19 in its bit pattern (exp.h's ExpScaled adds it back
+// with the exponent): not a fit, float32 rounding of the exact values.
+inline constexpr float kExp2Table16[16] = {0x1p+0f, 0x1.fb5586p-1f, 0x1.f72b84p-1f, 0x1.f387a6p-1f, 0x1.f06fep-1f, 0x1.edea64p-1f, 0x1.ebfdaep-1f, 0x1.eab07ep-1f, 0x1.ea09e6p-1f, 0x1.ea1148p-1f, 0x1.eace54p-1f, 0x1.ec4918p-1f, 0x1.ee89fap-1f, 0x1.f199bep-1f, 0x1.f5818ep-1f, 0x1.fa4afap-1f};
 
 // log1p(e) = e * P(e), e in [0, 1], P of degree 8, c0 = 1: max relative error 1e-07
 inline constexpr int kLog1pDegree = 8;

@@ -42,6 +42,10 @@ struct VecAvx2 {
   static F abs_min(F x, F c) { return _mm256_min_ps(abs(x), c); }
   static F neg_abs(F a) { return _mm256_or_ps(_mm256_set1_ps(-0.0f), a); }
   static F bits_shl23(F a) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 23)); }
+  static F bits_add_shl19(F b, F t) {
+    const __m256i s = _mm256_slli_epi32(_mm256_castps_si256(t), 19);
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(b), s));
+  }
 
   struct Table16 {
     __m256 lo, hi;
@@ -62,7 +66,7 @@ struct VecAvx2 {
   static void store_first(float* p, F v, size_t count) { _mm256_maskstore_ps(p, first_lanes(count), v); }
 
   static constexpr bool kSmeluClampForm = false;
-  static constexpr bool kGeluTableFree = false;
+  static constexpr bool kTableFree = false;
   static constexpr size_t kStreamAlign = 32;
   // p must be 32-byte aligned.
   static void store_stream(float* p, F v) { _mm256_stream_ps(p, v); }

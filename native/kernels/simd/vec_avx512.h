@@ -53,6 +53,10 @@ struct VecAvx512 {
     return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
   }
   static F bits_shl23(F a) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), 23)); }
+  static F bits_add_shl19(F b, F t) {
+    const __m512i s = _mm512_slli_epi32(_mm512_castps_si512(t), 19);
+    return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(b), s));
+  }
 
   using Table16 = __m512;
   static Table16 load_table16(const float* t) { return _mm512_loadu_ps(t); }
@@ -86,7 +90,7 @@ struct VecAvx512 {
   }
 
   static constexpr bool kSmeluClampForm = false;
-  static constexpr bool kGeluTableFree = false;
+  static constexpr bool kTableFree = false;
   static constexpr size_t kStreamAlign = 64;
   // p must be 64-byte aligned.
   static void store_stream(float* p, F v) { _mm512_stream_ps(p, v); }

@@ -42,6 +42,10 @@ struct VecNeon {
   static F abs_min(F x, F c) { return min(vabsq_f32(x), c); }
   static F neg_abs(F a) { return vnegq_f32(vabsq_f32(a)); }
   static F bits_shl23(F a) { return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(a), 23)); }
+  static F bits_add_shl19(F b, F t) {
+    const uint32x4_t s = vshlq_n_u32(vreinterpretq_u32_f32(t), 19);
+    return vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(b), s));
+  }
 
   using Table16 = uint8x16x4_t;
   static Table16 load_table16(const float* t) {
@@ -68,7 +72,7 @@ struct VecNeon {
   }
 
   static constexpr bool kSmeluClampForm = false;
-  static constexpr bool kGeluTableFree = false;
+  static constexpr bool kTableFree = false;
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { vst1q_f32(p, v); }
   static void stream_fence() {}

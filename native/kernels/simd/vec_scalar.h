@@ -61,6 +61,19 @@ struct VecScalar {
     return r;
   }
 
+  // The bits of b plus those of t shifted left by 19, as an int32 sum. For t = 1.5 * 2^19 + n + j/16
+  // (n, j integers, 0 <= j < 16) this adds n to the exponent of b and j to bit 19 up: with b from
+  // mathc::kExp2Table16 it is 2^(n + j/16) while the result is a normal float.
+  static F bits_add_shl19(F b, F t) {
+    uint32_t ub, ut;
+    std::memcpy(&ub, &b, sizeof ub);
+    std::memcpy(&ut, &t, sizeof ut);
+    ub += ut << 19;
+    float r;
+    std::memcpy(&r, &ub, sizeof r);
+    return r;
+  }
+
   // A 16-entry table for lookup16, held the way the tier indexes it fastest (a register on
   // AVX-512, two on AVX2, a 4-register tbl operand on NEON).
   struct Table16 {
@@ -85,10 +98,10 @@ struct VecScalar {
     if (count) *p = v;
   }
 
-  // SmeLU's forward in its clamp form (SmeluAct) and GELU without tables (gauss.h): only SIMD128
-  // gains by them.
+  // SmeLU's forward in its clamp form (SmeluAct), and GELU (gauss.h) and exp (ExpScaled) without
+  // tables for a tier whose lookup16 is not one instruction: only SIMD128 gains by them.
   static constexpr bool kSmeluClampForm = false;
-  static constexpr bool kGeluTableFree = false;
+  static constexpr bool kTableFree = false;
   // Non-temporal stores: 0 means this tier has none, and the loops use store().
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { *p = v; }

@@ -22,7 +22,7 @@ struct VecUnroll {
   static constexpr int kWidth = V::kWidth * N;
   static constexpr size_t kStreamAlign = V::kStreamAlign;
   static constexpr bool kSmeluClampForm = V::kSmeluClampForm;
-  static constexpr bool kGeluTableFree = V::kGeluTableFree;
+  static constexpr bool kTableFree = V::kTableFree;
 
   template <class Op>
   SMELU_INLINE static F map(Op op) {
@@ -80,6 +80,7 @@ struct VecUnroll {
   SMELU_UNROLL_2(clamp_to)
   SMELU_UNROLL_1(neg_abs)
   SMELU_UNROLL_1(bits_shl23)
+  SMELU_UNROLL_2(bits_add_shl19)
   SMELU_UNROLL_CMP(gt)
   SMELU_UNROLL_CMP(ge)
 

@@ -49,6 +49,7 @@ struct VecWasm {
   static F abs_min(F x, F c) { return min(abs(x), c); }
   static F neg_abs(F a) { return wasm_f32x4_neg(wasm_f32x4_abs(a)); }
   static F bits_shl23(F a) { return wasm_i32x4_shl(a, 23); }
+  static F bits_add_shl19(F b, F t) { return wasm_i32x4_add(b, wasm_i32x4_shl(t, 19)); }
 
   // A table lookup per lane: four indices extracted, four scalar loads. (A swizzle of 64 bytes
   // takes four i8x16.swizzle, each several x86 instructions in V8; and the compiler shares the
@@ -85,7 +86,7 @@ struct VecWasm {
   static constexpr bool kSmeluClampForm = true;
   // GELU without tables (gauss.h): no gather, so each table lookup is 4 lane extractions, loads
   // and insertions.
-  static constexpr bool kGeluTableFree = true;
+  static constexpr bool kTableFree = true;
   static constexpr size_t kStreamAlign = 0;
   static void store_stream(float* p, F v) { wasm_v128_store(p, v); }
   static void stream_fence() {}

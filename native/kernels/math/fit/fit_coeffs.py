@@ -78,21 +78,30 @@ def horner_f32(c, t):
     return p
 
 
-# ---- exp(r) on the Cody-Waite remainder |r| <= ln2/2 (relative error) ----
-def fit_exp():
-    h = math.log(2) / 2 * 1.0005
+# ---- exp(r) on the Cody-Waite remainder |r| <= ln2/2 (degree 5), ln2/32 beside the table (degree 3) ----
+def fit_exp(h, deg):
     xs = np.linspace(-h, h, 4001)
-    c = fit_f32(xs, np.exp(xs), np.exp(-xs), 5, {0: 1.0})
+    c = fit_f32(xs, np.exp(xs), np.exp(-xs), deg, {0: 1.0})
     err = np.max(np.abs(horner_f32(c, xs) / np.exp(xs) - 1))
     return c, err
 
 
-# ---- 2^f on |f| <= 1/2 (relative error) ----
-def fit_exp2():
-    xs = np.linspace(-0.5, 0.5, 4001)
-    c = fit_f32(xs, np.exp2(xs), np.exp2(-xs), 5, {0: 1.0})
+# ---- 2^f on |f| <= h (relative error): h = 1/2 (degree 5), 1/32 beside a table of 2^(j/16) (degree 3) ----
+def fit_exp2(h, deg):
+    xs = np.linspace(-h, h, 4001)
+    c = fit_f32(xs, np.exp2(xs), np.exp2(-xs), deg, {0: 1.0})
     err = np.max(np.abs(horner_f32(c, xs) / np.exp2(xs) - 1))
     return c, err
+
+
+def exp2_table16():
+    """2^(j/16) rounded to float32, minus j << 19 in its bit pattern: adding the bits of
+    t = 1.5 * 2^19 + n + j/16 shifted left by 19 (n << 23 | j << 19) then gives 2^(n + j/16)."""
+    out = []
+    for j in range(16):
+        b = np.array([2.0 ** (j / 16)], dtype=F32).view(np.uint32)[0] - np.uint32(j << 19)
+        out.append(float(np.array([b], dtype=np.uint32).view(F32)[0]))
+    return out
 
 
 # ---- log1p(e) = e * P(e) on e in [0, 1] (relative error) ----
@@ -178,16 +187,31 @@ def main():
         "namespace mathc {",
         "",
     ]
-    c, err = fit_exp()
+    c, err = fit_exp(math.log(2) / 2 * 1.0005, 5)
     print(f"exp deg 5: max rel err {err:.3g}")
     lines.append(f"// exp(r), |r| <= ln2/2, degree 5, c0 = 1: max relative error {err:.2g}")
     lines.append("inline constexpr float kExp[6] = {" + ", ".join(fmt(v) for v in c) + "};")
     lines.append("")
 
-    c, err = fit_exp2()
+    c, err = fit_exp(math.log(2) / 32 * 1.001, 3)
+    print(f"exp fine deg 3: max rel err {err:.3g}")
+    lines.append(f"// exp(r), |r| <= ln2/32, degree 3, c0 = 1: max relative error {err:.2g}")
+    lines.append("inline constexpr float kExpFine[4] = {" + ", ".join(fmt(v) for v in c) + "};")
+    lines.append("")
+
+    c, err = fit_exp2(0.5, 5)
     print(f"exp2 deg 5: max rel err {err:.3g}")
     lines.append(f"// 2^f, |f| <= 1/2, degree 5, c0 = 1: max relative error {err:.2g}")
     lines.append("inline constexpr float kExp2[6] = {" + ", ".join(fmt(v) for v in c) + "};")
+    lines.append("")
+
+    c, err = fit_exp2(1 / 32 * 1.001, 3)
+    print(f"exp2 fine deg 3: max rel err {err:.3g}")
+    lines.append(f"// 2^f, |f| <= 1/32, degree 3, c0 = 1: max relative error {err:.2g}")
+    lines.append("inline constexpr float kExp2Fine[4] = {" + ", ".join(fmt(v) for v in c) + "};")
+    lines.append("// 2^(j/16), j = 0..15, each minus j << 19 in its bit pattern (exp.h's ExpScaled adds it back")
+    lines.append("// with the exponent): not a fit, float32 rounding of the exact values.")
+    lines.append("inline constexpr float kExp2Table16[16] = {" + ", ".join(fmt(v) for v in exp2_table16()) + "};")
     lines.append("")
 
     for deg in (7, 8, 9, 10):
