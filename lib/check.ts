@@ -83,8 +83,20 @@ export function checkLengthProduct(name: string, v: Float32Array, names: string,
       `${names} = ${p} elements exceeds the largest Float32Array (${MAX_ELEMENTS}); ${name} has length ${v.length}`,
     );
   }
-  checkLength(name, v, p, `${names} = ${a} * ${b}`);
+  checkDimsLength(name, v, p, names, a, b);
   return p;
+}
+
+/**
+ * {@link checkLength} with the expectation named by dimensions: `what` is `${names} = ${a}`, or
+ * `${names} = ${a} * ${b}`, built only for the error (a call passes several of these checks).
+ */
+export function checkDimsLength(name: string, v: Float32Array, expected: number, names: string, a: number, b?: number): void {
+  const length = v.length;
+  if (length !== expected) {
+    const what = b === undefined ? `${names} = ${a}` : `${names} = ${a} * ${b}`;
+    throw new RangeError(`${name} must have length ${expected} (${what}), got ${length}`);
+  }
 }
 
 /** m * k as an element count that a Float32Array can hold (refused before any allocation). */
@@ -120,15 +132,23 @@ function isDetached(v: Float32Array): boolean {
 // (Object.defineProperty(x, 'buffer', ...)) must not change what the memory checks see.
 const typedArrayProto = Object.getPrototypeOf(Float32Array.prototype) as object;
 const getter = (name: string) => Object.getOwnPropertyDescriptor(typedArrayProto, name)!.get!;
-const bufferOf = getter('buffer');
+const bufferGetter = getter('buffer');
 const byteOffsetOf = getter('byteOffset');
 const byteLengthOf = getter('byteLength');
 const lengthOf = getter('length');
 
+/**
+ * The buffer object of a view, read with the intrinsic getter (an own `buffer` property does not
+ * change it): what {@link checkOutputIn} takes.
+ */
+export function bufferOf(v: Float32Array): ArrayBufferLike {
+  return bufferGetter.call(v) as ArrayBufferLike;
+}
+
 /** A view's true memory, read with the intrinsic getters. */
 function range(v: Float32Array): { buf: ArrayBufferLike; start: number; end: number; length: number } {
   const start = byteOffsetOf.call(v) as number;
-  return { buf: bufferOf.call(v) as ArrayBufferLike, start, end: start + (byteLengthOf.call(v) as number), length: lengthOf.call(v) as number };
+  return { buf: bufferGetter.call(v) as ArrayBufferLike, start, end: start + (byteLengthOf.call(v) as number), length: lengthOf.call(v) as number };
 }
 
 /**
@@ -138,7 +158,7 @@ function range(v: Float32Array): { buf: ArrayBufferLike; start: number; end: num
 export function overlaps(a: Float32Array, b: Float32Array): boolean {
   // Separate buffers (the usual case) answer with one getter each, no range objects: a dense
   // backward checks 15 pairs per call.
-  if (bufferOf.call(a) !== bufferOf.call(b)) return false;
+  if (bufferGetter.call(a) !== bufferGetter.call(b)) return false;
   const ra = range(a);
   const rb = range(b);
   return ra.buf === rb.buf && ra.start < rb.end && rb.start < ra.end;
@@ -176,7 +196,7 @@ export function checkDisjoint(arrays: ReadonlyArray<readonly [string, Float32Arr
  */
 export function checkFixedBuffer(name: string, v: Float32Array | null | undefined): void {
   if (!v) return;
-  const buf = bufferOf.call(v) as ArrayBufferLike & { resizable?: boolean; growable?: boolean };
+  const buf = bufferGetter.call(v) as ArrayBufferLike & { resizable?: boolean; growable?: boolean };
   if (buf.resizable === true || buf.growable === true) {
     throw new TypeError(`${name} is a view of a resizable buffer, which an async call cannot use (it could shrink while the call runs); copy it into a fixed-size Float32Array`);
   }
@@ -201,6 +221,15 @@ export function checkOutputOver(outName: string, out: Float32Array, name: string
       ? `${outName} overlaps ${name} without being exactly the same view: pass the same array for in place, or a separate one`
       : `${outName} must not share memory with ${name}`,
   );
+}
+
+/**
+ * {@link checkOutputOver} without in place, given each view's {@link bufferOf} (read once per
+ * array by the caller): views of separate buffers, the usual case, cost one compare.
+ */
+export function checkOutputIn(outName: string, out: Float32Array, outBuf: ArrayBufferLike, name: string, input: Float32Array, inputBuf: ArrayBufferLike | null): void {
+  if (outBuf !== inputBuf) return;
+  checkOutputOver(outName, out, name, input, false);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { activation, type ActivationLike, type ActivationSpec } from './activation';
 import type { DenseBackwardCall, DenseForwardCall, PackedHandle } from './backend/types';
 import {
-  allocFloat32, checkDim, checkFixedBuffer, checkFloat32, checkLength, checkLengthProduct, checkOutput, checkProduct, ownOptions,
+  allocFloat32, bufferOf, checkDim, checkDimsLength, checkFixedBuffer, checkFloat32, checkLengthProduct, checkOutputIn, checkProduct,
   requireOutputBackward,
 } from './check';
 import { selected } from './runtime';
@@ -187,14 +187,63 @@ function keepZ(given: unknown, spec: ActivationSpec): boolean {
   return given;
 }
 
-function prepareForward(given: DenseForwardArgs): DenseForwardCall {
-  if (given === null || typeof given !== 'object') throw new TypeError('denseForward takes an object of arguments');
+/**
+ * The arguments of a {@link denseForward} or {@link denseBackward} call as given: undefined when
+ * not an own enumerable property.
+ */
+interface Given {
+  x: unknown; W: unknown; b: unknown; m: unknown; k: unknown; n: unknown; activation: unknown; out: unknown; zOut: unknown; keepZ: unknown;
+  dy: unknown; z: unknown; y: unknown; dx: unknown; dW: unknown; db: unknown; accumulate: unknown;
+}
+
+/**
+ * The arguments, each read once, own enumerable properties only, as {@link ownOptions} reads them
+ * (Object.keys, then one read per key in that order, getters and unknown keys included), but into
+ * an object of fixed shape instead of a null-prototype copy built key by key: that copy was a
+ * third of a small call. One reader for both entry points: a name the call does not take is kept
+ * and ignored.
+ */
+function given(args: object): Given {
+  const r: Given = {
+    x: undefined, W: undefined, b: undefined, m: undefined, k: undefined, n: undefined, activation: undefined, out: undefined, zOut: undefined, keepZ: undefined,
+    dy: undefined, z: undefined, y: undefined, dx: undefined, dW: undefined, db: undefined, accumulate: undefined,
+  };
+  const keys = Object.keys(args);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const v = (args as Record<string, unknown>)[key];
+    switch (key) {
+      case 'x': r.x = v; break;
+      case 'W': r.W = v; break;
+      case 'b': r.b = v; break;
+      case 'm': r.m = v; break;
+      case 'k': r.k = v; break;
+      case 'n': r.n = v; break;
+      case 'activation': r.activation = v; break;
+      case 'out': r.out = v; break;
+      case 'zOut': r.zOut = v; break;
+      case 'keepZ': r.keepZ = v; break;
+      case 'dy': r.dy = v; break;
+      case 'z': r.z = v; break;
+      case 'y': r.y = v; break;
+      case 'dx': r.dx = v; break;
+      case 'dW': r.dW = v; break;
+      case 'db': r.db = v; break;
+      case 'accumulate': r.accumulate = v; break;
+      default: // read all the same, as ownOptions did: a getter runs once whatever its name
+    }
+  }
+  return r;
+}
+
+function prepareForward(call: DenseForwardArgs): DenseForwardCall {
+  if (call === null || typeof call !== 'object') throw new TypeError('denseForward takes an object of arguments');
   // each argument read once, own properties only: no getter can change a value between check and use
-  const args = ownOptions('denseForward arguments', given);
+  const args = given(call);
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
   const n = checkDim('n', args.n);
-  const spec = activation(args.activation);
+  const spec = activation(args.activation as ActivationLike);
   // Lengths are checked before anything is allocated; a product too large for any array is refused
   // naming the argument that cannot match it.
   const x = checkFloat32('x', args.x);
@@ -202,32 +251,42 @@ function prepareForward(given: DenseForwardArgs): DenseForwardCall {
   const mn = m * n;
   let w: Float32Array | PackedHandle;
   let wArray: Float32Array;
-  if (args.W instanceof PackedWeights) {
-    if (args.W.k !== k || args.W.n !== n) {
-      throw new RangeError(`W: packed for k=${args.W.k}, n=${args.W.n}, but the call has k=${k}, n=${n}`);
+  const W = args.W;
+  if (W instanceof PackedWeights) {
+    if (W.k !== k || W.n !== n) {
+      throw new RangeError(`W: packed for k=${W.k}, n=${W.n}, but the call has k=${k}, n=${n}`);
     }
-    w = args.W.packed;
-    wArray = args.W.source;
+    w = W.packed;
+    wArray = W.source;
   } else {
-    wArray = checkFloat32('W', args.W);
+    wArray = checkFloat32('W', W);
     checkLengthProduct('W', wArray, 'k * n', k, n);
     w = wArray;
   }
   let b: Float32Array | null = null;
   if (args.b !== undefined && args.b !== null) {
     b = checkFloat32('b', args.b);
-    checkLength('b', b, n, `n = ${n}`);
+    checkDimsLength('b', b, n, 'n', n);
   }
-  const inputs: Array<[string, Float32Array]> = [['x', x], ['W', wArray]];
-  if (b) inputs.push(['b', b]);
+  // The overlap checks compare buffer objects first: each array's buffer is read once here.
+  const xBuf = bufferOf(x);
+  const wBuf = bufferOf(wArray);
+  const bBuf = b ? bufferOf(b) : null;
   const y = args.out === undefined ? allocFloat32('out', checkProduct('m * n', m, n)) : checkFloat32('out', args.out);
   checkLengthProduct('out', y, 'm * n', m, n);
-  checkOutput('out', y, inputs, false);
+  const yBuf = bufferOf(y);
+  checkOutputIn('out', y, yBuf, 'x', x, xBuf);
+  checkOutputIn('out', y, yBuf, 'W', wArray, wBuf);
+  if (b) checkOutputIn('out', y, yBuf, 'b', b, bBuf);
   let z: Float32Array | null = null;
   if (args.zOut !== undefined) {
     z = checkFloat32('zOut', args.zOut);
     checkLengthProduct('zOut', z, 'm * n', m, n);
-    checkOutput('zOut', z, [...inputs, ['out', y]], false);
+    const zBuf = bufferOf(z);
+    checkOutputIn('zOut', z, zBuf, 'x', x, xBuf);
+    checkOutputIn('zOut', z, zBuf, 'W', wArray, wBuf);
+    if (b) checkOutputIn('zOut', z, zBuf, 'b', b, bBuf);
+    checkOutputIn('zOut', z, zBuf, 'out', y, yBuf);
   } else if (keepZ(args.keepZ, spec) && spec.kind !== 'identity') {
     z = allocFloat32('z', mn);
   }
@@ -279,16 +338,17 @@ export async function denseForwardAsync(args: DenseForwardArgs): Promise<DenseFo
   return c.z ? { y: c.y, z: c.z } : { y: c.y };
 }
 
-function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
-  if (given === null || typeof given !== 'object') throw new TypeError('denseBackward takes an object of arguments');
-  const args = ownOptions('denseBackward arguments', given);
+function prepareBackward(call: DenseBackwardArgs): DenseBackwardCall {
+  if (call === null || typeof call !== 'object') throw new TypeError('denseBackward takes an object of arguments');
+  const args = given(call);
   const m = checkDim('m', args.m);
   const k = checkDim('k', args.k);
   const n = checkDim('n', args.n);
-  const spec = activation(args.activation);
+  const spec = activation(args.activation as ActivationLike);
   const x = checkFloat32('x', args.x);
   checkLengthProduct('x', x, 'm * k', m, k);
-  const w = checkFloat32('W', args.W instanceof PackedWeights ? args.W.source : args.W);
+  const W = args.W;
+  const w = checkFloat32('W', W instanceof PackedWeights ? W.source : W);
   const kn = checkLengthProduct('W', w, 'k * n', k, n);
   const dy = checkFloat32('dy', args.dy);
   const mn = checkLengthProduct('dy', dy, 'm * n', m, n);
@@ -296,11 +356,11 @@ function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
   let savedIsOutput = false;
   if (args.z !== undefined) {
     saved = checkFloat32('z', args.z);
-    checkLength('z', saved, mn, `m * n = ${m} * ${n}`);
+    checkDimsLength('z', saved, mn, 'm * n', m, n);
   } else if (args.y !== undefined) {
     requireOutputBackward(spec);
     saved = checkFloat32('y', args.y);
-    checkLength('y', saved, mn, `m * n = ${m} * ${n}`);
+    checkDimsLength('y', saved, mn, 'm * n', m, n);
     savedIsOutput = true;
   } else if (spec.kind === 'identity') {
     saved = dy; // identity's derivative does not read its input
@@ -315,12 +375,23 @@ function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
   if (args.accumulate !== undefined && typeof args.accumulate !== 'boolean') {
     throw new TypeError(`accumulate must be a boolean, got ${typeof args.accumulate}`);
   }
-  const inputs: Array<[string, Float32Array]> = [['x', x], ['W', w], ['dy', dy], [savedIsOutput ? 'y' : 'z', saved]];
+  // The overlap checks compare buffer objects first: each array's buffer is read once here, and no
+  // list of pairs is built. Same order of checks (and so of errors) as a loop over the inputs.
+  const savedName = savedIsOutput ? 'y' : 'z';
+  const xBuf = bufferOf(x);
+  const wBuf = bufferOf(w);
+  const dyBuf = bufferOf(dy);
+  const savedBuf = bufferOf(saved);
   let dx: Float32Array | null = null;
+  let dxBuf: ArrayBufferLike | null = null;
   if (args.dx !== false) {
     dx = args.dx === undefined ? allocFloat32('dx', m * k) : checkFloat32('dx', args.dx);
-    checkLength('dx', dx, m * k, `m * k = ${m} * ${k}`);
-    checkOutput('dx', dx, inputs, false);
+    checkDimsLength('dx', dx, m * k, 'm * k', m, k);
+    dxBuf = bufferOf(dx);
+    checkOutputIn('dx', dx, dxBuf, 'x', x, xBuf);
+    checkOutputIn('dx', dx, dxBuf, 'W', w, wBuf);
+    checkOutputIn('dx', dx, dxBuf, 'dy', dy, dyBuf);
+    checkOutputIn('dx', dx, dxBuf, savedName, saved, savedBuf);
   }
   let dW: Float32Array;
   if (args.dW === undefined) {
@@ -329,8 +400,13 @@ function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
   } else {
     dW = checkFloat32('dW', args.dW);
   }
-  checkLength('dW', dW, kn, `k * n = ${k} * ${n}`);
-  checkOutput('dW', dW, dx ? [...inputs, ['dx', dx]] : inputs, false);
+  checkDimsLength('dW', dW, kn, 'k * n', k, n);
+  const dWBuf = bufferOf(dW);
+  checkOutputIn('dW', dW, dWBuf, 'x', x, xBuf);
+  checkOutputIn('dW', dW, dWBuf, 'W', w, wBuf);
+  checkOutputIn('dW', dW, dWBuf, 'dy', dy, dyBuf);
+  checkOutputIn('dW', dW, dWBuf, savedName, saved, savedBuf);
+  if (dx) checkOutputIn('dW', dW, dWBuf, 'dx', dx, dxBuf);
   let db: Float32Array | null = null;
   if (args.db !== false) {
     if (args.db === undefined) {
@@ -339,8 +415,14 @@ function prepareBackward(given: DenseBackwardArgs): DenseBackwardCall {
     } else {
       db = checkFloat32('db', args.db);
     }
-    checkLength('db', db, n, `n = ${n}`);
-    checkOutput('db', db, [...inputs, ['dW', dW], ...(dx ? [['dx', dx] as [string, Float32Array]] : [])], false);
+    checkDimsLength('db', db, n, 'n', n);
+    const dbBuf = bufferOf(db);
+    checkOutputIn('db', db, dbBuf, 'x', x, xBuf);
+    checkOutputIn('db', db, dbBuf, 'W', w, wBuf);
+    checkOutputIn('db', db, dbBuf, 'dy', dy, dyBuf);
+    checkOutputIn('db', db, dbBuf, savedName, saved, savedBuf);
+    checkOutputIn('db', db, dbBuf, 'dW', dW, dWBuf);
+    if (dx) checkOutputIn('db', db, dbBuf, 'dx', dx, dxBuf);
   }
   return { m, k, n, x, w, dy, saved, savedIsOutput, code: spec.code, params: spec.params, dx, dW, db, accumulate };
 }

@@ -45,7 +45,41 @@ bool typed_array_info(napi_env env, napi_value v, napi_typedarray_type want, voi
   return type == want;
 }
 
-F32 float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+// The arguments of a dense call, read with one napi_get_cb_info into a fixed array: beyond its six
+// inline slots Napi::CallbackInfo allocates an array on the heap and asks Node-API a second time
+// (the dense entries take 10 and 14). Same interface as CallbackInfo for the helpers below;
+// arguments not given read as undefined, as there.
+class Args {
+ public:
+  static constexpr size_t kMax = 14;
+  Args(napi_env env, napi_callback_info info) : env_(env) {
+    size_t argc = kMax;
+    if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
+      throw Napi::Error::New(env, "cannot read the call's arguments");
+    }
+  }
+  Napi::Env Env() const { return Napi::Env(env_); }
+  Napi::Value operator[](size_t i) const { return Napi::Value(env_, i < kMax ? argv_[i] : nullptr); }
+
+ private:
+  napi_env env_;
+  napi_value argv_[kMax];
+};
+
+// A Node-API callback around fn(const Args&), turning a Napi::Error into a JS exception as
+// Napi::Function::New does.
+template <Napi::Value (*Fn)(const Args&)>
+napi_value args_entry(napi_env env, napi_callback_info info) {
+  try {
+    return Fn(Args(env, info));
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+template <class Info>
+F32 float32_arg(const Info& info, size_t i, const char* name) {
   F32 r;
   void* data = nullptr;
   if (!typed_array_info(info.Env(), info[i], napi_float32_array, &data, &r.length)) {
@@ -56,15 +90,25 @@ F32 float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return r;
 }
 
-// A Float32Array or null.
-F32 optional_float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+// A Float32Array or null (or undefined). The array is tried first: one Node-API call when given.
+template <class Info>
+F32 optional_float32_arg(const Info& info, size_t i, const char* name) {
+  F32 r;
+  void* data = nullptr;
+  if (typed_array_info(info.Env(), info[i], napi_float32_array, &data, &r.length)) {
+    r.data = static_cast<float*>(data);
+    r.present = true;
+    return r;
+  }
   if (info[i].IsNull() || info[i].IsUndefined()) return {};
-  return float32_arg(info, i, name);
+  throw_type(info.Env(), std::string(name) + " must be a Float32Array");
 }
 
-size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
-  double d = info[i].As<Napi::Number>().DoubleValue();
+template <class Info>
+size_t size_arg(const Info& info, size_t i, const char* name) {
+  // napi_get_value_double checks the type itself (napi_number_expected): one call, not two
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) throw_type(info.Env(), std::string(name) + " must be a number");
   // The range check comes first: converting a double beyond 2^64 to an integer is undefined.
   if (!(d >= 0) || d > 9007199254740991.0 || d != std::floor(d)) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative integer");
@@ -72,7 +116,8 @@ size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return static_cast<size_t>(d);
 }
 
-ActParams act_arg(const Napi::CallbackInfo& info, size_t i) {
+template <class Info>
+ActParams act_arg(const Info& info, size_t i) {
   // Compared as a double: an int32 read would wrap 2^32 + 2 or truncate 2.5 into a valid code.
   double d;
   if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) throw_type(info.Env(), "activation code must be a number");
@@ -109,7 +154,13 @@ void require_disjoint(Napi::Env env, const F32& out, const char* out_name, const
                        : std::string(out_name) + " must not share memory with " + in_name);
 }
 
-bool bool_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
+// A boolean as is (one call); anything else by its truthiness, as before.
+template <class Info>
+bool bool_arg(const Info& info, size_t i) {
+  bool b;
+  if (napi_get_value_bool(info.Env(), info[i], &b) == napi_ok) return b;
+  return info[i].ToBoolean().Value();
+}
 
 void require_backward_from_output(Napi::Env env, const ActParams& p) {
   if (!has_backward_from_output(p.kind)) throw_type(env, "backward from the output needs relu or smelu");
@@ -275,7 +326,8 @@ struct BackwardArrays {
 
 // Arguments: m, k, n, x, w (Float32Array or packed External), b|null, code, params, y, z|null.
 // Also returns the pack to keep alive for an async call, and the arrays when asked.
-DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed, ForwardArrays* arrays = nullptr) {
+template <class Info>
+DenseForward forward_args(const Info& info, PackedRef* keep_packed, ForwardArrays* arrays = nullptr) {
   Napi::Env env = info.Env();
   DenseForward a{};
   a.m = size_arg(info, 0, "m");
@@ -286,7 +338,7 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
   a.x = x.data;
   F32 w;
   if (info[4].IsExternal()) {
-    auto ext = info[4].As<Napi::External<PackedExternal>>();
+    auto ext = Napi::Value(info[4]).template As<Napi::External<PackedExternal>>();
     if (!ext.CheckTypeTag(&kPackedTag)) throw_type(env, "W must be a Float32Array or a handle from packWeights");
     const PackedExternal& packed = *ext.Data();
     if (packed.k != a.k || packed.n != a.n) throw Napi::RangeError::New(env, "W was packed for another k or n");
@@ -323,7 +375,8 @@ DenseForward forward_args(const Napi::CallbackInfo& info, PackedRef* keep_packed
 }
 
 // Arguments: m, k, n, x, w, dy, saved, savedIsOutput, code, params, dx|null, dW, db|null, accumulate.
-DenseBackward backward_args(const Napi::CallbackInfo& info, BackwardArrays* arrays = nullptr) {
+template <class Info>
+DenseBackward backward_args(const Info& info, BackwardArrays* arrays = nullptr) {
   Napi::Env env = info.Env();
   DenseBackward a{};
   a.m = size_arg(info, 0, "m");
@@ -372,14 +425,14 @@ DenseBackward backward_args(const Napi::CallbackInfo& info, BackwardArrays* arra
 void run_forward(const IsaKernels& k, const DenseForward& a) { dense_forward(k.gemm, a); }
 void run_backward(const IsaKernels& k, const DenseBackward& a) { dense_backward(k.gemm, k.act, a); }
 
-Napi::Value DenseForwardSync(const Napi::CallbackInfo& info) {
+Napi::Value DenseForwardSync(const Args& info) {
   PackedRef keep;
   DenseForward a = forward_args(info, &keep);
   guarded(info.Env(), [&] { run_forward(kernels(), a); });
   return info.Env().Undefined();
 }
 
-Napi::Value DenseBackwardSync(const Napi::CallbackInfo& info) {
+Napi::Value DenseBackwardSync(const Args& info) {
   DenseBackward a = backward_args(info);
   guarded(info.Env(), [&] { run_backward(kernels(), a); });
   return info.Env().Undefined();
@@ -613,6 +666,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value raw_function(Napi::Env env, const char* name, napi_callback cb) {
+  napi_value fn;
+  NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn), Napi::Value());
+  return Napi::Value(env, fn);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kernels();  // detects the CPU and builds the tables at load, not in the first call
   exports.Set("maxThreads", Napi::Number::New(env, kMaxThreads));
@@ -623,8 +682,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("actBackward", Napi::Function::New(env, ActBackward));
   exports.Set("actBackwardFromOutput", Napi::Function::New(env, ActBackwardFromOutput));
   exports.Set("actBench", Napi::Function::New(env, ActBench));
-  exports.Set("denseForward", Napi::Function::New(env, DenseForwardSync));
-  exports.Set("denseBackward", Napi::Function::New(env, DenseBackwardSync));
+  exports.Set("denseForward", raw_function(env, "denseForward", args_entry<DenseForwardSync>));
+  exports.Set("denseBackward", raw_function(env, "denseBackward", args_entry<DenseBackwardSync>));
   exports.Set("denseForwardAsync", Napi::Function::New(env, DenseForwardAsync));
   exports.Set("denseBackwardAsync", Napi::Function::New(env, DenseBackwardAsync));
   exports.Set("packWeights", Napi::Function::New(env, PackWeights));

@@ -141,12 +141,15 @@ export type NativeBackend = Backend & {
 
 const unpack = (w: Float32Array | PackedHandle): Float32Array | object => (w instanceof Float32Array ? w : (w as NativePacked).external);
 
-/** The addon's positional dense protocol, from the typed calls. */
-function forwardArgs(c: DenseForwardCall): Parameters<NativeAddon['denseForward']> {
-  return [c.m, c.k, c.n, c.x, unpack(c.w), c.b, c.code, c.params, c.y, c.z];
+/**
+ * The addon's positional dense protocol, from the typed calls: passed argument by argument, not as
+ * a spread array (an array built and spread per call).
+ */
+function callForward<R>(f: (...a: Parameters<NativeAddon['denseForward']>) => R, c: DenseForwardCall): R {
+  return f(c.m, c.k, c.n, c.x, unpack(c.w), c.b, c.code, c.params, c.y, c.z);
 }
-function backwardArgs(c: DenseBackwardCall): Parameters<NativeAddon['denseBackward']> {
-  return [c.m, c.k, c.n, c.x, c.w, c.dy, c.saved, c.savedIsOutput, c.code, c.params, c.dx, c.dW, c.db, c.accumulate];
+function callBackward<R>(f: (...a: Parameters<NativeAddon['denseBackward']>) => R, c: DenseBackwardCall): R {
+  return f(c.m, c.k, c.n, c.x, c.w, c.dy, c.saved, c.savedIsOutput, c.code, c.params, c.dx, c.dW, c.db, c.accumulate);
 }
 
 export function loadNativeBackend(): NativeBackend {
@@ -172,10 +175,10 @@ export function loadNativeBackend(): NativeBackend {
     actForward: (code, params, x, y) => addon.actForward(code, params, x, y),
     actBackward: (code, params, z, dy, dz) => addon.actBackward(code, params, z, dy, dz),
     actBackwardFromOutput: (code, params, y, dy, dz) => addon.actBackwardFromOutput(code, params, y, dy, dz),
-    denseForward: (c) => addon.denseForward(...forwardArgs(c)),
-    denseForwardAsync: (c) => addon.denseForwardAsync(...forwardArgs(c)),
-    denseBackward: (c) => addon.denseBackward(...backwardArgs(c)),
-    denseBackwardAsync: (c) => addon.denseBackwardAsync(...backwardArgs(c)),
+    denseForward: (c) => callForward(addon.denseForward, c),
+    denseForwardAsync: (c) => callForward(addon.denseForwardAsync, c),
+    denseBackward: (c) => callBackward(addon.denseBackward, c),
+    denseBackwardAsync: (c) => callBackward(addon.denseBackwardAsync, c),
     packWeights(k, n, w): PackedHandle {
       const handle: NativePacked = { k, n, external: addon.packWeights(k, n, w) };
       return handle;
