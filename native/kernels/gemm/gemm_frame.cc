@@ -85,23 +85,28 @@ struct WorkSplit {
   size_t items() const { return m_items * n_items; }
 };
 
+// Items per thread the split aims at: enough that the last item bounds the idle tail of the others
+// (a quarter of a share), few enough that items stay whole MC blocks.
+constexpr size_t kItemsPerThread = 4;
+
 WorkSplit split_work(const GemmKernels& t, size_t M, size_t cols, int nt) {
   WorkSplit w;
   w.mtiles = ceil_div(M, t.mr);
   w.panels = ceil_div(cols, t.nr);
   w.panel_unit = M <= 3 ? 4 : 1;  // thin tiles take 4 panels at once (run_thin)
   const size_t blocks = ceil_div(w.mtiles, t.mc / t.mr);
-  if (nt <= 1) {
-    w.m_items = blocks;
-    w.n_items = 1;
-    return w;
-  }
-  // ~16 items per thread: the last item of a thread bounds the idle tail of the others. N is cut
-  // only into chunks of >= 4 panels (each chunk packs its rows of A again).
-  const size_t target = 16 * static_cast<size_t>(nt);
+  w.m_items = blocks;
+  w.n_items = 1;
+  if (nt <= 1) return w;
+  // An item streams the packed B panels of its columns once per MC block of rows: cutting M finer
+  // than MC blocks multiplies that traffic (items of one tile each streamed all of B once per tile:
+  // dW of 2048x256^2 at 2 threads ran at 1.5x its one-thread speed). So N is cut first, into chunks
+  // of >= 4 panels (each chunk packs its rows of A again, 1/(64 x panels) of its work), and M below
+  // the MC block only when N cannot give enough items.
+  const size_t target = kItemsPerThread * static_cast<size_t>(nt);
   const size_t min_chunk = std::max<size_t>(w.panel_unit, 4);
-  w.m_items = std::min(w.mtiles, std::max(blocks, target));
   w.n_items = std::max<size_t>(1, std::min(w.panels / min_chunk, ceil_div(target, w.m_items)));
+  if (w.items() < target) w.m_items = std::min(w.mtiles, std::max(w.m_items, ceil_div(target, w.n_items)));
   w.panel_unit = w.n_items > 1 ? min_chunk : w.panel_unit;
   return w;
 }
