@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs bench/native/dense_phases.cc: the dense layer's forward, backward and the
 # backward's two products timed alone in C++ (no Node), with the addon's flags per tier.
-#   bash bench/dense-phases.sh [--isa avx512|avx2|scalar] [--threads N] [--reps R] [MxKxN ...]
+#   bash bench/dense-phases.sh [--isa avx512|avx2|scalar] [--threads N] [--reps R] [--only PHASE] [MxKxN ...]
 # Time it on a quiet machine; compare figures from one invocation only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,9 @@
 // The dense layer's phases timed alone in C++ (no Node): the packed-W forward, the whole backward,
 // and the backward's two products (dx = dZ W^T and dW = x^T dZ on the GEMM frame) by themselves, so
 // the derivative pass and db are the difference. Built and run by bench/dense-phases.sh.
-//   dense_phases [--isa avx512|avx2|scalar] [--threads N] [--reps R] MxKxN ...
-// Prints, per shape, the best of R batches of each phase in us and its GFLOP/s.
+//   dense_phases [--isa avx512|avx2|scalar] [--threads N] [--reps R] [--only PHASE] MxKxN ...
+// Prints, per shape, the best of R batches of each phase in us and its GFLOP/s; --only forward |
+// backward | dx | dw runs that phase alone for 3 s (under a profiler: perf record).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -64,7 +65,7 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
   return v;
 }
 
-void run_shape(const IsaKernels& kern, const Shape& s, int reps) {
+void run_shape(const IsaKernels& kern, const Shape& s, int reps, const std::string& only) {
   const size_t m = s.m, k = s.k, n = s.n;
   std::vector<float> x = random_floats(m * k, 1), w = random_floats(k * n, 2), b = random_floats(n, 3);
   std::vector<float> dy = random_floats(m * n, 4), y(m * n), z(m * n), dx(m * k), dw(k * n), db(n);
@@ -96,6 +97,18 @@ void run_shape(const IsaKernels& kern, const Shape& s, int reps) {
       gemm::pack_b_panel(gdx.b, n, j, std::min<size_t>(kern.gemm.nr, k - j), kern.gemm.nr, panel.data() + j * n);
   };
 
+  if (!only.empty()) {  // one phase in a loop for ~3 s, for a profiler
+    std::function<void()> fn;
+    if (only == "forward") fn = [&] { dense_forward(kern.gemm, f); };
+    else if (only == "backward") fn = [&] { dense_backward(kern.gemm, kern.act, bw); };
+    else if (only == "dx") fn = [&] { product(gdx); };
+    else fn = [&] { product(gdw); };
+    const auto t0 = std::chrono::steady_clock::now();
+    long calls = 0;
+    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 3) fn(), ++calls;
+    std::printf("%s: %ld calls\n", only.c_str(), calls);
+    return;
+  }
   std::vector<float> dz(m * n);
   const double tact = best_us([&] { kern.act.backward_from_output(relu, y.data(), dy.data(), dz.data(), m * n); }, reps);
   const double tsum = best_us([&] {
@@ -126,6 +139,7 @@ void run_shape(const IsaKernels& kern, const Shape& s, int reps) {
 int main(int argc, char** argv) {
   Isa isa = current_isa();
   int threads = 1, reps = 7;
+  std::string only;
   std::vector<Shape> shapes;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -136,12 +150,18 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+      if (only != "forward" && only != "backward" && only != "dx" && only != "dw") {
+        std::fprintf(stderr, "dense_phases: --only takes forward, backward, dx or dw\n");
+        return 2;
+      }
     } else if (a == "--reps" && i + 1 < argc) {
       reps = std::atoi(argv[++i]);
     } else {
       Shape s;
       if (!parse_shape(argv[i], s)) {
-        std::fprintf(stderr, "usage: dense_phases [--isa avx512|avx2|scalar] [--threads N] [--reps R] MxKxN ...\n");
+        std::fprintf(stderr, "usage: dense_phases [--isa avx512|avx2|scalar] [--threads N] [--reps R] [--only forward|backward|dx|dw] MxKxN ...\n");
         return 2;
       }
       shapes.push_back(s);
@@ -153,6 +173,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   set_threads(threads);
-  for (const Shape& s : shapes) run_shape(kernels(), s, reps);
+  for (const Shape& s : shapes) run_shape(kernels(), s, reps, only);
   return 0;
 }
