@@ -77,13 +77,21 @@ void pack_a_block(const Strided& a, ALayout layout, const GemmKernels& t, size_t
   const TileSplit s = split_tiles(rows, t.mr);
   for (size_t q0 = 0; q0 < kc; q0 += kSteps) {
     const size_t q1 = std::min(kc, q0 + kSteps);
+    // The next block's rows are on other pages, where the hardware prefetchers do not follow:
+    // ask for their lines while this block is copied.
+    if (a.rs == 1)
+      for (size_t p = q1; p < std::min(kc, q1 + kSteps); ++p) {
+        const float* row = a.p + (p0 + p) * a.cs + i;
+        for (size_t r = 0; r < rows; r += 16) __builtin_prefetch(row + r, 0, 3);
+        __builtin_prefetch(row + rows - 1, 0, 3);
+      }
     for (size_t tile = 0; tile < s.tiles; ++tile) {
       const size_t r0 = i + s.first_row(tile), nrows = s.rows_of(tile);
       float* dst = out + tile * t.mr * kc;
       for (size_t p = q0; p < q1; ++p) {
         const float* src = a.p + (p0 + p) * a.cs + r0 * a.rs;
         if (a.rs == 1)
-          std::memcpy(dst + p * t.mr, src, nrows * sizeof(float));
+          for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = src[r];  // inline: <= MR floats
         else
           for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = src[r * a.rs];
       }
