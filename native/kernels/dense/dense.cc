@@ -27,11 +27,13 @@ using gemm::Strided;
 void pack_panels(DenseRuntime& rt, size_t k, size_t n, size_t nr, const float* w, float* out) {
   const size_t panels = ceil_div(n, nr), panel_floats = k * nr;
   const Strided b{w, n, 1};
-  const int nt = std::min<int>(gemm::pack_threads(rt, k * n), static_cast<int>(std::max<size_t>(panels, 1)));
-  auto pack = [&](size_t q, int) {
-    gemm::pack_b_panel(b, k, q * nr, std::min(nr, n - q * nr), nr, out + q * panel_floats);
+  constexpr size_t kRowsPerItem = 64;  // by blocks of rows across all panels (gemm::pack_b_rows)
+  const size_t items = ceil_div(k, kRowsPerItem);
+  const int nt = std::min<int>(gemm::pack_threads(rt, k * n), static_cast<int>(std::max<size_t>(items, 1)));
+  auto pack = [&](size_t i, int) {
+    gemm::pack_b_rows(b, n, i * kRowsPerItem, std::min(k, (i + 1) * kRowsPerItem), 0, panels, nr, panel_floats, out);
   };
-  rt.for_each(panels, nt, pack);
+  rt.for_each(items, nt, pack);
 }
 
 // A pack made for another tile width (setIsa changed the tier since): back to row-major W.

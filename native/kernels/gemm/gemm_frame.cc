@@ -38,6 +38,19 @@ void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, flo
   }
 }
 
+void pack_b_rows(const Strided& b, size_t N, size_t p0, size_t p1, size_t j0, size_t panels, size_t nr,
+                 size_t panel_floats, float* out) {
+  for (size_t p = p0; p < p1; ++p) {
+    const float* src = b.p + p * b.rs;
+    for (size_t q = 0; q < panels; ++q) {
+      const size_t j = j0 + q * nr, w = std::min(nr, N - j);
+      float* dst = out + q * panel_floats + p * nr;
+      std::memcpy(dst, src + j, w * sizeof(float));
+      std::fill(dst + w, dst + nr, 0.0f);
+    }
+  }
+}
+
 namespace {
 
 // Rows [i, i + rows) x k range [p0, p0 + kc) of A into the tier's packed layout.
@@ -56,13 +69,32 @@ void pack_a_block(const Strided& a, ALayout layout, const GemmKernels& t, size_t
     }
     return;
   }
+  // Column-major A (x^T: its k rows are x's rows, a.cs floats apart): kSteps k rows at a time for
+  // all tiles, so the source lines of those rows are fetched once and used by every tile while in
+  // L1. Tile by tile over all kc rows, each tile fetched its lines again from wherever the rows of
+  // the previous tiles had gone (L3 for x of 2048x256: ~20% of the dW product on Zen 4).
+  constexpr size_t kSteps = 16;
   const TileSplit s = split_tiles(rows, t.mr);
-  for (size_t tile = 0; tile < s.tiles; ++tile) {
-    const size_t r0 = i + s.first_row(tile), nrows = s.rows_of(tile);
-    float* dst = out + tile * t.mr * kc;
-    for (size_t p = 0; p < kc; ++p) {
-      const float* src = a.p + (p0 + p) * a.cs + r0 * a.rs;
-      for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = a.rs == 1 ? src[r] : src[r * a.rs];
+  for (size_t q0 = 0; q0 < kc; q0 += kSteps) {
+    const size_t q1 = std::min(kc, q0 + kSteps);
+    // The next block's rows are on other pages, where the hardware prefetchers do not follow:
+    // ask for their lines while this block is copied.
+    if (a.rs == 1)
+      for (size_t p = q1; p < std::min(kc, q1 + kSteps); ++p) {
+        const float* row = a.p + (p0 + p) * a.cs + i;
+        for (size_t r = 0; r < rows; r += 16) __builtin_prefetch(row + r, 0, 3);
+        __builtin_prefetch(row + rows - 1, 0, 3);
+      }
+    for (size_t tile = 0; tile < s.tiles; ++tile) {
+      const size_t r0 = i + s.first_row(tile), nrows = s.rows_of(tile);
+      float* dst = out + tile * t.mr * kc;
+      for (size_t p = q0; p < q1; ++p) {
+        const float* src = a.p + (p0 + p) * a.cs + r0 * a.rs;
+        if (a.rs == 1)
+          for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = src[r];  // inline: <= MR floats
+        else
+          for (size_t r = 0; r < nrows; ++r) dst[p * t.mr + r] = src[r * a.rs];
+      }
     }
   }
 }
@@ -85,23 +117,28 @@ struct WorkSplit {
   size_t items() const { return m_items * n_items; }
 };
 
+// Items per thread the split aims at: enough that the last item bounds the idle tail of the others
+// (a quarter of a share), few enough that items stay whole MC blocks.
+constexpr size_t kItemsPerThread = 4;
+
 WorkSplit split_work(const GemmKernels& t, size_t M, size_t cols, int nt) {
   WorkSplit w;
   w.mtiles = ceil_div(M, t.mr);
   w.panels = ceil_div(cols, t.nr);
   w.panel_unit = M <= 3 ? 4 : 1;  // thin tiles take 4 panels at once (run_thin)
   const size_t blocks = ceil_div(w.mtiles, t.mc / t.mr);
-  if (nt <= 1) {
-    w.m_items = blocks;
-    w.n_items = 1;
-    return w;
-  }
-  // ~16 items per thread: the last item of a thread bounds the idle tail of the others. N is cut
-  // only into chunks of >= 4 panels (each chunk packs its rows of A again).
-  const size_t target = 16 * static_cast<size_t>(nt);
+  w.m_items = blocks;
+  w.n_items = 1;
+  if (nt <= 1) return w;
+  // An item streams the packed B panels of its columns once per MC block of rows: cutting M finer
+  // than MC blocks multiplies that traffic (items of one tile each streamed all of B once per tile:
+  // dW of 2048x256^2 at 2 threads ran at 1.5x its one-thread speed). So N is cut first, into chunks
+  // of >= 4 panels (each chunk packs its rows of A again, 1/(64 x panels) of its work), and M below
+  // the MC block only when N cannot give enough items.
+  const size_t target = kItemsPerThread * static_cast<size_t>(nt);
   const size_t min_chunk = std::max<size_t>(w.panel_unit, 4);
-  w.m_items = std::min(w.mtiles, std::max(blocks, target));
   w.n_items = std::max<size_t>(1, std::min(w.panels / min_chunk, ceil_div(target, w.m_items)));
+  if (w.items() < target) w.m_items = std::min(w.mtiles, std::max(w.m_items, ceil_div(target, w.n_items)));
   w.panel_unit = w.n_items > 1 ? min_chunk : w.panel_unit;
   return w;
 }
@@ -246,12 +283,26 @@ void run_gemm(Runtime& rt, const GemmKernels& t, const Problem& g) {
   float* bpack = rt.buffer(Runtime::kPackedB, std::min(panels, chunk_panels) * panel_floats);
   for (size_t q0 = 0; q0 < panels; q0 += chunk_panels) {
     const size_t q1 = std::min(panels, q0 + chunk_panels);
-    const int nt = std::min<int>(pack_threads(rt, (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
-    auto pack = [&](size_t i, int) {
-      const size_t j = (q0 + i) * nr;
-      pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + i * panel_floats);
-    };
-    rt.for_each(q1 - q0, nt, pack);
+    if (g.b.cs == 1) {
+      // Row-major B (dZ for dW, W for the forward): by blocks of k rows across all panels, each row
+      // read once from start to end. Panel by panel, every row of B was fetched once per panel
+      // with a stride the prefetchers do not follow across pages (dZ of 2048x256: 17% of dW).
+      constexpr size_t kRowsPerItem = 64;
+      const size_t items = ceil_div(g.K, kRowsPerItem);
+      const int nrt = std::min<int>(pack_threads(rt, (q1 - q0) * panel_floats), static_cast<int>(items));
+      auto pack_rows = [&](size_t i, int) {
+        const size_t p0 = i * kRowsPerItem, p1 = std::min(g.K, p0 + kRowsPerItem);
+        pack_b_rows(g.b, g.N, p0, p1, q0 * nr, q1 - q0, nr, panel_floats, bpack);
+      };
+      rt.for_each(items, nrt, pack_rows);
+    } else {
+      const int nt = std::min<int>(pack_threads(rt, (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
+      auto pack = [&](size_t i, int) {
+        const size_t j = (q0 + i) * nr;
+        pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + i * panel_floats);
+      };
+      rt.for_each(q1 - q0, nt, pack);
+    }
     compute_columns(rt, t, g, BPanels{bpack, q0 * nr, g.K * nr, nr, nullptr}, q0 * nr,
                     std::min(g.N, q1 * nr), bias_padded);
   }

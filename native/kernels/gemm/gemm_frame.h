@@ -60,6 +60,11 @@ void run_gemm(Runtime& rt, const GemmKernels& t, const Problem& g);
 // B columns [j, j + w) as one NR-wide panel of K rows; columns w..NR are zero.
 void pack_b_panel(const Strided& b, size_t K, size_t j, size_t w, size_t nr, float* out);
 
+// Row-major B (cs == 1), k rows [p0, p1) of the `panels` panels from column j0 (panel q at
+// out + q * panel_floats); columns past N are zero.
+void pack_b_rows(const Strided& b, size_t N, size_t p0, size_t p1, size_t j0, size_t panels, size_t nr,
+                 size_t panel_floats, float* out);
+
 // Threads worth waking for `flops` of work (at least 1, at most rt.usable_threads()).
 int threads_for(const Runtime& rt, double flops);
 
