@@ -53,6 +53,12 @@ void pack_b_rows(const Strided& b, size_t N, size_t p0, size_t p1, size_t j0, si
 
 namespace {
 
+#if defined(__wasm__)
+constexpr bool kPrefetchPackRows = false;  // wasm has no prefetch: skip the address arithmetic
+#else
+constexpr bool kPrefetchPackRows = true;
+#endif
+
 // Rows [i, i + rows) x k range [p0, p0 + kc) of A into the tier's packed layout.
 void pack_a_block(const Strided& a, ALayout layout, const GemmKernels& t, size_t i, size_t rows, size_t p0,
                   size_t kc, float* out) {
@@ -79,7 +85,7 @@ void pack_a_block(const Strided& a, ALayout layout, const GemmKernels& t, size_t
     const size_t q1 = std::min(kc, q0 + kSteps);
     // The next block's rows are on other pages, where the hardware prefetchers do not follow:
     // ask for their lines while this block is copied.
-    if (a.rs == 1)
+    if (kPrefetchPackRows && a.rs == 1)
       for (size_t p = q1; p < std::min(kc, q1 + kSteps); ++p) {
         const float* row = a.p + (p0 + p) * a.cs + i;
         for (size_t r = 0; r < rows; r += 16) __builtin_prefetch(row + r, 0, 3);
@@ -234,8 +240,13 @@ void compute_columns(Runtime& rt, const GemmKernels& t, const Problem& g, const 
   const int nt = threads_for(rt, thread_work(g.M, 2.0 * g.M * (c1 - c0) * std::max<size_t>(g.K, 1)));
   const WorkSplit w = split_work(t, g.M, c1 - c0, nt);
   const int used = static_cast<int>(std::min<size_t>(nt, w.items()));
-  std::vector<float*> abufs;
-  for (int i = 0; i < used; ++i) abufs.push_back(rt.thread_buffer(i, a_buffer_floats(t)));
+  // The threads' A buffers, fetched (and grown) here on the calling thread; no heap allocation for
+  // the usual thread counts (a malloc / free pair was ~20% of a 1x1x1 call's C++ time).
+  constexpr int kInlineThreads = 16;
+  float* inline_bufs[kInlineThreads];
+  std::vector<float*> many_bufs(used > kInlineThreads ? used : 0);
+  float** abufs = used > kInlineThreads ? many_bufs.data() : inline_bufs;
+  for (int i = 0; i < used; ++i) abufs[i] = rt.thread_buffer(i, a_buffer_floats(t));
   const size_t chunks = ceil_div(w.panels, w.panel_unit);
   // Items start on the tiles of one split of all M rows (sizes differ by at most one row), so a
   // thread's share never ends in a sliver (M = 16 on 2 threads: 8 + 8 rows, not 14 + 2).
