@@ -78,6 +78,9 @@ struct GemmKernels {
   void (*dot_rows)(const gemm::RowsArgs&, size_t p0, size_t p1);
   // Rows [p0, p1) of a rank-m update (small-m dW: gemm_dot.h).
   void (*rank_rows)(const gemm::RowsArgs&, size_t p0, size_t p1);
+  // One panel of a B whose columns are contiguous (W^T for dx): out[r * nr + c] = src[c * ld + r]
+  // for r < K, c < w, zero for c in [w, nr). Null: the frame's generic pack.
+  void (*pack_b_transposed)(const float* src, size_t ld, size_t K, size_t w, size_t nr, float* out);
 };
 
 extern const GemmKernels gemm_kernels_scalar;

@@ -9,6 +9,7 @@
 // The rank-m update (small-m dW, and dW for k, n <= 64) takes 8 rows x 2 vectors: 16 independent
 // chains; 4 x 2 (8 chains, at the FMA latency limit) took ~20% longer at 256x64x64.
 #include "gemm_dot.h"
+#include "gemm_pack_x86.h"
 #include "gemm_ukernel.h"
 #include "../simd/vec_avx512.h"
 
@@ -22,5 +23,6 @@ using Kernel = gemm::MicroKernel<VecAvx512, 14, 2>;
 const GemmKernels gemm_kernels_avx512 = {Kernel::MR, Kernel::NR, kKc, kMc, kRowStride,
                                              &gemm::block_entry<Kernel>,
                                              &gemm::dot_rows<VecAvx512, 4, 4>,
-                                             &gemm::rank_rows<VecAvx512, 8, 2>};
+                                             &gemm::rank_rows<VecAvx512, 8, 2>,
+                                             &gemm::pack_b_transposed_8x8};
 }  // namespace smelu

@@ -310,8 +310,11 @@ void run_gemm(Runtime& rt, const GemmKernels& t, const Problem& g) {
     } else {
       const int nt = std::min<int>(pack_threads(rt, (q1 - q0) * panel_floats), static_cast<int>(q1 - q0));
       auto pack = [&](size_t i, int) {
-        const size_t j = (q0 + i) * nr;
-        pack_b_panel(g.b, g.K, j, std::min(nr, g.N - j), nr, bpack + i * panel_floats);
+        const size_t j = (q0 + i) * nr, w = std::min(nr, g.N - j);
+        if (t.pack_b_transposed && g.b.rs == 1)
+          t.pack_b_transposed(g.b.p + j * g.b.cs, g.b.cs, g.K, w, nr, bpack + i * panel_floats);
+        else
+          pack_b_panel(g.b, g.K, j, w, nr, bpack + i * panel_floats);
       };
       rt.for_each(q1 - q0, nt, pack);
     }

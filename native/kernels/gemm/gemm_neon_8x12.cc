@@ -12,5 +12,6 @@ using Kernel = gemm::MicroKernel<VecNeon, 8, 3>;
 const GemmKernels gemm_kernels_neon = {Kernel::MR, Kernel::NR, kKc, 96, kRowStride,
                                              &gemm::block_entry<Kernel>,
                                              &gemm::dot_rows<VecNeon, 2, 2>,
-                                             &gemm::rank_rows<VecNeon, 4, 4>};
+                                             &gemm::rank_rows<VecNeon, 4, 4>,
+                                             nullptr};
 }  // namespace smelu

@@ -13,5 +13,6 @@ using Kernel = gemm::MicroKernel<VecScalar, 4, 4>;
 const GemmKernels gemm_kernels_scalar = {Kernel::MR, Kernel::NR, kKc, 64, kRowStride,
                                              &gemm::block_entry<Kernel>,
                                              &gemm::dot_rows<VecScalar, 1, 4>,
-                                             &gemm::rank_rows<VecScalar, 2, 4>};
+                                             &gemm::rank_rows<VecScalar, 2, 4>,
+                                             nullptr};
 }  // namespace smelu
