@@ -9,6 +9,9 @@
 
 namespace smelu {
 namespace gemm {
+// Internal linkage: the AVX2 and AVX-512 units compile this with different instruction sets, and
+// one inline definition shared by both could leave the AVX2 table calling AVX-512 code.
+namespace {
 
 // dst rows 0..7 (nr floats apart), 8 floats each = the 8 x 8 block of src (rows ld floats apart),
 // transposed: dst[r * nr + c] = src[c * ld + r].
@@ -47,5 +50,6 @@ inline void pack_b_transposed_8x8(const float* src, size_t ld, size_t K, size_t 
   }
 }
 
+}  // namespace
 }  // namespace gemm
 }  // namespace smelu
