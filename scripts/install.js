@@ -72,7 +72,9 @@ function noCompiler() {
 }
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' });
+  // A compiler's warnings can run to megabytes: spawnSync's default 1 MiB buffer then fails the
+  // build with ENOBUFS although it succeeded.
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe', maxBuffer: 256 << 20 });
   if (r.error) return r.error.message;
   if (r.status !== 0) {
     const out = `${r.stdout || ''}\n${r.stderr || ''}`.split('\n').filter((l) => /error|not found|No such/i.test(l));
