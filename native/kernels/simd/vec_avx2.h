@@ -1,6 +1,6 @@
 // 8-lane AVX2 + FMA vector with the semantics of VecScalar (see vec_scalar.h).
 #pragma once
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 
 #include <cstddef>
 

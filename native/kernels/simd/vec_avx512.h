@@ -1,12 +1,6 @@
 // 16-lane AVX-512F/DQ vector with the semantics of VecScalar (see vec_scalar.h).
 #pragma once
-// g++ 12 before 12.3 warns about the self-initialization in _mm512_undefined_ps() inside the
-// intrinsics (GCC PR 105593); the warning is attributed to the header, so it is silenced there.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "x86_intrinsics.h"
 
 #include <cstddef>
 #include <cstdint>
