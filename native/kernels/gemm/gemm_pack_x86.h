@@ -1,5 +1,5 @@
 // The transposed B pack (W^T for dx = dZ W^T) with 8 x 8 in-register transposes, for the x86 tiers
-// that have AVX (included by gemm_avx2_6x16.cc and gemm_avx512_14x32.cc, compiled with their flags).
+// that have AVX (included by gemm_avx2_6x16.cc and gemm_avx512_7x64.cc, compiled with their flags).
 // The generic pack (gemm_frame.cc pack_b_panel) stores one float at a time 128-byte strides apart:
 // ~1.4 cycles per float on Zen 4, 5% of the 512^3 backward.
 #pragma once

@@ -3,13 +3,15 @@
 // vectors). Include only from a per-ISA translation unit.
 //
 // A tile keeps MR x NV accumulators in registers for the whole k block: per k step it loads NV
-// vectors of the packed B panel, broadcasts MR values of A and issues MR * NV independent FMAs.
+// vectors of the packed B panel, broadcasts MR values of A (inside the FMAs where the ISA can)
+// and issues MR * NV independent FMAs.
 // On the last k block the epilogue (+ bias, store z, activation, store y) runs on the registers,
 // with the activation struct a template parameter so that its code inlines into the tile.
 #pragma once
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "../act/act_math.h"
@@ -41,6 +43,12 @@ constexpr bool kFetchNextPanel = false;  // wasm has no prefetch: skip the per-t
 #else
 constexpr bool kFetchNextPanel = true;
 #endif
+
+// A Vec with fma_bcast (AVX-512) takes the A value straight from memory inside the FMA.
+template <class V, class = void>
+constexpr bool kFoldBroadcast = false;
+template <class V>
+constexpr bool kFoldBroadcast<V, std::void_t<decltype(&V::fma_bcast)>> = true;
 
 // ROWS x (P * NV * W) tile: ROWS <= MR rows of A against P B micro-panels (P > 1 only for thin
 // tiles, so that a 1..3-row tile still has enough independent FMA chains to fill the pipes).
@@ -86,15 +94,17 @@ struct MicroKernel {
         for (int v = 0; v < NV; ++v) bv[q * NV + v] = V::load(b + q * t.bps + v * W);
 #pragma GCC unroll 32
       for (int r = 0; r < ROWS; ++r) {
-        F av;
-        if constexpr (L == ALayout::cols)
-          av = V::set1(a[0][r]);
-        else if constexpr (FIXED_LDA != 0)
-          av = V::set1(a[0][r * FIXED_LDA]);
-        else
-          av = V::set1(a[r / 3][(r % 3) * S]);
+        const float* ap = L == ALayout::cols ? a[0] + r
+                          : FIXED_LDA != 0     ? a[0] + r * FIXED_LDA
+                                               : a[r / 3] + (r % 3) * S;
+        if constexpr (kFoldBroadcast<V>) {
 #pragma GCC unroll 32
-        for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
+          for (int v = 0; v < NT; ++v) acc[r][v] = V::fma_bcast(ap, bv[v], acc[r][v]);
+        } else {
+          const F av = V::set1(*ap);
+#pragma GCC unroll 32
+          for (int v = 0; v < NT; ++v) acc[r][v] = V::fma(av, bv[v], acc[r][v]);
+        }
       }
 #pragma GCC unroll 16
       for (int g = 0; g < G; ++g) a[g] += (L == ALayout::rows ? 1 : MR);

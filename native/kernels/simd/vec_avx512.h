@@ -22,6 +22,12 @@ struct VecAvx512 {
   static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static F div(F a, F b) { return _mm512_div_ps(a, b); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  // c + (*a broadcast) * b as one instruction (the {1to16} memory operand): no register for the
+  // broadcast, which a 7 x 64 tile (28 accumulators + 4 B vectors) does not have.
+  static F fma_bcast(const float* a, F b, F c) {
+    __asm__("vfmadd231ps %1%{1to16%}, %2, %0" : "+v"(c) : "m"(*a), "v"(b));
+    return c;
+  }
   static F fnma(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
   static F min(F a, F b) { return _mm512_min_ps(a, b); }
   static F max(F a, F b) { return _mm512_max_ps(a, b); }
