@@ -2,7 +2,9 @@
 'use strict';
 /**
  * smelu benchmark (`npm run bench`). Runs the activations, dense, training and eventloop suites, prints a
- * table per suite, and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
+ * table per suite, at one of three depths: --quick (does everything run: under a minute), the
+ * default main job (the headline comparisons, under two minutes) and --full (every shape,
+ * activation, size and peer: the README's tables, 15-25 minutes), and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
  * bench/results/local, git-ignored). Progress goes to stderr. See `node bench/run.js --help`.
  *
  * Every measurement runs in a child process (bench/worker.js): the ISA tier and backend are fixed
@@ -18,13 +20,16 @@ const SUITES = ['activations', 'dense', 'training', 'eventloop'];
 const DEFAULT_OUT = path.join(BENCH, 'results', 'local');
 
 const HELP = `usage: node bench/run.js [options]
-  --quick          small sizes and short timings (whole run under a minute)
+  --quick          small sizes and short timings: checks that everything runs (under a minute)
+  --full           every size, shape and activation, longer timings: the README's tables
+                   (15-25 minutes); default: the main job (key sizes, under two minutes)
   --suite NAME     run one suite: ${SUITES.join(' | ')} (repeatable; default: all)
   --threads N      largest thread count for the dense suite (default 2)
   --rounds N       dense suite: measure every implementation N times, shape by shape, and keep
                    each one's best round (default 1; 2 or more on a busy machine)
-  --shapes LIST    dense suite: only these shapes, e.g. 512x512x512,16x512x512 (default: all)
-  --acts LIST      dense suite: only these activations, e.g. relu,gelu (default: all)
+  --shapes LIST    dense suite: only these shapes, e.g. 512x512x512,16x512x512 (default: the
+                   depth's shapes)
+  --acts LIST      dense suite: only these activations, e.g. relu,gelu (default: the depth's)
   --impls LIST     dense suite: only these implementations, by label prefix, e.g.
                    smelu-native,openblas,onednn (default: all); with --shapes or --impls the
                    activation-share table is skipped
@@ -42,6 +47,7 @@ const SPEC = {
   usage: HELP,
   options: {
     quick: { type: 'boolean' },
+    full: { type: 'boolean' },
     suite: { type: 'string', multiple: true },
     threads: { type: 'string' },
     rounds: { type: 'string' },
@@ -62,6 +68,7 @@ function checkOptions(values) {
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new UsageError(`--threads must be an integer from 1 to 64, got '${values.threads}'`);
   }
+  if (values.quick && values.full) throw new UsageError('--quick and --full are two depths of the same run: give one of them');
   const rounds = values.rounds === undefined ? 1 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
     throw new UsageError(`--rounds must be an integer from 1 to 10, got '${values.rounds}'`);
@@ -70,6 +77,7 @@ function checkOptions(values) {
     rounds,
     ...denseFilters(values, UsageError),
     quick: values.quick === true,
+    profile: values.quick ? 'quick' : values.full ? 'full' : 'main',
     suites: suites.length ? suites : [...SUITES],
     threads,
     json: values.json === true,
@@ -165,7 +173,7 @@ async function bench(opts) {
     schema: 1,
     date,
     host,
-    options: { quick: opts.quick, suites: opts.suites, threads: opts.threads, rounds: opts.rounds, shapes: opts.shapes, acts: opts.acts, impls: opts.impls },
+    options: { quick: opts.quick, profile: opts.profile, suites: opts.suites, threads: opts.threads, rounds: opts.rounds, shapes: opts.shapes, acts: opts.acts, impls: opts.impls },
     machine: {
       cpu: cpuModel(),
       cores: os.cpus().length,
@@ -181,6 +189,7 @@ async function bench(opts) {
   };
   const ctx = {
     quick: opts.quick,
+    profile: opts.profile,
     threads: opts.threads,
     rounds: opts.rounds,
     shapes: opts.shapes,

@@ -61,7 +61,8 @@ function machineTable(res) {
     ['onednn', onednnText(res.suites.dense)],
     ['peers', peers || 'none installed'],
   ];
-  const title = `machine (${res.date}, ${res.host}${res.options.quick ? ', --quick' : ''})`;
+  const depth = res.options.quick ? ', --quick' : res.options.profile === 'full' ? ', --full' : '';
+  const title = `machine (${res.date}, ${res.host}${depth})`;
   return { title, headers: ['what', 'value'], rows, leftAlign: true };
 }
 

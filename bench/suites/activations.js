@@ -29,13 +29,15 @@ const L1 = 4096;
 const L2 = 131072;
 const DRAM = 2 ** 26;
 
-function sizesFor(quick) {
-  return quick ? [L1] : [L1, L2, DRAM];
+/** The main job and --quick: the in-L1 figures only (the kernels' cost); --full adds L2 and DRAM. */
+function sizesFor(profile) {
+  return profile === 'full' ? [L1, L2, DRAM] : [L1];
 }
 
 /** benchmark.js options: DRAM calls take ~15-700 ms each, so they get fewer samples. */
-function benchOptions(size, quick) {
-  if (quick) return { minSamples: 3, maxTime: 0.03, minTime: 0.003 };
+function benchOptions(size, profile) {
+  if (profile === 'quick') return { minSamples: 3, maxTime: 0.03, minTime: 0.003 };
+  if (profile === 'main') return { minSamples: 5, maxTime: 0.08, minTime: 0.008 };
   if (size >= DRAM) return { minSamples: 3, maxTime: 0.5 };
   return { minSamples: 5, maxTime: 0.25 };
 }
@@ -122,10 +124,10 @@ function timeCopy(backend, data) {
 }
 
 /** The fixed cost of one call (argument checks + Node-API), in ns: it bounds what n = 4096 shows. */
-function callCost(smelu, quick) {
+function callCost(smelu, profile) {
   const tiny = new Float32Array(16);
   const id = smelu.activation('identity');
-  return 16 / bench('call', 16, () => smelu.forward(id, tiny, tiny), benchOptions(16, quick)).elemsPerNs;
+  return 16 / bench('call', 16, () => smelu.forward(id, tiny, tiny), benchOptions(16, profile)).elemsPerNs;
 }
 
 /** Child side: every activation at every size on this process's tier. */
@@ -137,7 +139,7 @@ function runTier(task) {
   const tier = info.backend === 'js' ? 'js' : info.isa;
   const rows = [];
   const memcpy = [];
-  const callNs = callCost(smelu, task.quick);
+  const callNs = callCost(smelu, task.profile);
   for (const size of task.sizes) {
     // Inputs span [-8, 8]: every branch of every activation is taken, with random signs.
     const data = {
@@ -145,7 +147,7 @@ function runTier(task) {
       dy: fillUniform(new Float32Array(size), -1, 1, 2),
       out: new Float32Array(size),
       idx: sampleIndices(size),
-      opts: benchOptions(size, task.quick),
+      opts: benchOptions(size, task.profile),
     };
     memcpy.push({ tier, size, ...timeCopy(backend, data) });
     for (const [name, desc] of ACTIVATIONS) {
@@ -158,7 +160,7 @@ function runTier(task) {
 
 /** Parent side: one child per tier; adds the cost ratio of each activation to SmeLU. */
 async function run(ctx) {
-  const sizes = sizesFor(ctx.quick);
+  const sizes = sizesFor(ctx.profile);
   const tiers = [];
   for (const isa of ctx.nativeTiers) tiers.push({ label: isa, env: { SMELU_ISA: isa, SMELU_BACKEND: 'native' } });
   tiers.push({ label: 'wasm-simd128', env: { SMELU_BACKEND: 'wasm', SMELU_ISA: null } });
@@ -174,7 +176,7 @@ async function run(ctx) {
     const mine = t.label === 'js' ? sizes.filter((n) => n < DRAM) : sizes;
     if (mine.length < sizes.length) notes.push('activations js tier: DRAM size skipped (compute-bound; see its L2 figures)');
     try {
-      const r = await runTask({ name: 'activations', sizes: mine, quick: ctx.quick }, t.env);
+      const r = await runTask({ name: 'activations', sizes: mine, quick: ctx.quick, profile: ctx.profile }, t.env);
       rows.push(...r.rows);
       memcpy.push(...r.memcpy);
       callNs[t.label] = r.callNs;

@@ -18,6 +18,12 @@ const SHAPES_FULL = [
   [1, 512, 512],
   [16, 512, 512],
 ];
+// The main job: the small tower, a serving batch and a square layer, against every peer.
+const SHAPES_MAIN = [
+  [256, 64, 64],
+  [16, 512, 512],
+  [512, 512, 512],
+];
 const SHAPES_QUICK = [
   [256, 64, 64],
   [16, 512, 512],
@@ -25,6 +31,7 @@ const SHAPES_QUICK = [
 ];
 const ACTS_FULL = ['identity', 'relu', 'smelu', 'gelu', 'gelu_tanh', 'swish', 'softplus'];
 const ACTS_QUICK = ['identity', 'relu', 'smelu', 'gelu'];
+const ACTS_MAIN = ['relu', 'smelu', 'gelu'];
 const SHARE_KS_FULL = [16, 32, 64, 128, 256, 512, 1024];
 const SHARE_KS_QUICK = [16, 64, 256];
 
@@ -42,18 +49,22 @@ const DESCRIPTORS = {
   softplus: { kind: 'softplus', beta: 1 },
 };
 
+/** What each depth measures (bench/run.js: --quick, the main job, --full). */
+const PLANS = {
+  // One warm-up call and 3 timed ones are enough to check that everything runs.
+  quick: { shapes: SHAPES_QUICK, acts: ACTS_QUICK, timing: { budgetMs: 25, minSamples: 3, warmup: 1 }, slowFlopLimit: 2 ** 26, shareKs: SHARE_KS_QUICK, packed: false },
+  main: { shapes: SHAPES_MAIN, acts: ACTS_MAIN, timing: { budgetMs: 60, minSamples: 5, warmup: 2 }, slowFlopLimit: 2 ** 27, shareKs: SHARE_KS_QUICK, packed: true },
+  // The TypeScript fallback and TF.js cpu run near 1 GFLOP/s: larger layers would take minutes.
+  full: { shapes: SHAPES_FULL, acts: ACTS_FULL, timing: { budgetMs: 300, minSamples: 5, warmup: 2 }, slowFlopLimit: 2 ** 31, shareKs: SHARE_KS_FULL, packed: true },
+};
+
 function plan(ctx) {
-  const quick = ctx.quick;
+  const p = PLANS[ctx.profile || (ctx.quick ? 'quick' : 'full')];
   return {
-    shapes: ctx.shapes || (quick ? SHAPES_QUICK : SHAPES_FULL),
-    acts: ctx.acts || (quick ? ACTS_QUICK : ACTS_FULL),
+    ...p,
+    shapes: ctx.shapes || p.shapes,
+    acts: ctx.acts || p.acts,
     threads: ctx.threads > 1 ? [1, ctx.threads] : [1],
-    // --quick: one warm-up call and 3 timed ones are enough to check that everything runs.
-    timing: quick ? { budgetMs: 25, minSamples: 3, warmup: 1 } : { budgetMs: 300, minSamples: 5, warmup: 2 },
-    // The TypeScript fallback and TF.js cpu run near 1 GFLOP/s: larger layers would take minutes.
-    slowFlopLimit: quick ? 2 ** 26 : 2 ** 31,
-    shareKs: quick ? SHARE_KS_QUICK : SHARE_KS_FULL,
-    packed: !quick,
   };
 }
 

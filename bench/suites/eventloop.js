@@ -17,7 +17,7 @@ const CHUNK = 50;
 function plan(ctx) {
   return {
     calls: ctx.quick ? 200 : 1000,
-    rounds: ctx.quick ? 1 : 5,
+    rounds: ctx.profile === 'full' ? 5 : 1,
     threads: ctx.threads > 1 ? [1, ctx.threads] : [1],
     outputs: ['reused', 'allocating'],
   };

@@ -84,9 +84,9 @@ function smeluStep(nn, name, act) {
 
 /** Timing of whole steps: --quick takes 1 warm-up and 2 timed steps once a step is slow. */
 function budget(task) {
-  return task.quick
-    ? { budgetMs: 300, minSamples: 2, minSampleMs: 0, warmup: 1 }
-    : { budgetMs: 4000, minSamples: 3, minSampleMs: 0, warmup: 2 };
+  if (task.quick) return { budgetMs: 300, minSamples: 2, minSampleMs: 0, warmup: 1 };
+  if (task.profile === 'main') return { budgetMs: 600, minSamples: 3, minSampleMs: 0, warmup: 1 };
+  return { budgetMs: 4000, minSamples: 3, minSampleMs: 0, warmup: 2 };
 }
 
 const actsFor = (task) => (task.quick ? ['smelu'] : ACTS);
@@ -202,7 +202,7 @@ async function run(ctx) {
   const step = async (label, task, env) => {
     progress(`training: ${label}`);
     try {
-      const r = await runTask({ quick: ctx.quick, threads, ...task }, env);
+      const r = await runTask({ quick: ctx.quick, profile: ctx.profile, threads, ...task }, env);
       out.rows.push(...r.rows);
       out.notes.push(...(r.notes || []));
     } catch (e) {

@@ -27,10 +27,18 @@ it('exits 2 with the usage on stderr for an unknown option or a bad value, in bo
   expect(bench(['stray']).status).toBe(2);
 });
 
+it('takes one depth: --quick and --full together exit 2 before measuring', () => {
+  const r = bench(['--quick', '--full']);
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/--quick and --full are two depths of the same run: give one of them[\s\S]*usage:/);
+});
+
 it('--help prints the usage on stdout and exits 0', () => {
   const r = bench(['--help']);
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^usage: node bench\/run\.js[\s\S]*--out DIR[\s\S]*bench\/results\/local/);
+  expect(r.stdout).toMatch(/--full {2,}every size, shape and activation/);
   expect(r.stderr).toBe('');
 });
 
