@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * smelu benchmark (`npm run bench`). Runs the activations, dense, training and eventloop suites, prints a
- * table per suite, at one of three depths: --quick (does everything run: under a minute), the
- * default main job (the headline comparisons, under two minutes) and --full (every shape,
- * activation, size and peer: the README's tables, 15-25 minutes), and writes <out>/<date>-<host>.json, .md and SVG charts (default out:
- * bench/results/local, git-ignored). Progress goes to stderr. See `node bench/run.js --help`.
+ * smelu benchmark (`npm run bench`). Runs the activations, dense, training and eventloop suites at
+ * one of three depths: --quick (does everything run: under a minute), the default main job (the
+ * headline comparisons, under two minutes) and --full (every shape, activation, size and peer: the
+ * README's tables, 15-25 minutes). Prints a table per suite and writes <out>/<date>-<host>.json,
+ * .md and SVG charts (default out: bench/results/local, git-ignored). Progress goes to stderr. See `node bench/run.js --help`.
  *
  * Every measurement runs in a child process (bench/worker.js): the ISA tier and backend are fixed
  * per process, and OpenBLAS must start without this environment's OPENBLAS_* overrides.

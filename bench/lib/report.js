@@ -61,7 +61,7 @@ function machineTable(res) {
     ['onednn', onednnText(res.suites.dense)],
     ['peers', peers || 'none installed'],
   ];
-  const depth = res.options.quick ? ', --quick' : res.options.profile === 'full' ? ', --full' : '';
+  const depth = res.options.profile === 'main' ? '' : `, --${res.options.profile}`;
   const title = `machine (${res.date}, ${res.host}${depth})`;
   return { title, headers: ['what', 'value'], rows, leftAlign: true };
 }

@@ -59,7 +59,7 @@ const PLANS = {
 };
 
 function plan(ctx) {
-  const p = PLANS[ctx.profile || (ctx.quick ? 'quick' : 'full')];
+  const p = PLANS[ctx.profile];
   return {
     ...p,
     shapes: ctx.shapes || p.shapes,

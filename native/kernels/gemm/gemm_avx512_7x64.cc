@@ -4,14 +4,14 @@
 // 4's one zmm FMA per cycle, 14 on Zen 5's two. Against the 14 x 32 tile it replaced (2 loads, 14
 // broadcasts, 28 FMAs) each A value feeds 4 FMAs instead of 2, and a k <= 64 layer runs in one
 // panel: 256x64x64 forward 19.9-21.1 -> 18.8-19.3 us, 512^3 2480-2755 -> 2397-2414 us (Zen 4,
-// one thread; bench/NOTES.md). The 14 x 32 form without the folded broadcast spilled an
-// accumulator at 7 x 64 (one store and reload per k step).
+// one thread; bench/NOTES.md). With the broadcast in a register instead, the 7 x 64 tile spilled
+// an accumulator (one store and reload per k step).
 //
 // Blocking, measured on Zen 5 with the 14 x 32 tile (bench/NOTES.md, "Fused dense"): KC = 512,
 // MC = 84. The B micro-panel (512 x 64 floats, 128 KiB) lives in L2 rather than L1d: Zen streams
-// it from L2 fast enough, and a deep KC halves the passes over C (each pass reloads and stores the C tile),
-// which mattered more than L1 residency (KC = 256 was ~5% slower at k = 1024). The 84 x 528 packed
-// A block (~175 KiB) and the B micro-panel share the 1 MiB L2.
+// it from L2 fast enough, and a deep KC halves the passes over C (each pass reloads and stores the
+// C tile), which mattered more than L1 residency (KC = 256 was ~5% slower at k = 1024). The
+// 84 x 528 packed A block (~175 KiB) and the B micro-panel share the 1 MiB L2.
 // The rank-m update (small-m dW, and dW for k, n <= 64) takes 8 rows x 2 vectors: 16 independent
 // chains; 4 x 2 (8 chains, at the FMA latency limit) took ~20% longer at 256x64x64.
 #include "gemm_dot.h"

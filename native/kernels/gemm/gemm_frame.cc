@@ -187,9 +187,9 @@ struct BPanels {
 };
 
 // Row-major A whose rows are at most this many floats apart (and K in one block) is read in place
-// by the tiles: a tile's rows (up to 14), 2 KiB apart at most, fall in at least 2 L1 sets of 12 ways, so
-// they do not evict each other, and the pack (a copy of A per call) is saved: 256x64x64 forward
-// 9.3-9.5 -> 8.5-8.6 us, 2048x256^2 and 512^3 1-3% (bench/NOTES.md).
+// by the tiles: a tile's rows (up to 14), 2 KiB apart at most, fall in at least 2 L1 sets of 12
+// ways, so they do not evict each other, and the pack (a copy of A per call) is saved: 256x64x64
+// forward 9.3-9.5 -> 8.5-8.6 us, 2048x256^2 and 512^3 1-3% (bench/NOTES.md).
 constexpr size_t kInPlaceMaxRowStride = 512;
 
 bool reads_a_in_place(const GemmKernels& t, const Problem& g, ALayout layout) {
